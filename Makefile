@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+VERSION ?= 0.1.0
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARNINGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wimplicit-fallthrough -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+CPPFLAGS += -DIPTMON_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+ALL_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
+	src/backend.c src/ipt.c src/show.c
+SRCS := $(LIB_SRCS) src/main.c
+OBJS := $(SRCS:src/%.c=build/%.o)
+UNIT_TESTS := test_addr test_name test_config test_hosts test_dhcp test_show
+UNIT_BINS := $(UNIT_TESTS:%=build/tests/%)
+SAN_BINS := $(UNIT_TESTS:%=build/san/%)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all clean install uninstall check unit-check ns-check demo bench
+all: iptmon
+
+iptmon: $(OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# Unit tests link the real sources (all but main.c).
+build/tests/%: tests/unit/%.c $(LIB_SRCS) tests/unit/*.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(WARNINGS) -O1 -g -o $@ $< $(LIB_SRCS) $(CMOCKA_LIBS)
+
+build/san/%: tests/unit/%.c $(LIB_SRCS) tests/unit/*.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  SAN     $@")
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(WARNINGS) -O1 -g $(SANFLAGS) -o $@ $< $(LIB_SRCS) $(CMOCKA_LIBS)
+
+build/san/iptmon: $(SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(WARNINGS) -O1 -g $(SANFLAGS) -o $@ $(SRCS)
+
+unit-check: $(UNIT_BINS) $(SAN_BINS)
+	$(Q)tests/unit/run.sh $(UNIT_BINS) $(SAN_BINS)
+
+# Needs root: real netfilter in network namespaces, real dnsmasq and collectd.
+ns-check: iptmon
+	$(Q)tests/ns/run.sh
+
+check: unit-check ns-check
+
+demo: iptmon
+	$(Q)tests/ns/demo.sh
+
+bench: iptmon
+	$(Q)bench/run.sh
+
+install: iptmon
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 iptmon $(DESTDIR)$(BINDIR)/iptmon
+	install -m 0644 man/iptmon.8 $(DESTDIR)$(MANDIR)/man8/iptmon.8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/iptmon $(DESTDIR)$(MANDIR)/man8/iptmon.8
+
+clean:
+	rm -rf build iptmon
+
+-include $(OBJS:.o=.d)

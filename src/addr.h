@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPTMON_ADDR_H
+#define IPTMON_ADDR_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum { FAM_V4 = 0, FAM_V6 = 1, FAM_COUNT = 2 };
+
+struct addr {
+	int fam; /* FAM_V4 or FAM_V6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} u;
+};
+
+struct prefix {
+	struct addr addr;
+	unsigned int len;
+};
+
+#define ADDR_STRLEN INET6_ADDRSTRLEN
+
+/* Parses a bare address (no brackets, no prefix length, no zone). */
+int addr_parse(struct addr *a, const char *s);
+/* Parses ADDR/LEN (LEN optional: full length). */
+int prefix_parse(struct prefix *p, const char *s);
+const char *addr_format(const struct addr *a, char *buf, size_t len);
+bool addr_equal(const struct addr *a, const struct addr *b);
+bool prefix_contains(const struct prefix *p, const struct addr *a);
+/* Addresses that are never counted: loopback, link-local, multicast, unspecified. */
+bool addr_is_uncountable(const struct addr *a);
+int addr_family_af(int fam);
+
+#endif

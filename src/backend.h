@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPTMON_BACKEND_H
+#define IPTMON_BACKEND_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "hosts.h"
+
+#define FAMS_V4 (1u << FAM_V4)
+#define FAMS_V6 (1u << FAM_V6)
+#define FAMS_ALL (FAMS_V4 | FAMS_V6)
+
+struct backend;
+
+/*
+ * The only door to the kernel. The kernel holds the truth: read() returns the counted hosts
+ * with their counters; commit() turns what read() returned (old) into `want` in one
+ * transaction per family, creating iptmon's base objects if they are missing. Every function
+ * returns 0 or -errno and leaves a one-line reason in the backend's error text; none prints.
+ */
+struct backend_ops {
+	const char *name;
+	/* 0 when the backend can work on this system. */
+	int (*probe)(const struct config *c);
+	int (*open)(struct backend **b, const struct config *c);
+	void (*close)(struct backend *b);
+	const char *(*error)(const struct backend *b);
+	int (*read)(struct backend *b, unsigned int fams, struct hostset *out);
+	int (*commit)(struct backend *b, unsigned int fams, const struct hostset *old,
+		      const struct hostset *want);
+	/* Ensure base objects (chains/jumps) exist, counts untouched. */
+	int (*setup)(struct backend *b, unsigned int fams);
+	/* Drop every counted host, keep the base objects. */
+	int (*flush)(struct backend *b, unsigned int fams);
+	/* Remove everything iptmon made; nothing else. */
+	int (*remove)(struct backend *b, unsigned int fams);
+};
+
+/* The backend for a `backend` value ("auto" probes); NULL for unknown names. */
+const struct backend_ops *backend_find(const struct config *c);
+
+extern const struct backend_ops ipt_ops_default, ipt_ops_legacy, ipt_ops_nft;
+
+#endif

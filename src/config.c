@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The key = value configuration file and --key=value overrides. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct config_key config_keys[] = {
+	{ "backend", "auto", "auto, iptables, iptables-legacy or iptables-nft" },
+	{ "lease_file", "/tmp/dhcp.leases", "dnsmasq's lease file (names for arp-* events)" },
+	{ "hosts_files", "/etc/hosts /tmp/hosts/*", "static hosts files, blank-separated, globs allowed" },
+	{ "ula_prefix", "", "IPv6 prefix whose addresses are not counted (e.g. fd12:3456::/48)" },
+	{ "lock_file", "/var/run/iptmon.lock", "lock that serialises concurrent invocations" },
+	{ NULL, NULL, NULL },
+};
+
+static const char *const backends[] = { "auto", "iptables", "iptables-legacy", "iptables-nft",
+					NULL };
+
+static int set_string(char *dst, size_t size, const char *key, const char *value, char *err,
+		      size_t errlen)
+{
+	if (strlen(value) >= size) {
+		snprintf(err, errlen, "value of '%s' is too long", key);
+		return -EINVAL;
+	}
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (!strcmp(key, "backend")) {
+		for (const char *const *b = backends; *b; b++)
+			if (!strcmp(*b, value))
+				return set_string(c->backend, sizeof(c->backend), key, value, err,
+						  errlen);
+		snprintf(err, errlen, "bad backend '%.64s' (auto, iptables, iptables-legacy, iptables-nft)",
+			 value);
+		return -EINVAL;
+	}
+	if (!strcmp(key, "lease_file"))
+		return set_string(c->lease_file, sizeof(c->lease_file), key, value, err, errlen);
+	if (!strcmp(key, "hosts_files"))
+		return set_string(c->hosts_files, sizeof(c->hosts_files), key, value, err, errlen);
+	if (!strcmp(key, "lock_file")) {
+		if (!*value) {
+			snprintf(err, errlen, "lock_file must not be empty");
+			return -EINVAL;
+		}
+		return set_string(c->lock_file, sizeof(c->lock_file), key, value, err, errlen);
+	}
+	if (!strcmp(key, "ula_prefix")) {
+		c->has_ula = false;
+		if (!*value)
+			return 0;
+		if (prefix_parse(&c->ula, value) || c->ula.addr.fam != FAM_V6) {
+			snprintf(err, errlen, "bad ula_prefix '%.64s' (an IPv6 prefix such as fd00::/48)",
+				 value);
+			return -EINVAL;
+		}
+		c->has_ula = true;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key '%.64s'", key);
+	return -ENOENT;
+}
+
+void config_defaults(struct config *c)
+{
+	char err[160];
+
+	memset(c, 0, sizeof(*c));
+	for (const struct config_key *k = config_keys; k->name; k++)
+		config_set(c, k->name, k->def, err, sizeof(err));
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char line[4096], msg[200];
+	unsigned int lineno = 0;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *value, *eq;
+		size_t vlen;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		key = trim(line);
+		if (!*key || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		key = trim(key);
+		value = trim(eq + 1);
+		vlen = strlen(value);
+		if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+			value[vlen - 1] = '\0';
+			value++;
+		}
+		ret = config_set(c, key, value, msg, sizeof(msg));
+		if (ret) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			break;
+		}
+	}
+	if (!ret && ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		ret = -EIO;
+	}
+	fclose(f);
+	return ret;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPTMON_CONFIG_H
+#define IPTMON_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/iptmon.conf"
+
+struct config {
+	char backend[32];
+	char lease_file[PATH_MAX];
+	char hosts_files[2048];
+	char lock_file[PATH_MAX];
+	bool has_ula;
+	struct prefix ula;
+};
+
+struct config_key {
+	const char *name;
+	const char *def;
+	const char *help;
+};
+
+/* The keys, in the order --help and the man page list them; NULL-terminated. */
+extern const struct config_key config_keys[];
+
+void config_defaults(struct config *c);
+/* 0, -ENOENT for an unknown key, -EINVAL for a bad value; err says which. */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Reads a key = value file; a missing file is -ENOENT (err set), other failures name the line. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+#endif

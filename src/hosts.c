@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The host table, hosts files and dnsmasq's lease file. */
+#include "hosts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hostset_free(struct hostset *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+static int hostset_reserve(struct hostset *s, size_t n)
+{
+	struct host *v;
+	size_t cap;
+
+	if (n <= s->cap)
+		return 0;
+	cap = s->cap ? s->cap * 2 : 16;
+	while (cap < n)
+		cap *= 2;
+	v = realloc(s->v, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->v = v;
+	s->cap = cap;
+	return 0;
+}
+
+int hostset_copy(struct hostset *dst, const struct hostset *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (hostset_reserve(dst, src->n))
+		return -ENOMEM;
+	if (src->n)
+		memcpy(dst->v, src->v, src->n * sizeof(*src->v));
+	dst->n = src->n;
+	return 0;
+}
+
+struct host *hostset_find(const struct hostset *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].name, name))
+			return &s->v[i];
+	return NULL;
+}
+
+struct host *hostset_find_addr(const struct hostset *s, const struct addr *a)
+{
+	for (size_t i = 0; i < s->n; i++)
+		for (unsigned int j = 0; j < s->v[i].naddrs; j++)
+			if (addr_equal(&s->v[i].addrs[j], a))
+				return &s->v[i];
+	return NULL;
+}
+
+static struct host *hostset_get(struct hostset *s, const char *name)
+{
+	struct host *h = hostset_find(s, name);
+
+	if (h)
+		return h;
+	if (strlen(name) >= NAME_SIZE || hostset_reserve(s, s->n + 1))
+		return NULL;
+	h = &s->v[s->n++];
+	memset(h, 0, sizeof(*h));
+	memcpy(h->name, name, strlen(name) + 1);
+	return h;
+}
+
+struct host *hostset_add_addr(struct hostset *s, const char *name, const struct addr *a)
+{
+	struct host *h = hostset_get(s, name);
+
+	if (!h)
+		return NULL;
+	for (unsigned int j = 0; j < h->naddrs; j++)
+		if (addr_equal(&h->addrs[j], a))
+			return h;
+	if (h->naddrs < HOST_MAX_ADDRS)
+		h->addrs[h->naddrs++] = *a;
+	return h;
+}
+
+static void host_drop_addr(struct host *h, unsigned int j)
+{
+	memmove(&h->addrs[j], &h->addrs[j + 1], (h->naddrs - j - 1) * sizeof(h->addrs[0]));
+	memmove(&h->seen[j], &h->seen[j + 1], (h->naddrs - j - 1) * sizeof(h->seen[0]));
+	h->naddrs--;
+}
+
+static void hostset_drop_empty(struct hostset *s)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].naddrs)
+			s->v[o++] = s->v[i];
+	s->n = o;
+}
+
+int hostset_del_addr(struct hostset *s, const struct addr *a)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		for (unsigned int j = 0; j < s->v[i].naddrs; j++)
+			if (addr_equal(&s->v[i].addrs[j], a)) {
+				host_drop_addr(&s->v[i], j);
+				changed = 1;
+				break;
+			}
+	hostset_drop_empty(s);
+	return changed;
+}
+
+int hostset_upsert(struct hostset *s, const char *name, const struct addr *a)
+{
+	struct host *h;
+	bool have = false;
+	int changed = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (!strcmp(s->v[i].name, name))
+			continue;
+		for (unsigned int j = 0; j < s->v[i].naddrs; j++)
+			if (addr_equal(&s->v[i].addrs[j], a)) {
+				host_drop_addr(&s->v[i], j);
+				changed = 1;
+				break;
+			}
+	}
+	hostset_drop_empty(s);
+	h = hostset_get(s, name);
+	if (!h)
+		return -ENOMEM;
+	for (unsigned int j = 0; j < h->naddrs;) {
+		if (addr_equal(&h->addrs[j], a)) {
+			have = true;
+			j++;
+		} else if (h->addrs[j].fam == a->fam) {
+			host_drop_addr(h, j);
+			changed = 1;
+		} else {
+			j++;
+		}
+	}
+	if (!have) {
+		if (h->naddrs >= HOST_MAX_ADDRS)
+			return -ENOSPC;
+		h->addrs[h->naddrs++] = *a;
+		changed = 1;
+	}
+	return changed;
+}
+
+static int host_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct host *)a)->name, ((const struct host *)b)->name);
+}
+
+void hostset_sort(struct hostset *s)
+{
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), host_cmp);
+}
+
+bool hostset_same(const struct hostset *a, const struct hostset *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct host *h = hostset_find(b, a->v[i].name);
+
+		if (!h || h->naddrs != a->v[i].naddrs)
+			return false;
+		for (unsigned int j = 0; j < h->naddrs; j++)
+			if (!hostset_find_addr(b, &a->v[i].addrs[j]) ||
+			    hostset_find_addr(b, &a->v[i].addrs[j]) != h)
+				return false;
+	}
+	return true;
+}
+
+int mac_parse(char out[MAC_SIZE], const char *s)
+{
+	if (!s || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 17; i++) {
+		if (i % 3 == 2) {
+			if (s[i] != ':' && s[i] != '-')
+				return -EINVAL;
+			out[i] = ':';
+		} else {
+			if (!isxdigit((unsigned char)s[i]))
+				return -EINVAL;
+			out[i] = (char)tolower((unsigned char)s[i]);
+		}
+	}
+	out[17] = '\0';
+	return 0;
+}
+
+bool addr_countable(const struct config *c, const struct addr *a)
+{
+	if (addr_is_uncountable(a))
+		return false;
+	if (c->has_ula && prefix_contains(&c->ula, a))
+		return false;
+	return true;
+}
+
+void leases_free(struct leases *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+/* Splits up to max blank-separated fields in place. */
+static int split_fields(char *s, char **f, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		if (!*s)
+			break;
+		f[n++] = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	return n;
+}
+
+int leases_parse_line(struct lease *out, const char *line)
+{
+	char buf[1024], *f[4] = { NULL };
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(line) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, line);
+	if (split_fields(buf, f, 4) < 3 || !strcmp(f[0], "duid"))
+		return -EINVAL;
+	if (addr_parse(&out->addr, f[2]))
+		return -EINVAL;
+	out->expires = strtoll(f[0], NULL, 10);
+	if (out->addr.fam == FAM_V4 && mac_parse(out->mac, f[1]))
+		out->mac[0] = '\0';
+	if (f[3] && name_sanitize(f[3], out->name))
+		out->name[0] = '\0';
+	return 0;
+}
+
+int leases_read(struct leases *l, const char *path)
+{
+	char line[1024];
+	FILE *f;
+
+	memset(l, 0, sizeof(*l));
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct lease le;
+
+		if (leases_parse_line(&le, line))
+			continue;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 64;
+			struct lease *v = realloc(l->v, cap * sizeof(*v));
+
+			if (!v) {
+				fclose(f);
+				leases_free(l);
+				return -ENOMEM;
+			}
+			l->v = v;
+			l->cap = cap;
+		}
+		l->v[l->n++] = le;
+	}
+	fclose(f);
+	return 0;
+}
+
+const struct lease *leases_find_mac(const struct leases *l, const char *mac)
+{
+	if (!mac || !*mac)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].mac, mac) && l->v[i].name[0])
+			return &l->v[i];
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].mac, mac))
+			return &l->v[i];
+	return NULL;
+}
+
+const struct lease *leases_find_addr(const struct leases *l, const struct addr *a)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (addr_equal(&l->v[i].addr, a))
+			return &l->v[i];
+	return NULL;
+}
+
+const char *leases_name_for(const struct leases *l, const char *mac, const struct addr *a)
+{
+	const struct lease *le = leases_find_mac(l, mac);
+
+	if (le && le->name[0])
+		return le->name;
+	le = a ? leases_find_addr(l, a) : NULL;
+	if (le && le->name[0])
+		return le->name;
+	return NULL;
+}
+
+int statics_parse_line(const char *line, char *addr_out, size_t alen, char *name_out,
+		       size_t nlen)
+{
+	char buf[4096], *f[2], *hash;
+
+	if (strlen(line) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, line);
+	hash = strchr(buf, '#');
+	if (hash)
+		*hash = '\0';
+	if (split_fields(buf, f, 2) < 2 || strlen(f[0]) >= alen || strlen(f[1]) >= nlen)
+		return -EINVAL;
+	strcpy(addr_out, f[0]);
+	strcpy(name_out, f[1]);
+	return 0;
+}
+
+static int statics_read_file(struct hostset *out, const struct config *c, const char *path,
+			     bool explicit, void (*warn)(const char *, int))
+{
+	char line[4096], as[256], ns[1024], name[NAME_SIZE];
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (explicit && warn)
+			warn(path, errno);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct addr a;
+
+		if (statics_parse_line(line, as, sizeof(as), ns, sizeof(ns)))
+			continue;
+		if (addr_parse(&a, as) || !addr_countable(c, &a) || name_sanitize(ns, name))
+			continue;
+		if (hostset_upsert(out, name, &a) < 0) {
+			fclose(f);
+			return -ENOMEM;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int statics_read(struct hostset *out, const struct config *c,
+		 void (*warn)(const char *path, int err))
+{
+	char list[sizeof(c->hosts_files)], *f[64];
+	int n, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	strcpy(list, c->hosts_files);
+	n = split_fields(list, f, 64);
+	for (int i = 0; i < n && !ret; i++) {
+		glob_t g;
+
+		if (!strpbrk(f[i], "*?[")) {
+			ret = statics_read_file(out, c, f[i], true, warn);
+			continue;
+		}
+		if (glob(f[i], 0, NULL, &g) == 0) {
+			for (size_t j = 0; j < g.gl_pathc && !ret; j++)
+				ret = statics_read_file(out, c, g.gl_pathv[j], false, warn);
+			globfree(&g);
+		}
+	}
+	return ret;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPTMON_HOSTS_H
+#define IPTMON_HOSTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+#include "name.h"
+
+#define HOST_MAX_ADDRS 8
+#define MAC_SIZE 18
+
+struct counter {
+	uint64_t bytes, packets;
+};
+
+/* One counted host: what the kernel holds, plus the MAC when a lease tells it. */
+struct host {
+	char name[NAME_SIZE];
+	char mac[MAC_SIZE]; /* "" when unknown */
+	struct addr addrs[HOST_MAX_ADDRS];
+	unsigned int naddrs;
+	struct counter tx[FAM_COUNT], rx[FAM_COUNT];
+	unsigned char seen[HOST_MAX_ADDRS]; /* backends' scratch: directions read per address */
+};
+
+struct hostset {
+	struct host *v;
+	size_t n, cap;
+};
+
+void hostset_free(struct hostset *s);
+int hostset_copy(struct hostset *dst, const struct hostset *src);
+struct host *hostset_find(const struct hostset *s, const char *name);
+struct host *hostset_find_addr(const struct hostset *s, const struct addr *a);
+/* Appends an address to NAME's host (created if new), as read from the kernel. */
+struct host *hostset_add_addr(struct hostset *s, const char *name, const struct addr *a);
+/*
+ * The counting policy: NAME gets address A, which no other host keeps; NAME keeps one address
+ * per family (a new one replaces the old, the counters stay with the host). Hosts left without
+ * addresses are dropped. Returns 1 if the set changed, 0 if not, -errno.
+ */
+int hostset_upsert(struct hostset *s, const char *name, const struct addr *a);
+/* Drops address A (and its host when that was its last address). Returns 1 if changed. */
+int hostset_del_addr(struct hostset *s, const struct addr *a);
+void hostset_sort(struct hostset *s);
+/* Same names with the same addresses (counters and MACs are not compared). */
+bool hostset_same(const struct hostset *a, const struct hostset *b);
+
+/* "aa:bb:cc:dd:ee:ff" in any case -> lower case; -EINVAL for anything else. */
+int mac_parse(char out[MAC_SIZE], const char *s);
+
+/* Whether an address is counted at all under this configuration. */
+bool addr_countable(const struct config *c, const struct addr *a);
+
+struct lease {
+	char mac[MAC_SIZE]; /* "" for DHCPv6 leases */
+	struct addr addr;
+	char name[NAME_SIZE]; /* sanitised, "" when the lease has none */
+	long long expires;     /* epoch seconds, 0 = never */
+};
+
+struct leases {
+	struct lease *v;
+	size_t n, cap;
+};
+
+void leases_free(struct leases *l);
+/* dnsmasq's lease file. A missing file is an empty set (dnsmasq has not written one yet). */
+int leases_read(struct leases *l, const char *path);
+int leases_parse_line(struct lease *out, const char *line);
+const struct lease *leases_find_mac(const struct leases *l, const char *mac);
+const struct lease *leases_find_addr(const struct leases *l, const struct addr *a);
+/* A named lease for MAC, else for A: the name dnsmasq knows for this device. */
+const char *leases_name_for(const struct leases *l, const char *mac, const struct addr *a);
+
+/*
+ * Static hosts from the blank-separated list of files/globs: first name of every non-comment
+ * line; uncountable addresses skipped. warn() is told about unreadable files named explicitly.
+ */
+int statics_read(struct hostset *out, const struct config *c,
+		 void (*warn)(const char *path, int err));
+int statics_parse_line(const char *line, char *addr_out, size_t alen, char *name_out,
+		       size_t nlen);
+
+#endif

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The iptables backend: chains iptmon_tx/iptmon_rx in table mangle, jumped to from FORWARD,
+ * one RETURN rule per host address with comment tx_NAME/rx_NAME. It reads with
+ * iptables-save -c and changes with one iptables-restore --noflush batch per family, so a
+ * command's changes land whole or not at all and no shell ever sees a name.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "run.h"
+
+enum { DIR_TX = 0, DIR_RX = 1 };
+
+static const char *const chain_name[2] = { "iptmon_tx", "iptmon_rx" };
+static const char *const dir_prefix[2] = { "tx_", "rx_" };
+static const char *const dir_match[2] = { "-d", "-s" };
+
+struct ipt_flavor {
+	const char *name;
+	const char *save[FAM_COUNT];
+	const char *restore[FAM_COUNT];
+};
+
+static const struct ipt_flavor flavor_default = {
+	"iptables", { "iptables-save", "ip6tables-save" }, { "iptables-restore", "ip6tables-restore" }
+};
+static const struct ipt_flavor flavor_legacy = {
+	"iptables-legacy",
+	{ "iptables-legacy-save", "ip6tables-legacy-save" },
+	{ "iptables-legacy-restore", "ip6tables-legacy-restore" },
+};
+static const struct ipt_flavor flavor_nft = {
+	"iptables-nft",
+	{ "iptables-nft-save", "ip6tables-nft-save" },
+	{ "iptables-nft-restore", "ip6tables-nft-restore" },
+};
+
+struct famstate {
+	bool read;
+	bool chain[2];
+	unsigned int jumps[2];
+	struct buf fixups; /* -D lines for duplicate rules found while reading */
+};
+
+struct backend {
+	const struct ipt_flavor *fl;
+	char err[512];
+	struct famstate st[FAM_COUNT];
+};
+
+static const char *ipt_error(const struct backend *b)
+{
+	return b->err;
+}
+
+/* Splits an iptables-save line into tokens, undoing its "..." quoting. */
+static int tokenize(char *s, char **tok, int max)
+{
+	int n = 0;
+
+	while (*s) {
+		char *o;
+
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			break;
+		if (n == max)
+			return -E2BIG;
+		tok[n++] = o = s;
+		if (*s == '"') {
+			s++;
+			while (*s && *s != '"') {
+				if (*s == '\\' && s[1])
+					s++;
+				*o++ = *s++;
+			}
+			if (*s == '"')
+				s++;
+		} else {
+			while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+				*o++ = *s++;
+		}
+		if (*s)
+			s++;
+		*o = '\0';
+	}
+	return n;
+}
+
+static int parse_counters(const char *s, struct counter *c)
+{
+	unsigned long long p, b;
+
+	if (sscanf(s, "[%llu:%llu]", &p, &b) != 2)
+		return -EINVAL;
+	c->packets = p;
+	c->bytes = b;
+	return 0;
+}
+
+static int chain_index(const char *s)
+{
+	for (int d = 0; d < 2; d++)
+		if (!strcmp(s, chain_name[d]))
+			return d;
+	return -1;
+}
+
+/* "ADDR/32" or "ADDR/128" (full length only). */
+static int parse_host_addr(const char *s, int fam, struct addr *a)
+{
+	struct prefix p;
+
+	if (prefix_parse(&p, s) || p.addr.fam != fam || p.len != (fam == FAM_V4 ? 32u : 128u))
+		return -EINVAL;
+	*a = p.addr;
+	return 0;
+}
+
+static int append_rule(struct buf *o, const char *op, int dir, int fam, const struct addr *a,
+		       const char *name, const struct counter *c)
+{
+	char as[ADDR_STRLEN];
+
+	if (c && buf_printf(o, "[%llu:%llu] ", (unsigned long long)c->packets,
+			    (unsigned long long)c->bytes))
+		return -ENOMEM;
+	return buf_printf(o, "%s %s %s %s/%u -m comment --comment %s%s -j RETURN\n", op,
+			  chain_name[dir], dir_match[dir], addr_format(a, as, sizeof(as)),
+			  fam == FAM_V4 ? 32u : 128u, dir_prefix[dir], name);
+}
+
+static void parse_line(struct backend *b, int fam, char *line, struct hostset *out)
+{
+	struct famstate *st = &b->st[fam];
+	char *tok[32], *addr_s = NULL, *comment = NULL, *target = NULL;
+	struct counter c = { 0, 0 };
+	struct addr a;
+	struct host *h;
+	int n, i = 0, dir;
+
+	if (line[0] == ':') {
+		char name[64];
+
+		if (sscanf(line, ":%63s", name) == 1 && (dir = chain_index(name)) >= 0)
+			st->chain[dir] = true;
+		return;
+	}
+	n = tokenize(line, tok, 32);
+	if (n < 2)
+		return;
+	if (tok[0][0] == '[') {
+		if (parse_counters(tok[0], &c))
+			return;
+		i = 1;
+	}
+	if (n - i < 2 || strcmp(tok[i], "-A"))
+		return;
+	if (!strcmp(tok[i + 1], "FORWARD")) {
+		if (n - i == 4 && !strcmp(tok[i + 2], "-j") && (dir = chain_index(tok[i + 3])) >= 0)
+			st->jumps[dir]++;
+		return;
+	}
+	dir = chain_index(tok[i + 1]);
+	if (dir < 0)
+		return;
+	for (int k = i + 2; k + 1 < n; k++) {
+		if (!strcmp(tok[k], dir_match[dir]))
+			addr_s = tok[++k];
+		else if (!strcmp(tok[k], "--comment"))
+			comment = tok[++k];
+		else if (!strcmp(tok[k], "-j"))
+			target = tok[++k];
+	}
+	if (!addr_s || !comment || !target || strcmp(target, "RETURN") ||
+	    strncmp(comment, dir_prefix[dir], 3) || !name_is_valid(comment + 3) ||
+	    parse_host_addr(addr_s, fam, &a))
+		return; /* not ours: left alone */
+	h = hostset_add_addr(out, comment + 3, &a);
+	if (!h)
+		return;
+	for (unsigned int j = 0; j < h->naddrs; j++) {
+		if (!addr_equal(&h->addrs[j], &a))
+			continue;
+		if (h->seen[j] & (1u << dir)) {
+			/* A duplicate rule: counted once, removed by the next commit. */
+			append_rule(&st->fixups, "-D", dir, fam, &a, h->name, NULL);
+			return;
+		}
+		h->seen[j] |= (unsigned char)(1u << dir);
+	}
+	if (dir == DIR_TX) {
+		h->tx[fam].bytes += c.bytes;
+		h->tx[fam].packets += c.packets;
+	} else {
+		h->rx[fam].bytes += c.bytes;
+		h->rx[fam].packets += c.packets;
+	}
+}
+
+static int ipt_read_fam(struct backend *b, int fam, struct hostset *out)
+{
+	char *argv[] = { (char *)b->fl->save[fam], "-c", "-t", "mangle", NULL };
+	struct famstate *st = &b->st[fam];
+	struct buf o = { 0 };
+	char *line, *next;
+	int ret;
+
+	buf_free(&st->fixups);
+	memset(st, 0, sizeof(*st));
+	ret = run_program(argv, NULL, &o, b->err, sizeof(b->err));
+	if (ret) {
+		buf_free(&o);
+		return ret;
+	}
+	for (line = o.p; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		parse_line(b, fam, line, out);
+	}
+	buf_free(&o);
+	st->read = true;
+	return 0;
+}
+
+static int ipt_read(struct backend *b, unsigned int fams, struct hostset *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int fam = 0; fam < FAM_COUNT; fam++) {
+		int ret;
+
+		if (!(fams & (1u << fam)))
+			continue;
+		ret = ipt_read_fam(b, fam, out);
+		if (ret) {
+			hostset_free(out);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static bool host_has(const struct host *h, const struct addr *a)
+{
+	for (unsigned int j = 0; h && j < h->naddrs; j++)
+		if (addr_equal(&h->addrs[j], a))
+			return true;
+	return false;
+}
+
+/* Base objects: both chains, exactly one jump to each from FORWARD (tx first). */
+static int emit_base(struct buf *o, const struct famstate *st)
+{
+	int ret = 0;
+
+	for (int d = 0; d < 2; d++)
+		if (!st->chain[d])
+			ret |= buf_printf(o, ":%s - [0:0]\n", chain_name[d]);
+	for (int d = 1; d >= 0; d--) {
+		if (!st->jumps[d])
+			ret |= buf_printf(o, "-I FORWARD 1 -j %s\n", chain_name[d]);
+		for (unsigned int k = 1; k < st->jumps[d]; k++)
+			ret |= buf_printf(o, "-D FORWARD -j %s\n", chain_name[d]);
+	}
+	return ret ? -ENOMEM : 0;
+}
+
+static int apply(struct backend *b, int fam, const struct buf *body)
+{
+	char *argv[] = { (char *)b->fl->restore[fam], "--noflush", "--counters", "-w", NULL };
+	struct buf in = { 0 };
+	int ret;
+
+	if (buf_printf(&in, "*mangle\n") || buf_append(&in, body->p, body->len) ||
+	    buf_printf(&in, "COMMIT\n")) {
+		buf_free(&in);
+		return -ENOMEM;
+	}
+	ret = run_program(argv, &in, NULL, b->err, sizeof(b->err));
+	buf_free(&in);
+	return ret;
+}
+
+static int ensure_read(struct backend *b, int fam)
+{
+	struct hostset tmp;
+	int ret;
+
+	if (b->st[fam].read)
+		return 0;
+	ret = ipt_read(b, 1u << fam, &tmp);
+	hostset_free(&tmp);
+	return ret;
+}
+
+static int commit_fam(struct backend *b, int fam, const struct hostset *old,
+		      const struct hostset *want)
+{
+	struct famstate *st = &b->st[fam];
+	struct buf o = { 0 };
+	int ret = ensure_read(b, fam);
+
+	if (ret)
+		return ret;
+	ret = emit_base(&o, st);
+	if (!ret && st->fixups.len)
+		ret = buf_append(&o, st->fixups.p, st->fixups.len);
+	for (size_t i = 0; old && !ret && i < old->n; i++) {
+		const struct host *h = &old->v[i];
+		const struct host *w = hostset_find(want, h->name);
+
+		for (unsigned int j = 0; j < h->naddrs && !ret; j++)
+			if (h->addrs[j].fam == fam && !host_has(w, &h->addrs[j]))
+				for (int d = 0; d < 2 && !ret; d++)
+					ret = append_rule(&o, "-D", d, fam, &h->addrs[j], h->name,
+							  NULL);
+	}
+	for (size_t i = 0; !ret && i < want->n; i++) {
+		const struct host *h = &want->v[i];
+		const struct host *was = old ? hostset_find(old, h->name) : NULL;
+
+		for (unsigned int j = 0; j < h->naddrs && !ret; j++) {
+			if (h->addrs[j].fam != fam || host_has(was, &h->addrs[j]))
+				continue;
+			/* A host that moved to a new address keeps its counts. */
+			ret = append_rule(&o, "-A", DIR_TX, fam, &h->addrs[j], h->name,
+					  was ? &was->tx[fam] : NULL);
+			if (!ret)
+				ret = append_rule(&o, "-A", DIR_RX, fam, &h->addrs[j], h->name,
+						  was ? &was->rx[fam] : NULL);
+		}
+	}
+	if (!ret && o.len)
+		ret = apply(b, fam, &o);
+	if (!ret)
+		st->read = false; /* what we knew is stale now */
+	buf_free(&o);
+	return ret;
+}
+
+static int ipt_commit(struct backend *b, unsigned int fams, const struct hostset *old,
+		      const struct hostset *want)
+{
+	for (int fam = 0; fam < FAM_COUNT; fam++) {
+		int ret;
+
+		if (!(fams & (1u << fam)))
+			continue;
+		ret = commit_fam(b, fam, old, want);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int ipt_setup(struct backend *b, unsigned int fams)
+{
+	struct hostset none = { 0 };
+
+	return ipt_commit(b, fams, NULL, &none);
+}
+
+static int ipt_flush_or_remove(struct backend *b, unsigned int fams, bool remove)
+{
+	for (int fam = 0; fam < FAM_COUNT; fam++) {
+		struct famstate *st = &b->st[fam];
+		struct buf o = { 0 };
+		int ret = 0;
+
+		if (!(fams & (1u << fam)))
+			continue;
+		ret = ensure_read(b, fam);
+		if (ret)
+			return ret;
+		for (int d = 0; d < 2 && remove; d++)
+			for (unsigned int k = 0; k < st->jumps[d]; k++)
+				ret |= buf_printf(&o, "-D FORWARD -j %s\n", chain_name[d]);
+		for (int d = 0; d < 2; d++)
+			if (st->chain[d])
+				ret |= buf_printf(&o, "-F %s\n", chain_name[d]);
+		for (int d = 0; d < 2 && remove; d++)
+			if (st->chain[d])
+				ret |= buf_printf(&o, "-X %s\n", chain_name[d]);
+		if (ret)
+			ret = -ENOMEM;
+		else if (o.len)
+			ret = apply(b, fam, &o);
+		buf_free(&o);
+		st->read = false;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int ipt_flush(struct backend *b, unsigned int fams)
+{
+	return ipt_flush_or_remove(b, fams, false);
+}
+
+static int ipt_remove(struct backend *b, unsigned int fams)
+{
+	return ipt_flush_or_remove(b, fams, true);
+}
+
+static int open_flavor(struct backend **out, const struct ipt_flavor *fl)
+{
+	struct backend *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	b->fl = fl;
+	*out = b;
+	return 0;
+}
+
+static void ipt_close(struct backend *b)
+{
+	if (!b)
+		return;
+	for (int fam = 0; fam < FAM_COUNT; fam++)
+		buf_free(&b->st[fam].fixups);
+	free(b);
+}
+
+static int probe_flavor(const struct ipt_flavor *fl)
+{
+	char *argv[] = { (char *)fl->restore[FAM_V4], "--version", NULL };
+	char err[256];
+
+	return run_program(argv, NULL, NULL, err, sizeof(err));
+}
+
+#define IPT_OPS(sym, flv, label)                                                                    \
+	static int sym##_probe(const struct config *c)                                        \
+	{                                                                                     \
+		(void)c;                                                                      \
+		return probe_flavor(&flv);                                                    \
+	}                                                                                     \
+	static int sym##_open(struct backend **b, const struct config *c)                     \
+	{                                                                                     \
+		(void)c;                                                                      \
+		return open_flavor(b, &flv);                                                  \
+	}                                                                                     \
+	const struct backend_ops sym = {                                                      \
+		.name = label,                                                                \
+		.probe = sym##_probe,                                                         \
+		.open = sym##_open,                                                           \
+		.close = ipt_close,                                                           \
+		.error = ipt_error,                                                           \
+		.read = ipt_read,                                                             \
+		.commit = ipt_commit,                                                         \
+		.setup = ipt_setup,                                                           \
+		.flush = ipt_flush,                                                           \
+		.remove = ipt_remove,                                                         \
+	}
+
+IPT_OPS(ipt_ops_default, flavor_default, "iptables");
+IPT_OPS(ipt_ops_legacy, flavor_legacy, "iptables-legacy");
+IPT_OPS(ipt_ops_nft, flavor_nft, "iptables-nft");

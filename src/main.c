@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * iptmon: per-host bandwidth accounting for Linux routers, driven by dnsmasq's --dhcp-script.
+ * Subcommands come from one table, matched exactly; usage is printed from the same table.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "config.h"
+#include "dhcp.h"
+#include "hosts.h"
+#include "name.h"
+#include "show.h"
+
+#ifndef IPTMON_VERSION
+#define IPTMON_VERSION "unknown"
+#endif
+
+/* Exit codes (documented in iptmon(8)). */
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_KERNEL = 2, EXIT_FILE = 3 };
+
+static const char *prog = "iptmon";
+
+struct ctx {
+	struct config cfg;
+	const struct backend_ops *ops;
+	struct backend *be;
+	int lock_fd;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct ctx *c, int argc, char **argv);
+	const char *args;
+	const char *summary;
+	bool event; /* dnsmasq event: nothing after the action is an option */
+};
+
+static const struct command commands[];
+
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: %s [--config=FILE] [--KEY=VALUE]... COMMAND [ARGS]\n\n"
+		   "Per-host bandwidth accounting for Linux routers (called by dnsmasq as its "
+		   "--dhcp-script).\n\nCommands:\n",
+		prog);
+	for (const struct command *c = commands; c->name; c++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%s %s", c->name, c->args);
+		fprintf(f, "  %-28s %s\n", left, c->summary);
+	}
+	fprintf(f, "\nConfiguration keys (file %s, or $IPTMON_CONFIG; each also --KEY=VALUE):\n",
+		CONFIG_DEFAULT_PATH);
+	for (const struct config_key *k = config_keys; k->name; k++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%s = %s", k->name, k->def[0] ? k->def : "\"\"");
+		fprintf(f, "  %-36s %s\n", left, k->help);
+	}
+	fprintf(f, "\nExit codes: 0 ok, 1 usage or bad input, 2 netfilter failure, 3 file failure.\n"
+		   "See iptmon(8).\n");
+}
+
+static void command_usage(FILE *f, const struct command *c)
+{
+	fprintf(f, "Usage: %s %s %s\n  %s\n", prog, c->name, c->args, c->summary);
+	if (!strcmp(c->name, "show"))
+		fprintf(f, "\n  --json      machine-readable output (see iptmon(8))\n"
+			   "  -x, --exact exact byte counts instead of KiB/MiB/...\n");
+	if (c->event)
+		fprintf(f, "\n  Arguments are taken as dnsmasq passes them; for DHCPv6 the MAC is read "
+			   "from DNSMASQ_MAC.\n");
+	fprintf(f, "  --KEY=VALUE overrides a configuration key (see %s --help).\n", prog);
+}
+
+static bool want_help(const char *s)
+{
+	return !strcmp(s, "--help") || !strcmp(s, "-h");
+}
+
+/* --KEY=VALUE for a configuration key; 1 if it was not one, 0 ok, -1 error (printed). */
+static int apply_option(struct config *cfg, const char *arg)
+{
+	char key[64], err[256];
+	const char *eq;
+
+	if (strncmp(arg, "--", 2))
+		return 1;
+	eq = strchr(arg, '=');
+	if (!eq || (size_t)(eq - arg - 2) >= sizeof(key))
+		return 1;
+	memcpy(key, arg + 2, (size_t)(eq - arg - 2));
+	key[eq - arg - 2] = '\0';
+	for (char *p = key; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	if (!strcmp(key, "config"))
+		return 0; /* handled before the file is read */
+	if (config_set(cfg, key, eq + 1, err, sizeof(err))) {
+		errorf("option '%s': %s", arg, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_backend(struct ctx *c)
+{
+	int ret;
+
+	c->ops = backend_find(&c->cfg);
+	if (!c->ops) {
+		errorf("unknown backend '%s'", c->cfg.backend);
+		return EXIT_USAGE;
+	}
+	ret = c->ops->open(&c->be, &c->cfg);
+	if (ret) {
+		errorf("cannot open backend %s: %s", c->ops->name, strerror(-ret));
+		return EXIT_KERNEL;
+	}
+	return EXIT_OK;
+}
+
+static int take_lock(struct ctx *c)
+{
+	c->lock_fd = open(c->cfg.lock_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (c->lock_fd < 0) {
+		errorf("cannot open lock file '%s': %s", c->cfg.lock_file, strerror(errno));
+		return EXIT_FILE;
+	}
+	while (flock(c->lock_fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			errorf("cannot lock '%s': %s", c->cfg.lock_file, strerror(errno));
+			return EXIT_FILE;
+		}
+	return EXIT_OK;
+}
+
+static int backend_fail(struct ctx *c, const char *what, int ret)
+{
+	const char *why = c->ops->error(c->be);
+
+	errorf("%s: %s", what, why && *why ? why : strerror(-ret));
+	return ret == -ENOMEM ? EXIT_FILE : EXIT_KERNEL;
+}
+
+static void warn_hosts_file(const char *path, int err)
+{
+	errorf("warning: cannot read hosts file '%s': %s", path, strerror(err));
+}
+
+static bool lease_active(const struct lease *le, time_t now)
+{
+	return le->expires == 0 || le->expires > (long long)now;
+}
+
+/* Counts every static host and every active lease in `want`. */
+static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *statics,
+			   struct leases *leases)
+{
+	time_t now = time(NULL);
+	int ret;
+
+	ret = statics_read(statics, &c->cfg, warn_hosts_file);
+	if (ret) {
+		errorf("cannot read hosts files: %s", strerror(-ret));
+		return EXIT_FILE;
+	}
+	ret = leases_read(leases, c->cfg.lease_file);
+	if (ret)
+		errorf("warning: cannot read lease file '%s': %s", c->cfg.lease_file,
+		       strerror(-ret));
+	for (size_t i = 0; i < leases->n; i++) {
+		const struct lease *le = &leases->v[i];
+		struct event ev = { .kind = EV_OLD, .addr = le->addr };
+		char name[NAME_SIZE];
+
+		if (!lease_active(le, now) || !addr_countable(&c->cfg, &le->addr))
+			continue;
+		strcpy(ev.mac, le->mac);
+		strcpy(ev.name, le->name);
+		if (event_resolve_name(&ev, leases, want, name))
+			continue;
+		if (hostset_upsert(want, name, &le->addr) < 0)
+			return EXIT_FILE;
+	}
+	for (size_t i = 0; i < statics->n; i++)
+		for (unsigned int j = 0; j < statics->v[i].naddrs; j++)
+			if (hostset_upsert(want, statics->v[i].name, &statics->v[i].addrs[j]) < 0)
+				return EXIT_FILE;
+	return EXIT_OK;
+}
+
+static int sync_hosts(struct ctx *c, bool prune, const char *what)
+{
+	struct hostset old = { 0 }, want = { 0 }, statics = { 0 };
+	struct leases leases = { 0 };
+	int ret, rc;
+
+	rc = take_lock(c);
+	if (rc)
+		return rc;
+	ret = c->ops->read(c->be, FAMS_ALL, &old);
+	if (ret)
+		return backend_fail(c, what, ret);
+	if (hostset_copy(&want, &old)) {
+		rc = EXIT_FILE;
+		goto out;
+	}
+	rc = add_known_hosts(c, &want, &statics, &leases);
+	if (rc)
+		goto out;
+	if (prune) {
+		/* Hosts neither in the hosts files nor in the lease file are gone. */
+		for (size_t i = 0; i < want.n;) {
+			struct host *h = &want.v[i];
+			bool keep = hostset_find(&statics, h->name) != NULL;
+
+			for (size_t k = 0; k < leases.n && !keep; k++)
+				keep = !strcmp(leases.v[k].name, h->name) ||
+				       hostset_find_addr(&want, &leases.v[k].addr) == h;
+			if (keep) {
+				i++;
+				continue;
+			}
+			want.v[i] = want.v[--want.n];
+		}
+	}
+	ret = c->ops->commit(c->be, FAMS_ALL, &old, &want);
+	if (ret)
+		rc = backend_fail(c, what, ret);
+out:
+	hostset_free(&old);
+	hostset_free(&want);
+	hostset_free(&statics);
+	leases_free(&leases);
+	return rc;
+}
+
+static int cmd_init(struct ctx *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return sync_hosts(c, false, "cannot initialise");
+}
+
+static int cmd_reload_hosts(struct ctx *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return sync_hosts(c, true, "cannot reload hosts");
+}
+
+static int cmd_flush(struct ctx *c, int argc, char **argv)
+{
+	int rc, ret;
+
+	(void)argc;
+	(void)argv;
+	rc = take_lock(c);
+	if (rc)
+		return rc;
+	ret = c->ops->flush(c->be, FAMS_ALL);
+	return ret ? backend_fail(c, "cannot flush", ret) : EXIT_OK;
+}
+
+static int cmd_remove(struct ctx *c, int argc, char **argv)
+{
+	int rc, ret;
+
+	(void)argc;
+	(void)argv;
+	rc = take_lock(c);
+	if (rc)
+		return rc;
+	ret = c->ops->remove(c->be, FAMS_ALL);
+	return ret ? backend_fail(c, "cannot remove", ret) : EXIT_OK;
+}
+
+static const char *env_get(const char *k)
+{
+	return getenv(k);
+}
+
+static int cmd_event(struct ctx *c, int argc, char **argv)
+{
+	struct hostset old = { 0 }, want = { 0 };
+	struct leases leases = { 0 };
+	struct event ev;
+	char name[NAME_SIZE], what[160], as[ADDR_STRLEN];
+	unsigned int fams;
+	int ret, rc = EXIT_OK;
+
+	if (argc < 3) {
+		errorf("%s: expected MAC ADDRESS [HOSTNAME]", argv[0]);
+		return EXIT_USAGE;
+	}
+	ret = event_parse(&ev, argc, argv, env_get);
+	if (ret) {
+		errorf("%s: bad address '%.64s'", argv[0], argv[2]);
+		return EXIT_USAGE;
+	}
+	if (!addr_countable(&c->cfg, &ev.addr) || ev.rename_pending)
+		return EXIT_OK;
+	ret = leases_read(&leases, c->cfg.lease_file);
+	if (ret)
+		errorf("warning: cannot read lease file '%s': %s", c->cfg.lease_file,
+		       strerror(-ret));
+	if (ev.kind == EV_ARP_DEL) {
+		const struct lease *le = leases_find_addr(&leases, &ev.addr);
+
+		/* The neighbour went quiet, but the lease still stands: dnsmasq's del decides. */
+		if (le && lease_active(le, time(NULL)))
+			goto out;
+	}
+	fams = 1u << ev.addr.fam;
+	rc = take_lock(c);
+	if (rc)
+		goto out;
+	addr_format(&ev.addr, as, sizeof(as));
+	ret = c->ops->read(c->be, fams, &old);
+	if (ret) {
+		snprintf(what, sizeof(what), "cannot read counters for '%s'", as);
+		rc = backend_fail(c, what, ret);
+		goto out;
+	}
+	if (hostset_copy(&want, &old)) {
+		rc = EXIT_FILE;
+		goto out;
+	}
+	if (event_is_delete(ev.kind)) {
+		if (!hostset_del_addr(&want, &ev.addr))
+			goto out;
+		snprintf(what, sizeof(what), "cannot delete host '%s'", as);
+	} else {
+		if (event_resolve_name(&ev, &leases, &old, name))
+			goto out; /* a neighbour without a known name is not counted */
+		ret = hostset_upsert(&want, name, &ev.addr);
+		if (ret < 0) {
+			errorf("cannot add host '%s': %s", name, strerror(-ret));
+			rc = EXIT_FILE;
+			goto out;
+		}
+		snprintf(what, sizeof(what), "cannot add host '%s' (%s)", name, as);
+	}
+	ret = c->ops->commit(c->be, fams, &old, &want);
+	if (ret)
+		rc = backend_fail(c, what, ret);
+out:
+	hostset_free(&old);
+	hostset_free(&want);
+	leases_free(&leases);
+	return rc;
+}
+
+static int cmd_show(struct ctx *c, int argc, char **argv)
+{
+	struct hostset s = { 0 };
+	struct leases leases = { 0 };
+	bool json = false, exact = false;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "-x") || !strcmp(argv[i], "--exact")) {
+			exact = true;
+		} else {
+			errorf("show: unknown option '%.64s'", argv[i]);
+			command_usage(stderr, &commands[0]);
+			return EXIT_USAGE;
+		}
+	}
+	ret = c->ops->read(c->be, FAMS_ALL, &s);
+	if (ret)
+		return backend_fail(c, "cannot read counters", ret);
+	if (leases_read(&leases, c->cfg.lease_file) == 0) {
+		for (size_t i = 0; i < s.n; i++) {
+			struct host *h = &s.v[i];
+
+			for (unsigned int j = 0; j < h->naddrs && !h->mac[0]; j++) {
+				const struct lease *le = leases_find_addr(&leases, &h->addrs[j]);
+
+				if (le && le->mac[0])
+					strcpy(h->mac, le->mac);
+			}
+			for (size_t k = 0; k < leases.n && !h->mac[0]; k++)
+				if (leases.v[k].mac[0] && !strcmp(leases.v[k].name, h->name))
+					strcpy(h->mac, leases.v[k].mac);
+		}
+	}
+	leases_free(&leases);
+	hostset_sort(&s);
+	if (json)
+		show_json(stdout, c->ops->name, &s);
+	else
+		show_table(stdout, c->ops->name, &s, exact);
+	hostset_free(&s);
+	if (fflush(stdout) || ferror(stdout)) {
+		errorf("cannot write output: %s", strerror(errno));
+		return EXIT_FILE;
+	}
+	return EXIT_OK;
+}
+
+static int cmd_help(struct ctx *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc > 1) {
+		for (const struct command *k = commands; k->name; k++)
+			if (!strcmp(k->name, argv[1])) {
+				command_usage(stdout, k);
+				return EXIT_OK;
+			}
+		errorf("help: unknown command '%.64s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	usage(stdout);
+	return EXIT_OK;
+}
+
+static int cmd_version(struct ctx *c, int argc, char **argv)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	printf("iptmon %s\n", IPTMON_VERSION);
+	return EXIT_OK;
+}
+
+/* show first: cmd_show refers to commands[0] for its usage. */
+static const struct command commands[] = {
+	{ "show", cmd_show, "[--json] [-x]", "print every counted host and its counters", false },
+	{ "init", cmd_init, "", "create iptmon's chains; count static hosts and active leases",
+	  false },
+	{ "add", cmd_event, "MAC ADDR [NAME]", "dnsmasq: a lease was granted", true },
+	{ "old", cmd_event, "MAC ADDR [NAME]", "dnsmasq: a lease was renewed or replayed", true },
+	{ "del", cmd_event, "MAC ADDR [NAME]", "dnsmasq: a lease ended; stop counting ADDR", true },
+	{ "arp-add", cmd_event, "MAC ADDR", "dnsmasq: a neighbour appeared (named from leases)",
+	  true },
+	{ "arp-old", cmd_event, "MAC ADDR", "dnsmasq: a neighbour is still there", true },
+	{ "arp-del", cmd_event, "MAC ADDR", "dnsmasq: a neighbour went away", true },
+	{ "flush", cmd_flush, "", "stop counting every host (chains stay)", false },
+	{ "reload-hosts", cmd_reload_hosts, "", "re-read hosts files; drop hosts no longer known",
+	  false },
+	{ "remove", cmd_remove, "", "remove everything iptmon created", false },
+	{ "help", cmd_help, "[COMMAND]", "this text, or one command's", false },
+	{ "version", cmd_version, "", "print the version", false },
+	{ NULL, NULL, NULL, NULL, false },
+};
+
+static void fix_path(void)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	/* dnsmasq may run us with a bare environment; iptables lives in sbin. */
+	if (!path || !*path) {
+		setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+		return;
+	}
+	if (!strstr(path, "sbin") && strlen(path) < sizeof(buf) - 32) {
+		snprintf(buf, sizeof(buf), "%s:/usr/sbin:/sbin", path);
+		setenv("PATH", buf, 1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c = { .lock_fd = -1 };
+	const struct command *cmd = NULL;
+	const char *cfgpath = getenv("IPTMON_CONFIG");
+	bool cfg_explicit = cfgpath && *cfgpath;
+	char err[512];
+	int i, rc, ret, cmdargc;
+	char **cmdargv;
+
+	signal(SIGPIPE, SIG_IGN);
+	fix_path();
+	/* Global options stop at the first word that is not one: the command. */
+	for (i = 1; i < argc && !strncmp(argv[i], "-", 1); i++) {
+		if (want_help(argv[i])) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V"))
+			return cmd_version(&c, 0, NULL);
+		if (!strncmp(argv[i], "--config=", 9)) {
+			cfgpath = argv[i] + 9;
+			cfg_explicit = true;
+		} else if (strncmp(argv[i], "--", 2) || !strchr(argv[i], '=')) {
+			errorf("unknown option '%.64s'", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (const struct command *k = commands; k->name; k++)
+		if (!strcmp(k->name, argv[i]))
+			cmd = k;
+	if (!cmd) {
+		/* dnsmasq's contract: actions we do not know (tftp, relay-snoop, ...) are ignored. */
+		if (isatty(STDERR_FILENO))
+			errorf("unknown command '%.64s' ignored (see '%s help')", argv[i], prog);
+		return EXIT_OK;
+	}
+	cmdargc = argc - i;
+	cmdargv = argv + i;
+	if (cmdargc > 1 && want_help(cmdargv[1])) {
+		command_usage(stdout, cmd);
+		return EXIT_OK;
+	}
+	if (cmd->fn == cmd_help || cmd->fn == cmd_version)
+		return cmd->fn(&c, cmdargc, cmdargv);
+
+	config_defaults(&c.cfg);
+	if (!cfg_explicit)
+		cfgpath = CONFIG_DEFAULT_PATH;
+	ret = config_load(&c.cfg, cfgpath, err, sizeof(err));
+	if (ret && !(ret == -ENOENT && !cfg_explicit)) {
+		errorf("%s", err);
+		return ret == -ENOENT || ret == -EACCES || ret == -EIO ? EXIT_FILE : EXIT_USAGE;
+	}
+	for (int k = 1; k < i; k++)
+		if (apply_option(&c.cfg, argv[k]) < 0)
+			return EXIT_USAGE;
+	if (!cmd->event) {
+		/* Options after the command; never for dnsmasq events, whose names are hostile. */
+		int o = 1;
+
+		for (int k = 1; k < cmdargc; k++) {
+			ret = apply_option(&c.cfg, cmdargv[k]);
+			if (ret < 0)
+				return EXIT_USAGE;
+			if (ret > 0)
+				cmdargv[o++] = cmdargv[k];
+		}
+		cmdargc = o;
+		if (cmd->fn != cmd_show && cmdargc > 1) {
+			errorf("%s: unexpected argument '%.64s'", cmd->name, cmdargv[1]);
+			command_usage(stderr, cmd);
+			return EXIT_USAGE;
+		}
+	}
+	rc = open_backend(&c);
+	if (rc)
+		return rc;
+	rc = cmd->fn(&c, cmdargc, cmdargv);
+	c.ops->close(c.be);
+	if (c.lock_fd >= 0)
+		close(c.lock_fd);
+	return rc;
+}
