@@ -23,7 +23,8 @@ Q := @
 endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
-	src/backend.c src/ipt.c src/show.c
+	src/backend.c src/ipt.c src/iptc.c src/show.c
+LIBS := $(shell $(PKG_CONFIG) --libs libip4tc libip6tc 2>/dev/null || echo -lip4tc -lip6tc)
 SRCS := $(LIB_SRCS) src/main.c
 OBJS := $(SRCS:src/%.c=build/%.o)
 UNIT_TESTS := test_addr test_name test_config test_hosts test_dhcp test_show
@@ -37,7 +38,7 @@ all: iptmon
 
 iptmon: $(OBJS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDLIBS)
 
 build/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -48,16 +49,16 @@ build/%.o: src/%.c
 build/tests/%: tests/unit/%.c $(LIB_SRCS) tests/unit/*.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) -Isrc $(WARNINGS) -O1 -g -o $@ $< $(LIB_SRCS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(WARNINGS) -O1 -g -o $@ $< $(LIB_SRCS) $(CMOCKA_LIBS) $(LIBS)
 
 build/san/%: tests/unit/%.c $(LIB_SRCS) tests/unit/*.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  SAN     $@")
-	$(Q)$(CC) $(CPPFLAGS) -Isrc $(WARNINGS) -O1 -g $(SANFLAGS) -o $@ $< $(LIB_SRCS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(WARNINGS) -O1 -g $(SANFLAGS) -o $@ $< $(LIB_SRCS) $(CMOCKA_LIBS) $(LIBS)
 
 build/san/iptmon: $(SRCS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(WARNINGS) -O1 -g $(SANFLAGS) -o $@ $(SRCS)
+	$(Q)$(CC) $(CPPFLAGS) $(WARNINGS) -O1 -g $(SANFLAGS) -o $@ $(SRCS) $(LIBS)
 
 unit-check: $(UNIT_BINS) $(SAN_BINS)
 	$(Q)tests/unit/run.sh $(UNIT_BINS) $(SAN_BINS)

@@ -1,21 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Choosing a backend from the `backend` key. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 
 static const struct backend_ops *const all_backends[] = {
-	&ipt_ops_default,
-	&ipt_ops_legacy,
+	&iptc_ops_legacy,
 	&ipt_ops_nft,
+	&ipt_ops_default,
 };
+
+/* Which iptables `iptables` in PATH is: xtables-legacy-multi or xtables-nft-multi. */
+static const struct backend_ops *resolve_iptables(void)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096], cand[PATH_MAX], real[PATH_MAX];
+
+	if (!path || strlen(path) >= sizeof(dirs))
+		return &ipt_ops_default;
+	strcpy(dirs, path);
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		const char *base;
+
+		if ((size_t)snprintf(cand, sizeof(cand), "%s/iptables", d) >= sizeof(cand) ||
+		    access(cand, X_OK) || !realpath(cand, real))
+			continue;
+		base = strrchr(real, '/');
+		base = base ? base + 1 : real;
+		if (strstr(base, "legacy"))
+			return &iptc_ops_legacy;
+		if (strstr(base, "nft"))
+			return &ipt_ops_nft;
+		return &ipt_ops_default;
+	}
+	return &ipt_ops_default;
+}
 
 const struct backend_ops *backend_find(const struct config *c)
 {
-	if (!strcmp(c->backend, "auto")) {
-		/* Until the nftables backend lands, auto means the system's iptables. */
-		return &ipt_ops_default;
-	}
+	/* Until the nftables backend lands, auto means the system's iptables. */
+	if (!strcmp(c->backend, "auto") || !strcmp(c->backend, "iptables"))
+		return resolve_iptables();
 	for (size_t i = 0; i < sizeof(all_backends) / sizeof(all_backends[0]); i++)
 		if (!strcmp(all_backends[i]->name, c->backend))
 			return all_backends[i];

@@ -11,7 +11,12 @@
 #define FAMS_V6 (1u << FAM_V6)
 #define FAMS_ALL (FAMS_V4 | FAMS_V6)
 
-struct backend;
+/* What every backend instance has; the rest is the backend's own (priv). */
+struct backend {
+	const struct backend_ops *ops;
+	char err[512]; /* one line: why the last call failed */
+	void *priv;
+};
 
 /*
  * The only door to the kernel. The kernel holds the truth: read() returns the counted hosts
@@ -25,7 +30,6 @@ struct backend_ops {
 	int (*probe)(const struct config *c);
 	int (*open)(struct backend **b, const struct config *c);
 	void (*close)(struct backend *b);
-	const char *(*error)(const struct backend *b);
 	int (*read)(struct backend *b, unsigned int fams, struct hostset *out);
 	int (*commit)(struct backend *b, unsigned int fams, const struct hostset *old,
 		      const struct hostset *want);
@@ -40,6 +44,7 @@ struct backend_ops {
 /* The backend for a `backend` value ("auto" probes); NULL for unknown names. */
 const struct backend_ops *backend_find(const struct config *c);
 
-extern const struct backend_ops ipt_ops_default, ipt_ops_legacy, ipt_ops_nft;
+extern const struct backend_ops ipt_ops_default, ipt_ops_nft;
+extern const struct backend_ops iptc_ops_legacy;
 
 #endif

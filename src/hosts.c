@@ -9,10 +9,120 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Hash indexes over names and addresses, so that reading 4000 hosts or upserting one stays
+ * linear. Open addressing without deletions: anything but an append marks the index dirty,
+ * and the next lookup rebuilds it.
+ */
+struct hostindex {
+	size_t nb;	   /* buckets per table, a power of two */
+	size_t nnames, naddrs;
+	uint32_t *names;   /* host position + 1, 0 = empty */
+	uint64_t *addrs;   /* (host position + 1) << 8 | address slot, 0 = empty */
+	bool dirty;
+};
+
+static uint32_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	return h ^ (h >> 15);
+}
+
+static uint32_t hash_addr(const struct addr *a)
+{
+	return hash_bytes(&a->u, a->fam == FAM_V4 ? 4 : 16) + (uint32_t)a->fam;
+}
+
+static void index_free(struct hostindex *x)
+{
+	if (!x)
+		return;
+	free(x->names);
+	free(x->addrs);
+	free(x);
+}
+
+static void index_dirty(const struct hostset *s)
+{
+	if (s->idx)
+		s->idx->dirty = true;
+}
+
+static void index_put_name(struct hostindex *x, const struct hostset *s, size_t i)
+{
+	size_t m = x->nb - 1, b = hash_bytes(s->v[i].name, strlen(s->v[i].name)) & m;
+
+	while (x->names[b])
+		b = (b + 1) & m;
+	x->names[b] = (uint32_t)(i + 1);
+	x->nnames++;
+}
+
+static void index_put_addr(struct hostindex *x, const struct hostset *s, size_t i, unsigned int j)
+{
+	size_t m = x->nb - 1, b = hash_addr(&s->v[i].addrs[j]) & m;
+
+	while (x->addrs[b])
+		b = (b + 1) & m;
+	x->addrs[b] = ((uint64_t)(i + 1) << 8) | j;
+	x->naddrs++;
+}
+
+/* The index, current for s; NULL when memory ran out (callers fall back to scanning). */
+static struct hostindex *index_get(const struct hostset *cs)
+{
+	struct hostset *s = (struct hostset *)cs; /* the index is a cache, not content */
+	struct hostindex *x = s->idx;
+	size_t want = 64, total = 0;
+
+	if (x && !x->dirty)
+		return x;
+	for (size_t i = 0; i < s->n; i++)
+		total += s->v[i].naddrs;
+	while (want < (s->n + 1) * 4 || want < (total + HOST_MAX_ADDRS) * 4)
+		want *= 2;
+	if (!x) {
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return NULL;
+		s->idx = x;
+	}
+	if (x->nb != want) {
+		free(x->names);
+		free(x->addrs);
+		x->names = malloc(want * sizeof(*x->names));
+		x->addrs = malloc(want * sizeof(*x->addrs));
+		if (!x->names || !x->addrs) {
+			index_free(x);
+			s->idx = NULL;
+			return NULL;
+		}
+		x->nb = want;
+	}
+	memset(x->names, 0, x->nb * sizeof(*x->names));
+	memset(x->addrs, 0, x->nb * sizeof(*x->addrs));
+	x->nnames = x->naddrs = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		index_put_name(x, s, i);
+		for (unsigned int j = 0; j < s->v[i].naddrs; j++)
+			index_put_addr(x, s, i, j);
+	}
+	x->dirty = false;
+	return x;
+}
+
 void hostset_free(struct hostset *s)
 {
 	free(s->v);
+	index_free(s->idx);
 	s->v = NULL;
+	s->idx = NULL;
 	s->n = s->cap = 0;
 }
 
@@ -47,18 +157,38 @@ int hostset_copy(struct hostset *dst, const struct hostset *src)
 
 struct host *hostset_find(const struct hostset *s, const char *name)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].name, name))
-			return &s->v[i];
+	struct hostindex *x = index_get(s);
+
+	if (!x) {
+		for (size_t i = 0; i < s->n; i++)
+			if (!strcmp(s->v[i].name, name))
+				return &s->v[i];
+		return NULL;
+	}
+	for (size_t m = x->nb - 1, b = hash_bytes(name, strlen(name)) & m; x->names[b];
+	     b = (b + 1) & m)
+		if (!strcmp(s->v[x->names[b] - 1].name, name))
+			return &s->v[x->names[b] - 1];
 	return NULL;
 }
 
 struct host *hostset_find_addr(const struct hostset *s, const struct addr *a)
 {
-	for (size_t i = 0; i < s->n; i++)
-		for (unsigned int j = 0; j < s->v[i].naddrs; j++)
-			if (addr_equal(&s->v[i].addrs[j], a))
-				return &s->v[i];
+	struct hostindex *x = index_get(s);
+
+	if (!x) {
+		for (size_t i = 0; i < s->n; i++)
+			for (unsigned int j = 0; j < s->v[i].naddrs; j++)
+				if (addr_equal(&s->v[i].addrs[j], a))
+					return &s->v[i];
+		return NULL;
+	}
+	for (size_t m = x->nb - 1, b = hash_addr(a) & m; x->addrs[b]; b = (b + 1) & m) {
+		struct host *h = &s->v[(x->addrs[b] >> 8) - 1];
+
+		if (addr_equal(&h->addrs[x->addrs[b] & 0xff], a))
+			return h;
+	}
 	return NULL;
 }
 
@@ -73,7 +203,24 @@ static struct host *hostset_get(struct hostset *s, const char *name)
 	h = &s->v[s->n++];
 	memset(h, 0, sizeof(*h));
 	memcpy(h->name, name, strlen(name) + 1);
+	if (s->idx && !s->idx->dirty) {
+		if ((s->idx->nnames + 1) * 2 <= s->idx->nb)
+			index_put_name(s->idx, s, s->n - 1);
+		else
+			s->idx->dirty = true;
+	}
 	return h;
+}
+
+static void host_append_addr(struct hostset *s, struct host *h, const struct addr *a)
+{
+	h->addrs[h->naddrs++] = *a;
+	if (s->idx && !s->idx->dirty) {
+		if ((s->idx->naddrs + 1) * 2 <= s->idx->nb)
+			index_put_addr(s->idx, s, (size_t)(h - s->v), h->naddrs - 1);
+		else
+			s->idx->dirty = true;
+	}
 }
 
 struct host *hostset_add_addr(struct hostset *s, const char *name, const struct addr *a)
@@ -86,59 +233,54 @@ struct host *hostset_add_addr(struct hostset *s, const char *name, const struct 
 		if (addr_equal(&h->addrs[j], a))
 			return h;
 	if (h->naddrs < HOST_MAX_ADDRS)
-		h->addrs[h->naddrs++] = *a;
+		host_append_addr(s, h, a);
 	return h;
 }
 
-static void host_drop_addr(struct host *h, unsigned int j)
+static void host_drop_addr(struct hostset *s, struct host *h, unsigned int j)
 {
 	memmove(&h->addrs[j], &h->addrs[j + 1], (h->naddrs - j - 1) * sizeof(h->addrs[0]));
 	memmove(&h->seen[j], &h->seen[j + 1], (h->naddrs - j - 1) * sizeof(h->seen[0]));
 	h->naddrs--;
+	index_dirty(s);
 }
 
-static void hostset_drop_empty(struct hostset *s)
+void hostset_remove_at(struct hostset *s, size_t i)
 {
-	size_t o = 0;
+	s->v[i] = s->v[--s->n];
+	index_dirty(s);
+}
 
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].naddrs)
-			s->v[o++] = s->v[i];
-	s->n = o;
+/* Takes address A away from whichever host holds it (not from `except`); 1 if any did. */
+static int take_addr(struct hostset *s, const struct addr *a, const char *except)
+{
+	struct host *h;
+	int changed = 0;
+
+	while ((h = hostset_find_addr(s, a)) && (!except || strcmp(h->name, except))) {
+		for (unsigned int j = 0; j < h->naddrs; j++)
+			if (addr_equal(&h->addrs[j], a)) {
+				host_drop_addr(s, h, j);
+				break;
+			}
+		if (!h->naddrs)
+			hostset_remove_at(s, (size_t)(h - s->v));
+		changed = 1;
+	}
+	return changed;
 }
 
 int hostset_del_addr(struct hostset *s, const struct addr *a)
 {
-	int changed = 0;
-
-	for (size_t i = 0; i < s->n; i++)
-		for (unsigned int j = 0; j < s->v[i].naddrs; j++)
-			if (addr_equal(&s->v[i].addrs[j], a)) {
-				host_drop_addr(&s->v[i], j);
-				changed = 1;
-				break;
-			}
-	hostset_drop_empty(s);
-	return changed;
+	return take_addr(s, a, NULL);
 }
 
 int hostset_upsert(struct hostset *s, const char *name, const struct addr *a)
 {
 	struct host *h;
 	bool have = false;
-	int changed = 0;
+	int changed = take_addr(s, a, name);
 
-	for (size_t i = 0; i < s->n; i++) {
-		if (!strcmp(s->v[i].name, name))
-			continue;
-		for (unsigned int j = 0; j < s->v[i].naddrs; j++)
-			if (addr_equal(&s->v[i].addrs[j], a)) {
-				host_drop_addr(&s->v[i], j);
-				changed = 1;
-				break;
-			}
-	}
-	hostset_drop_empty(s);
 	h = hostset_get(s, name);
 	if (!h)
 		return -ENOMEM;
@@ -147,7 +289,7 @@ int hostset_upsert(struct hostset *s, const char *name, const struct addr *a)
 			have = true;
 			j++;
 		} else if (h->addrs[j].fam == a->fam) {
-			host_drop_addr(h, j);
+			host_drop_addr(s, h, j);
 			changed = 1;
 		} else {
 			j++;
@@ -156,7 +298,7 @@ int hostset_upsert(struct hostset *s, const char *name, const struct addr *a)
 	if (!have) {
 		if (h->naddrs >= HOST_MAX_ADDRS)
 			return -ENOSPC;
-		h->addrs[h->naddrs++] = *a;
+		host_append_addr(s, h, a);
 		changed = 1;
 	}
 	return changed;
@@ -171,6 +313,7 @@ void hostset_sort(struct hostset *s)
 {
 	if (s->n)
 		qsort(s->v, s->n, sizeof(*s->v), host_cmp);
+	index_dirty(s);
 }
 
 bool hostset_same(const struct hostset *a, const struct hostset *b)

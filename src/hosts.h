@@ -27,9 +27,12 @@ struct host {
 	unsigned char seen[HOST_MAX_ADDRS]; /* backends' scratch: directions read per address */
 };
 
+struct hostindex;
+
 struct hostset {
 	struct host *v;
 	size_t n, cap;
+	struct hostindex *idx; /* name and address lookups; rebuilt lazily */
 };
 
 void hostset_free(struct hostset *s);
@@ -47,6 +50,8 @@ int hostset_upsert(struct hostset *s, const char *name, const struct addr *a);
 /* Drops address A (and its host when that was its last address). Returns 1 if changed. */
 int hostset_del_addr(struct hostset *s, const struct addr *a);
 void hostset_sort(struct hostset *s);
+/* Removes the host at position i (order not kept). */
+void hostset_remove_at(struct hostset *s, size_t i);
 /* Same names with the same addresses (counters and MACs are not compared). */
 bool hostset_same(const struct hostset *a, const struct hostset *b);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The iptables backend: chains iptmon_tx/iptmon_rx in table mangle, jumped to from FORWARD,
+ * The iptables backend through iptables-save/-restore (for iptables-nft, which has no library,
+ * and for an `iptables` of unknown kind; iptc.c does iptables-legacy in process): chains iptmon_tx/iptmon_rx in table mangle, jumped to from FORWARD,
  * one RETURN rule per host address with comment tx_NAME/rx_NAME. It reads with
  * iptables-save -c and changes with one iptables-restore --noflush batch per family, so a
  * command's changes land whole or not at all and no shell ever sees a name.
@@ -29,11 +30,6 @@ struct ipt_flavor {
 static const struct ipt_flavor flavor_default = {
 	"iptables", { "iptables-save", "ip6tables-save" }, { "iptables-restore", "ip6tables-restore" }
 };
-static const struct ipt_flavor flavor_legacy = {
-	"iptables-legacy",
-	{ "iptables-legacy-save", "ip6tables-legacy-save" },
-	{ "iptables-legacy-restore", "ip6tables-legacy-restore" },
-};
 static const struct ipt_flavor flavor_nft = {
 	"iptables-nft",
 	{ "iptables-nft-save", "ip6tables-nft-save" },
@@ -47,15 +43,14 @@ struct famstate {
 	struct buf fixups; /* -D lines for duplicate rules found while reading */
 };
 
-struct backend {
+struct ipt {
 	const struct ipt_flavor *fl;
-	char err[512];
 	struct famstate st[FAM_COUNT];
 };
 
-static const char *ipt_error(const struct backend *b)
+static struct ipt *P(struct backend *b)
 {
-	return b->err;
+	return b->priv;
 }
 
 /* Splits an iptables-save line into tokens, undoing its "..." quoting. */
@@ -138,7 +133,7 @@ static int append_rule(struct buf *o, const char *op, int dir, int fam, const st
 
 static void parse_line(struct backend *b, int fam, char *line, struct hostset *out)
 {
-	struct famstate *st = &b->st[fam];
+	struct famstate *st = &P(b)->st[fam];
 	char *tok[32], *addr_s = NULL, *comment = NULL, *target = NULL;
 	struct counter c = { 0, 0 };
 	struct addr a;
@@ -206,8 +201,8 @@ static void parse_line(struct backend *b, int fam, char *line, struct hostset *o
 
 static int ipt_read_fam(struct backend *b, int fam, struct hostset *out)
 {
-	char *argv[] = { (char *)b->fl->save[fam], "-c", "-t", "mangle", NULL };
-	struct famstate *st = &b->st[fam];
+	char *argv[] = { (char *)P(b)->fl->save[fam], "-c", "-t", "mangle", NULL };
+	struct famstate *st = &P(b)->st[fam];
 	struct buf o = { 0 };
 	char *line, *next;
 	int ret;
@@ -274,7 +269,7 @@ static int emit_base(struct buf *o, const struct famstate *st)
 
 static int apply(struct backend *b, int fam, const struct buf *body)
 {
-	char *argv[] = { (char *)b->fl->restore[fam], "--noflush", "--counters", "-w", NULL };
+	char *argv[] = { (char *)P(b)->fl->restore[fam], "--noflush", "--counters", "-w", NULL };
 	struct buf in = { 0 };
 	int ret;
 
@@ -293,7 +288,7 @@ static int ensure_read(struct backend *b, int fam)
 	struct hostset tmp;
 	int ret;
 
-	if (b->st[fam].read)
+	if (P(b)->st[fam].read)
 		return 0;
 	ret = ipt_read(b, 1u << fam, &tmp);
 	hostset_free(&tmp);
@@ -303,7 +298,7 @@ static int ensure_read(struct backend *b, int fam)
 static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 		      const struct hostset *want)
 {
-	struct famstate *st = &b->st[fam];
+	struct famstate *st = &P(b)->st[fam];
 	struct buf o = { 0 };
 	int ret = ensure_read(b, fam);
 
@@ -370,7 +365,7 @@ static int ipt_setup(struct backend *b, unsigned int fams)
 static int ipt_flush_or_remove(struct backend *b, unsigned int fams, bool remove)
 {
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
-		struct famstate *st = &b->st[fam];
+		struct famstate *st = &P(b)->st[fam];
 		struct buf o = { 0 };
 		int ret = 0;
 
@@ -416,7 +411,7 @@ static int open_flavor(struct backend **out, const struct ipt_flavor *fl)
 
 	if (!b)
 		return -ENOMEM;
-	b->fl = fl;
+	P(b)->fl = fl;
 	*out = b;
 	return 0;
 }
@@ -426,7 +421,8 @@ static void ipt_close(struct backend *b)
 	if (!b)
 		return;
 	for (int fam = 0; fam < FAM_COUNT; fam++)
-		buf_free(&b->st[fam].fixups);
+		buf_free(&P(b)->st[fam].fixups);
+	free(b->priv);
 	free(b);
 }
 
@@ -454,7 +450,6 @@ static int probe_flavor(const struct ipt_flavor *fl)
 		.probe = sym##_probe,                                                         \
 		.open = sym##_open,                                                           \
 		.close = ipt_close,                                                           \
-		.error = ipt_error,                                                           \
 		.read = ipt_read,                                                             \
 		.commit = ipt_commit,                                                         \
 		.setup = ipt_setup,                                                           \
@@ -463,5 +458,4 @@ static int probe_flavor(const struct ipt_flavor *fl)
 	}
 
 IPT_OPS(ipt_ops_default, flavor_default, "iptables");
-IPT_OPS(ipt_ops_legacy, flavor_legacy, "iptables-legacy");
 IPT_OPS(ipt_ops_nft, flavor_nft, "iptables-nft");

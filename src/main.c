@@ -136,6 +136,8 @@ static int open_backend(struct ctx *c)
 		return EXIT_USAGE;
 	}
 	ret = c->ops->open(&c->be, &c->cfg);
+	if (!ret)
+		c->be->ops = c->ops;
 	if (ret) {
 		errorf("cannot open backend %s: %s", c->ops->name, strerror(-ret));
 		return EXIT_KERNEL;
@@ -160,7 +162,7 @@ static int take_lock(struct ctx *c)
 
 static int backend_fail(struct ctx *c, const char *what, int ret)
 {
-	const char *why = c->ops->error(c->be);
+	const char *why = c->be->err;
 
 	errorf("%s: %s", what, why && *why ? why : strerror(-ret));
 	return ret == -ENOMEM ? EXIT_FILE : EXIT_KERNEL;
@@ -245,7 +247,7 @@ static int sync_hosts(struct ctx *c, bool prune, const char *what)
 				i++;
 				continue;
 			}
-			want.v[i] = want.v[--want.n];
+			hostset_remove_at(&want, i);
 		}
 	}
 	ret = c->ops->commit(c->be, FAMS_ALL, &old, &want);

@@ -52,7 +52,9 @@ NS_BR_MAC=02:88:00:00:00:01
 # ---------------------------------------------------------------- internal helpers
 
 _ns_say() { if [ "${V:-0}" = 1 ]; then echo "ns: $*" >&2; fi; return 0; }
-_ns_err() { echo "ns: ERROR: $*" >&2; return 1; }
+# _ns_err MSG [FILE...]: message (and the tails of FILEs) on stderr; returns 1, so under
+# the caller's `set -e` it ends the script right there (the EXIT trap cleans up).
+_ns_err() { echo "ns: ERROR: $1" >&2; shift; _ns_tail "$@"; return 1; }
 
 # Run a command; its output goes to $T/ns.log (or stderr with V=1). Never to stdout.
 _ns_run() {
@@ -77,12 +79,15 @@ _ns_tail() {
 
 _ns_now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 
-# _ns_poll TIMEOUT_S CMD...: run CMD every 20-50 ms until it succeeds or TIMEOUT_S passes.
+# _ns_poll TIMEOUT_S CMD...: run CMD every 20-50 ms until it succeeds (0), gives up
+# (returns 2: returned at once) or TIMEOUT_S passes (1).
 _ns_poll() {
-	local timeout=$1 deadline d=0.02; shift
+	local timeout=$1 deadline d=0.02 rc; shift
 	deadline=$(($(_ns_now_ms) + timeout * 1000))
 	while :; do
-		if "$@"; then return 0; fi
+		rc=0; "$@" || rc=$?
+		[ "$rc" = 0 ] && return 0
+		[ "$rc" = 2 ] && return 2
 		[ "$(_ns_now_ms)" -lt "$deadline" ] || return 1
 		sleep "$d"
 		d=0.05
@@ -93,7 +98,7 @@ _ns_poll() {
 _ns_pid_gone() {
 	local st
 	[ -r "/proc/$1/stat" ] || return 0
-	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 0
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
 	[ "$st" = Z ] || [ -z "$st" ]
 }
 
@@ -116,7 +121,10 @@ _ns_stop_pid() {
 _ns_starttime() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
 _ns_track_pid() { echo "$1 $(_ns_starttime "$1")" >>"$T/pids"; }
 
-_ns_need_setup() { [ -n "${T:-}" ] && [ -d "$T" ] && [ -n "${R:-}" ] || _ns_err "ns_setup has not run"; }
+_ns_need_setup() {
+	if [ -n "${T:-}" ] && [ -d "$T" ] && [ -n "${R:-}" ]; then return 0; fi
+	_ns_err "ns_setup has not run"
+}
 
 _ns_check_idx() {
 	case "${1:-}" in '' | *[!0-9]*) _ns_err "bad client index '${1:-}'"; return 1 ;; esac
@@ -237,6 +245,7 @@ ns_setup() {
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	trap 'exit 141' PIPE # e.g. `selftest | head`: still clean up
 	_ns_say "setup PFX=$PFX T=$T"
 
 	_ns_netns_add "$R" || return 1
@@ -273,6 +282,7 @@ ns_cleanup() {
 	NS_CLEANED=1
 	set +e
 	trap - HUP INT TERM
+	trap '' PIPE # a closed stdout must not abort the clean-up
 	# 1. the caller's hooks (daemons of the code under test, ...)
 	if [ -n "${NS_CLEANUP_HOOKS:-}" ]; then
 		while IFS= read -r hook; do
@@ -369,8 +379,8 @@ ns_start_dnsmasq() {
 	echo "$pid" >"$T/dnsmasq.started-pid"
 	_ns_say "dnsmasq pid $pid"
 	if ! _ns_poll "${NS_TIMEOUT:-10}" _ns_dnsmasq_ready "$pid"; then
-		_ns_err "dnsmasq did not come up"
-		_ns_tail "$T/dnsmasq.out" "$NS_DNSMASQ_LOG"
+		_ns_err "dnsmasq did not come up$(_ns_pid_gone "$pid" && echo " (it exited)")" \
+			"$T/dnsmasq.out" "$NS_DNSMASQ_LOG"
 		return 1
 	fi
 }
@@ -411,8 +421,8 @@ ns_dhcp4() {
 	_ns_run ip netns exec "$c" busybox udhcpc -i "$cif" -x "hostname:$name" -q -f -n \
 		-t "${NS_TIMEOUT:-10}" -T 1 -s "$T/udhcpc.sh" </dev/null || rc=$?
 	if [ "$rc" != 0 ] || [ ! -s "$T/c$idx.ip4" ]; then
-		_ns_err "client $idx: no DHCPv4 lease (udhcpc rc=$rc)"
-		_ns_tail "$T/udhcpc.c$idx.log" "$NS_DNSMASQ_LOG"
+		_ns_err "client $idx: no DHCPv4 lease (udhcpc rc=$rc)" \
+			"$T/udhcpc.c$idx.log" "$NS_DNSMASQ_LOG"
 		return 1
 	fi
 	cat "$T/c$idx.ip4"
@@ -431,12 +441,18 @@ ns_dhcp4_hold() {
 	pid=$!
 	_ns_track_pid "$pid"
 	echo "$pid" >"$T/c$idx.udhcpc.pid"
-	if ! _ns_poll "${NS_TIMEOUT:-10}" test -s "$T/c$idx.ip4"; then
-		_ns_err "client $idx: no DHCPv4 lease (held udhcpc pid $pid)"
-		_ns_tail "$T/udhcpc.c$idx.log" "$T/udhcpc.c$idx.out" "$NS_DNSMASQ_LOG"
+	if ! _ns_poll "${NS_TIMEOUT:-10}" _ns_bound_or_dead "$T/c$idx.ip4" "$pid"; then
+		_ns_err "client $idx: no DHCPv4 lease (held udhcpc pid $pid$(_ns_pid_gone "$pid" && echo ", exited"))" \
+			"$T/udhcpc.c$idx.log" "$T/udhcpc.c$idx.out" "$NS_DNSMASQ_LOG"
 		return 1
 	fi
 	cat "$T/c$idx.ip4"
+}
+
+_ns_bound_or_dead() { # FILE PID: 0 once FILE has content, 2 if PID died first
+	[ -s "$1" ] && return 0
+	_ns_pid_gone "$2" && return 2
+	return 1
 }
 
 ns_dhcp4_release() {
@@ -446,8 +462,8 @@ ns_dhcp4_release() {
 	if _ns_pid_gone "$pid"; then _ns_err "client $idx: udhcpc $pid is gone"; return 1; fi
 	kill -USR2 "$pid" # release: DHCPRELEASE, then the script's deconfig removes the address
 	if ! _ns_poll "${NS_TIMEOUT:-10}" _ns_no_file "$T/c$idx.ip4"; then
-		_ns_err "client $idx: udhcpc did not release"
-		_ns_tail "$T/udhcpc.c$idx.log" "$T/udhcpc.c$idx.out"
+		_ns_err "client $idx: udhcpc did not release" \
+			"$T/udhcpc.c$idx.log" "$T/udhcpc.c$idx.out"
 		return 1
 	fi
 	_ns_stop_pid "$pid" TERM 3
@@ -481,8 +497,8 @@ ns_dhcp6() {
 		_ns_stop_pid "$pid" TERM 3
 	fi
 	if [ "$rc" != 0 ] || [ ! -s "$T/c$idx.ip6" ]; then
-		_ns_err "client $idx: no DHCPv6 lease (dhclient rc=$rc)"
-		_ns_tail "$T/dhclient6.c$idx.log" "$NS_DNSMASQ_LOG"
+		_ns_err "client $idx: no DHCPv6 lease (dhclient rc=$rc)" \
+			"$T/dhclient6.c$idx.log" "$T/ns.log" "$NS_DNSMASQ_LOG"
 		return 1
 	fi
 	cat "$T/c$idx.ip6"
@@ -502,8 +518,9 @@ ns_dhcp6_release() {
 # ns_wait_script_calls N [FILE [ERE]]: wait (<= NS_TIMEOUT s) until FILE (default
 # $NS_SCRIPT_LOG) has at least N lines (matching the extended regex ERE, if given).
 _ns_count_lines() {
-	if [ -n "${2:-}" ]; then grep -cE -- "$2" "$1" 2>/dev/null || true
-	else wc -l <"$1" 2>/dev/null || echo 0; fi
+	if [ ! -r "$1" ]; then echo 0
+	elif [ -n "${2:-}" ]; then grep -cE -- "$2" "$1" || true
+	else wc -l <"$1"; fi
 }
 _ns_has_lines() { [ "$(_ns_count_lines "$2" "${3:-}")" -ge "$1" ]; }
 ns_wait_script_calls() {
@@ -511,8 +528,7 @@ ns_wait_script_calls() {
 	case "$n" in '' | *[!0-9]*) _ns_err "usage: ns_wait_script_calls N [FILE [ERE]]"; return 1 ;; esac
 	[ -n "$f" ] || { _ns_err "ns_wait_script_calls: no log file"; return 1; }
 	if ! _ns_poll "${NS_TIMEOUT:-10}" _ns_has_lines "$n" "$f" "$re"; then
-		_ns_err "timed out waiting for $n script calls${re:+ matching /$re/} in $f (have $(_ns_count_lines "$f" "$re"))"
-		_ns_tail "$f"
+		_ns_err "timed out waiting for $n script calls${re:+ matching /$re/} in $f (have $(_ns_count_lines "$f" "$re"))" "$f"
 		return 1
 	fi
 }
@@ -539,14 +555,16 @@ ns_ping() {
 	local idx=${1:-} dst=${2:-} count=${3:-} size=${4:-} out sent recv
 	_ns_need_setup || return 1
 	_ns_check_idx "$idx" || return 1
-	[ -n "$dst" ] && [ -n "$count" ] && [ -n "$size" ] || { _ns_err "usage: ns_ping IDX DST COUNT SIZE"; return 1; }
+	if [ -z "$dst" ] || [ -z "$count" ] || [ -z "$size" ]; then
+		_ns_err "usage: ns_ping IDX DST COUNT SIZE"; return 1
+	fi
 	out=$(ip netns exec "$(ns_client_ns "$idx")" ping -n -q -c "$count" -i 0.01 -W 1 -s "$size" "$dst" 2>&1) || true
 	[ "${V:-0}" = 1 ] && echo "$out" >&2
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1/p' <<<"$out")
 	recv=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\2/p' <<<"$out")
 	if [ "$sent" != "$count" ] || [ "$recv" != "$count" ]; then
-		_ns_err "ping from client $idx to $dst: sent=${sent:-?} received=${recv:-?} of $count"
-		echo "$out" >&2
+		_ns_err "ping from client $idx to $dst: sent=${sent:-?} received=${recv:-?} of $count
+$out"
 		return 1
 	fi
 }

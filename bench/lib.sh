@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared helpers for the benchmarks: a per-run prefix, clean-up on exit, medians.
+BENCH_PFX="ib$$"
+BENCH_NS=()
+BENCH_PIDS=()
+BENCH_TMP=$(mktemp -d /tmp/iptmon-bench.XXXXXX)
+
+bench_cleanup() {
+	local p ns
+	for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for ns in "${BENCH_NS[@]}"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$BENCH_TMP"
+}
+trap bench_cleanup EXIT
+
+bench_ns() {
+	ip netns add "$1" && BENCH_NS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# median of numbers on stdin
+median() {
+	sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'
+}
+
+# N static hosts in a hosts file: 10.A.B.C host-N (never the addresses the bench uses)
+write_hosts() {
+	local n=$1 f=$2 i
+	: >"$f"
+	for ((i = 1; i <= n; i++)); do
+		printf '10.%d.%d.%d host-%d\n' $((i / 65536 % 256)) $((i / 256 % 256)) $((i % 256)) "$i" >>"$f"
+	done
+}
