@@ -130,6 +130,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		}
 		ret = config_set(c, key, value, msg, sizeof(msg));
 		if (ret) {
+			ret = -EINVAL; /* -ENOENT means a missing file */
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
 			break;
 		}

@@ -50,6 +50,9 @@ int event_parse(struct event *ev, int argc, char *const argv[],
 	env_mac = getenv_fn("DNSMASQ_MAC");
 	if (!ev->mac[0] && env_mac && mac_parse(ev->mac, env_mac))
 		ev->mac[0] = '\0';
+	/* DHCPv6 replays and releases come without DNSMASQ_MAC: the DUID may hold the MAC. */
+	if (!ev->mac[0] && duid_mac(ev->mac, argv[1]))
+		ev->mac[0] = '\0';
 	if (argc >= 4 && !event_is_arp(ev->kind) && name_sanitize(argv[3], ev->name))
 		ev->name[0] = '\0';
 	if (ev->kind == EV_OLD && !ev->name[0]) {

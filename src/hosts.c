@@ -352,6 +352,35 @@ int mac_parse(char out[MAC_SIZE], const char *s)
 	return 0;
 }
 
+int duid_mac(char out[MAC_SIZE], const char *duid)
+{
+	unsigned char b[64];
+	size_t n = 0, off;
+	const char *p = duid;
+
+	while (*p && n < sizeof(b)) {
+		unsigned int v;
+
+		if (sscanf(p, "%2x", &v) != 1 || !p[1] || (p[2] && p[2] != ':'))
+			return -EINVAL;
+		b[n++] = (unsigned char)v;
+		p += p[2] ? 3 : 2;
+	}
+	if (*p || n < 4 || b[2] != 0 || b[3] != 1) /* hardware type 1: Ethernet */
+		return -EINVAL;
+	if (b[0] == 0 && b[1] == 1)
+		off = 8; /* DUID-LLT: type, hw type, time, address */
+	else if (b[0] == 0 && b[1] == 3)
+		off = 4; /* DUID-LL: type, hw type, address */
+	else
+		return -EINVAL;
+	if (n != off + 6)
+		return -EINVAL;
+	snprintf(out, MAC_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x", b[off], b[off + 1], b[off + 2],
+		 b[off + 3], b[off + 4], b[off + 5]);
+	return 0;
+}
+
 bool addr_countable(const struct config *c, const struct addr *a)
 {
 	if (addr_is_uncountable(a))
@@ -389,18 +418,20 @@ static int split_fields(char *s, char **f, int max)
 
 int leases_parse_line(struct lease *out, const char *line)
 {
-	char buf[1024], *f[4] = { NULL };
+	char buf[1024], *f[5] = { NULL };
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(line) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, line);
-	if (split_fields(buf, f, 4) < 3 || !strcmp(f[0], "duid"))
+	if (split_fields(buf, f, 5) < 3 || !strcmp(f[0], "duid"))
 		return -EINVAL;
 	if (addr_parse(&out->addr, f[2]))
 		return -EINVAL;
 	out->expires = strtoll(f[0], NULL, 10);
 	if (out->addr.fam == FAM_V4 && mac_parse(out->mac, f[1]))
+		out->mac[0] = '\0';
+	if (out->addr.fam == FAM_V6 && (!f[4] || duid_mac(out->mac, f[4])))
 		out->mac[0] = '\0';
 	if (f[3] && name_sanitize(f[3], out->name))
 		out->name[0] = '\0';

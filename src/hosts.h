@@ -58,11 +58,14 @@ bool hostset_same(const struct hostset *a, const struct hostset *b);
 /* "aa:bb:cc:dd:ee:ff" in any case -> lower case; -EINVAL for anything else. */
 int mac_parse(char out[MAC_SIZE], const char *s);
 
+/* The MAC inside a DUID-LLT or DUID-LL of an Ethernet interface ("00:01:00:01:..."). */
+int duid_mac(char out[MAC_SIZE], const char *duid);
+
 /* Whether an address is counted at all under this configuration. */
 bool addr_countable(const struct config *c, const struct addr *a);
 
 struct lease {
-	char mac[MAC_SIZE]; /* "" for DHCPv6 leases */
+	char mac[MAC_SIZE]; /* for DHCPv6 leases, from the client's DUID when it holds one */
 	struct addr addr;
 	char name[NAME_SIZE]; /* sanitised, "" when the lease has none */
 	long long expires;     /* epoch seconds, 0 = never */

@@ -408,10 +408,15 @@ static int ipt_remove(struct backend *b, unsigned int fams)
 static int open_flavor(struct backend **out, const struct ipt_flavor *fl)
 {
 	struct backend *b = calloc(1, sizeof(*b));
+	struct ipt *p = calloc(1, sizeof(*p));
 
-	if (!b)
+	if (!b || !p) {
+		free(b);
+		free(p);
 		return -ENOMEM;
-	P(b)->fl = fl;
+	}
+	p->fl = fl;
+	b->priv = p;
 	*out = b;
 	return 0;
 }

@@ -252,6 +252,12 @@ ns_setup() {
 	_ns_netns_add "$W" || return 1
 	_ns_run ip netns exec "$R" sysctl -q -w net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1 || return 1
+	# With br_netfilter loaded (Docker loads it), frames bridged between two LAN ports
+	# would cross ip(6)tables FORWARD too; a router counts routed traffic only.
+	if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
+		_ns_run ip netns exec "$R" sysctl -q -w net.bridge.bridge-nf-call-iptables=0 \
+			net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0 || true
+	fi
 
 	# LAN bridge with a fixed MAC (else it borrows a port's MAC and changes it when that
 	# port goes away, flushing neighbours). No STP, no forward delay, no snooping.

@@ -1,0 +1,466 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Namespace test cases: the real iptmon binary against real netfilter, real dnsmasq, real
+# DHCP clients and real traffic. One case per process: tests/ns/cases.sh BACKEND CASE.
+# The backend is a parameter; every case runs for every backend (tests/ns/run.sh).
+set -eu
+cd "$(dirname "$0")/../.."
+TOP=$PWD
+BACKEND=$1
+CASE=$2
+BIN=${IPTMON_BIN:-$TOP/iptmon}
+NS_PFX=${NS_PFX:-it$$}
+NS_PFX=${NS_PFX:0:9}
+. tests/ns/lib.sh
+
+fail() {
+	echo "FAIL [$BACKEND/$CASE]: $*" >&2
+	if [ -n "${R:-}" ]; then
+		echo "---- rules" >&2
+		dump_rules >&2 || true
+		echo "---- iptmon show" >&2
+		it show -x >&2 || true
+		[ -s "${NS_DNSMASQ_LOG:-/nonexistent}" ] && { echo "---- dnsmasq log (tail)" >&2; tail -n 30 "$NS_DNSMASQ_LOG" >&2; }
+	fi
+	exit 1
+}
+
+expect_eq() { # ACTUAL EXPECTED WHAT
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+# Polls (up to 10 s) until the command succeeds.
+wait_for() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# iptmon inside the router namespace with this run's configuration.
+it() { ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" "$BIN" "$@"; }
+json() { it show --json; }
+# host_field NAME JQ-PATH: e.g. host_field pc '.ipv4.tx_bytes'
+host_field() { json | jq -r --arg n "$1" ".hosts[] | select(.name == \$n) | $2"; }
+host_names() { json | jq -r '.hosts[].name' | sort | tr '\n' ' ' | sed 's/ $//'; }
+has_host() { [ -n "$(json | jq -r --arg n "$1" '.hosts[] | select(.name == $n) | .name')" ]; }
+no_host() { ! has_host "$1"; }
+has_addr() { json | jq -e --arg n "$1" --arg a "$2" '.hosts[] | select(.name == $n) | .addresses | index($a)' >/dev/null; }
+
+save4() {
+	case $BACKEND in
+	iptables-legacy) ip netns exec "$R" iptables-legacy-save -c -t mangle ;;
+	iptables-nft) ip netns exec "$R" iptables-nft-save -c -t mangle ;;
+	esac
+}
+save6() {
+	case $BACKEND in
+	iptables-legacy) ip netns exec "$R" ip6tables-legacy-save -c -t mangle ;;
+	iptables-nft) ip netns exec "$R" ip6tables-nft-save -c -t mangle ;;
+	esac
+}
+ipt4() {
+	case $BACKEND in
+	iptables-legacy) ip netns exec "$R" iptables-legacy "$@" ;;
+	iptables-nft) ip netns exec "$R" iptables-nft "$@" ;;
+	esac
+}
+ipt6() {
+	case $BACKEND in
+	iptables-legacy) ip netns exec "$R" ip6tables-legacy "$@" ;;
+	iptables-nft) ip netns exec "$R" ip6tables-nft "$@" ;;
+	esac
+}
+dump_rules() { save4 | grep -v '^#'; save6 | grep -v '^#'; }
+# Rules of iptmon's chains, without counters: "-A iptmon_tx -d ... tx_pc -j RETURN".
+our_rules() { { save4; save6; } | grep -E -- '-A (iptmon_|FORWARD -j iptmon)' | sed 's/^\[[0-9:]*\] //' | sort; }
+rule_count() { our_rules | grep -c -- "--comment $1 " || true; }
+
+# A router with dnsmasq calling iptmon directly as its --dhcp-script.
+it_setup() {
+	ns_setup
+	: >"$T/hosts"
+	cat >"$T/iptmon.conf" <<EOC
+# written by tests/ns/cases.sh
+backend = $BACKEND
+lease_file = $NS_LEASES
+hosts_files = $T/hosts
+lock_file = $T/iptmon.lock
+EOC
+	export IPTMON_CONFIG=$T/iptmon.conf
+}
+
+it_start_dnsmasq() {
+	it init
+	ns_start_dnsmasq "${BIN_HOOK:-$BIN}"
+}
+
+MAC1=02:00:00:00:88:01
+MAC2=02:00:00:00:88:02
+MAC3=02:00:00:00:88:03
+
+three_clients() {
+	ns_add_client 1 $MAC1
+	ns_add_client 2 $MAC2
+	ns_add_client 3 $MAC3
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4 1 pc)
+	IP2=$(ns_dhcp4 2 phone)
+	IP3=$(ns_dhcp4 3 laptop)
+	wait_for has_host pc || fail "pc not counted after its lease"
+	wait_for has_host phone || fail "phone not counted after its lease"
+	wait_for has_host laptop || fail "laptop not counted after its lease"
+}
+
+# ---- cases -------------------------------------------------------------------------------
+
+# Leases from real dnsmasq become rules with the right names, addresses and MACs.
+case_leases() {
+	it_setup
+	three_clients
+	expect_eq "$(host_names)" "laptop pc phone" "counted hosts"
+	expect_eq "$(host_field pc '.addresses | join(",")')" "$IP1" "pc's address"
+	expect_eq "$(host_field phone '.mac')" "$MAC2" "phone's MAC"
+	expect_eq "$(rule_count tx_pc)" 1 "tx_pc rules"
+	expect_eq "$(rule_count rx_pc)" 1 "rx_pc rules"
+	our_rules | grep -qx -- "-A iptmon_tx -d $IP1/32 -m comment --comment tx_pc -j RETURN" ||
+		fail "no exact tx rule for pc"
+	our_rules | grep -qx -- "-A iptmon_rx -s $IP1/32 -m comment --comment rx_pc -j RETURN" ||
+		fail "no exact rx rule for pc"
+	expect_eq "$(our_rules | grep -c -- '-A FORWARD -j iptmon_tx')" 2 "jumps to iptmon_tx (v4+v6)"
+	[ "$(json | jq -r .backend)" = "$BACKEND" ] || fail "show --json names backend $(json | jq -r .backend)"
+}
+
+# Exact byte counts for known traffic, each direction, IPv4 and IPv6.
+case_traffic() {
+	it_setup
+	three_clients
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping v4"
+	ns_ping 2 "$NS_W4" 5 500 || fail "ping v4 (phone)"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc ipv4 tx_bytes"
+	expect_eq "$(host_field pc '.ipv4.rx_bytes')" 10280 "pc ipv4 rx_bytes"
+	expect_eq "$(host_field pc '.ipv4.tx_packets')" 10 "pc ipv4 tx_packets"
+	expect_eq "$(host_field pc '.ipv4.rx_packets')" 10 "pc ipv4 rx_packets"
+	expect_eq "$(host_field phone '.ipv4.tx_bytes')" 2640 "phone ipv4 tx_bytes (5 x 528)"
+	expect_eq "$(host_field laptop '.ipv4.tx_bytes')" 0 "laptop ipv4 tx_bytes"
+	# One-way traffic: W sends to the phone only (UDP, no answer needed to count).
+	IP6=$(ns_dhcp6 1)
+	wait_for has_addr pc "$IP6" || fail "pc's IPv6 lease ($IP6) not counted under pc"
+	expect_eq "$(host_field pc '.ipv6.rx_bytes')" 0 "pc ipv6 rx_bytes before ping"
+	ns_ping 1 "$NS_W6" 10 1000 || fail "ping v6"
+	expect_eq "$(host_field pc '.ipv6.tx_bytes')" 10480 "pc ipv6 tx_bytes"
+	expect_eq "$(host_field pc '.ipv6.rx_bytes')" 10480 "pc ipv6 rx_bytes"
+	expect_eq "$(host_field pc '.ipv6.rx_packets')" 10 "pc ipv6 rx_packets"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc ipv4 tx_bytes after v6 traffic"
+	it show | grep -E "^pc +$MAC1 +$IP1,$IP6 +20.3 KiB +20 +20.3 KiB +20\$" >/dev/null ||
+		fail "show table row for pc: $(it show | grep '^pc ')"
+}
+
+# A released lease removes the host's rules; the others stay.
+case_release() {
+	it_setup
+	ns_add_client 1 $MAC1
+	ns_add_client 2 $MAC2
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4_hold 1 pc)
+	IP2=$(ns_dhcp4 2 phone)
+	wait_for has_host pc || fail "pc not counted"
+	wait_for has_host phone || fail "phone not counted"
+	ns_dhcp4_release 1
+	wait_for no_host pc || fail "pc still counted after release"
+	expect_eq "$(rule_count tx_pc)" 0 "tx_pc rules after release"
+	expect_eq "$(host_names)" "phone" "hosts after release"
+}
+
+# A hostname change for the same MAC renames the host, leaving no rule under the old name.
+case_rename() {
+	it_setup
+	ns_add_client 1 $MAC1
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4 1 pc)
+	wait_for has_host pc || fail "pc not counted"
+	IP1b=$(ns_dhcp4 1 workstation)
+	expect_eq "$IP1b" "$IP1" "address kept across rename"
+	wait_for has_host workstation || fail "workstation not counted after rename"
+	wait_for no_host pc || fail "old name pc still counted after rename"
+	expect_eq "$(host_names)" "workstation" "hosts after rename"
+	expect_eq "$(our_rules | grep -c iptmon_tx\ -d)" 1 "tx rules after rename"
+}
+
+# dnsmasq restarts replay every lease as old: no duplicates, counts unchanged.
+case_restart() {
+	it_setup
+	# A logging wrapper around iptmon, to know when dnsmasq's replays have run.
+	printf '#!/bin/sh\necho "$1" >>"%s"\nexec "%s" "$@"\n' "$T/calls" "$BIN" >"$T/hook"
+	chmod +x "$T/hook"
+	BIN_HOOK=$T/hook
+	three_clients
+	IP6=$(ns_dhcp6 1)
+	wait_for has_addr pc "$IP6" || fail "pc's v6 not counted"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	local before
+	before=$(our_rules)
+	local olds
+	for i in 1 2; do
+		olds=$(grep -c '^old$' "$T/calls" || true)
+		ns_restart_dnsmasq
+		ns_wait_script_calls $((olds + 3)) "$T/calls" '^old$' || fail "dnsmasq did not replay its leases"
+		ns_wait_script_idle 300 "$T/calls"
+	done
+	expect_eq "$(our_rules)" "$before" "rules after two dnsmasq restarts"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc tx_bytes after restarts"
+	expect_eq "$(host_names)" "laptop pc phone" "hosts after restarts"
+	# Replays straight from the command line, as dnsmasq sends them (DATA_MISSING, twice).
+	DNSMASQ_DATA_MISSING=1 it old $MAC1 "$IP1" pc
+	DNSMASQ_DATA_MISSING=1 it old $MAC1 "$IP1" pc
+	expect_eq "$(our_rules)" "$before" "rules after replayed old events"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc tx_bytes after replays"
+}
+
+# A host's new address replaces the old one, keeping its counts; exact name matching.
+case_address_change() {
+	it_setup
+	ns_add_client 1 $MAC1
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4 1 pc)
+	wait_for has_host pc || fail "pc not counted"
+	it add 02:00:00:00:99:01 192.168.88.140 pc-laptop
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	it old $MAC1 192.168.88.141 pc
+	expect_eq "$(host_field pc '.addresses | join(",")')" 192.168.88.141 "pc's new address"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc's counts kept across the address change"
+	expect_eq "$(host_field pc-laptop '.addresses | join(",")')" 192.168.88.140 "pc-laptop untouched"
+	it del $MAC1 192.168.88.141 pc
+	expect_eq "$(host_names)" "pc-laptop" "del pc leaves pc-laptop"
+	# An address given to another device moves to it.
+	it add 02:00:00:00:99:02 192.168.88.140 tv
+	expect_eq "$(host_names)" "tv" "address moved to tv"
+	expect_eq "$(our_rules | grep -c -- '-d 192.168.88.140/32')" 1 "one tx rule for the moved address"
+}
+
+# Static hosts from hosts files; loopback, link-local, multicast and the ULA prefix skipped.
+case_static() {
+	it_setup
+	cat >"$T/hosts" <<'EOH'
+# comment line
+127.0.0.1	localhost
+::1		localhost ip6-localhost
+ff02::1		ip6-allnodes
+fe80::1		linklocal
+192.168.88.5	nas nas.lan
+fd00:88::5	nas
+192.168.88.6	printer   # trailing comment
+fd12:3456::9	ula-host
+EOH
+	mkdir "$T/hosts.d"
+	echo "192.168.88.7 tv" >"$T/hosts.d/a"
+	echo "192.168.88.8 fridge" >"$T/hosts.d/b"
+	sed -i "s|^hosts_files = .*|hosts_files = $T/hosts $T/hosts.d/*|" "$T/iptmon.conf"
+	echo "ula_prefix = fd12:3456::/48" >>"$T/iptmon.conf"
+	out=$(it init)
+	expect_eq "$out" "" "init's stdout"
+	expect_eq "$(host_names)" "fridge nas printer tv" "static hosts"
+	expect_eq "$(host_field nas '.addresses | join(",")')" "192.168.88.5,fd00:88::5" "nas addresses"
+	# Edit the files and reload.
+	sed -i 's/^192.168.88.6\tprinter.*/192.168.88.16 printer/' "$T/hosts"
+	rm "$T/hosts.d/b"
+	echo "192.168.88.9 camera" >>"$T/hosts"
+	it reload-hosts
+	expect_eq "$(host_names)" "camera nas printer tv" "hosts after reload-hosts"
+	expect_eq "$(host_field printer '.addresses | join(",")')" 192.168.88.16 "printer's new address"
+	expect_eq "$(rule_count tx_printer)" 1 "one tx rule for printer"
+	# init again: nothing doubles.
+	local before
+	before=$(our_rules)
+	it init
+	expect_eq "$(our_rules)" "$before" "rules after a second init"
+}
+
+# init/flush/remove touch only iptmon's own chains and jumps.
+case_foreign() {
+	it_setup
+	ipt4 -t mangle -A FORWARD -j MARK --set-mark 7
+	ipt4 -t mangle -A PREROUTING -i lo -j RETURN
+	ipt4 -t mangle -N other_chain
+	ipt4 -t mangle -A other_chain -d 192.168.88.101 -j RETURN -m comment --comment tx_pc
+	ipt6 -t mangle -A FORWARD -j MARK --set-mark 8
+	foreign() { dump_rules | grep -v iptmon | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//g'; }
+	local f0
+	f0=$(foreign)
+	it init
+	it init
+	expect_eq "$(our_rules | grep -c -- '-A FORWARD -j iptmon_tx')" 2 "one tx jump per family after two inits"
+	expect_eq "$(our_rules | grep -c -- '-A FORWARD -j iptmon_rx')" 2 "one rx jump per family after two inits"
+	it add $MAC1 192.168.88.101 pc
+	it add $MAC2 fd00:88::22 phone
+	expect_eq "$(foreign)" "$f0" "foreign rules after init+add"
+	expect_eq "$(host_names)" "pc phone" "hosts (a foreign rule commented tx_pc is not ours)"
+	it flush
+	expect_eq "$(host_names)" "" "hosts after flush"
+	expect_eq "$(foreign)" "$f0" "foreign rules after flush"
+	expect_eq "$(our_rules | grep -c -- '-A FORWARD -j iptmon')" 4 "jumps kept by flush"
+	it remove
+	expect_eq "$(foreign)" "$f0" "foreign rules after remove"
+	expect_eq "$(dump_rules | grep -c iptmon || true)" 0 "iptmon lines left after remove"
+	it remove
+}
+
+# Concurrent invocations take turns: every host once, no duplicate rule.
+case_concurrent() {
+	it_setup
+	it init
+	local pids=() i
+	for i in $(seq 1 20); do
+		it add "02:00:00:00:77:$(printf %02x "$i")" "192.168.88.$((i + 50))" "host$i" &
+		pids+=($!)
+		it old "02:00:00:00:77:ff" "192.168.88.99" "same" &
+		pids+=($!)
+	done
+	it init &
+	pids+=($!)
+	for i in "${pids[@]}"; do wait "$i" || fail "a concurrent invocation failed"; done
+	expect_eq "$(json | jq '.hosts | length')" 21 "hosts after concurrent adds"
+	expect_eq "$(our_rules | grep -c -- '-A iptmon_tx')" 21 "tx rules"
+	expect_eq "$(save4 | grep -E -- '-A (iptmon_|FORWARD)' | sed 's/^\[[0-9:]*\] //' | sort | uniq -d | wc -l)" 0 "duplicate IPv4 rules"
+	expect_eq "$(save6 | grep -E -- '-A (iptmon_|FORWARD)' | sed 's/^\[[0-9:]*\] //' | sort | uniq -d | wc -l)" 0 "duplicate IPv6 rules"
+}
+
+# Hostile names end as safe, distinct names; nothing is executed.
+case_hostile() {
+	it_setup
+	it init
+	local names=(
+		'$(touch '"$T"'/pwned1)' '`touch '"$T"'/pwned2`' 'a;touch '"$T"'/pwned3' 'x|id' '&&reboot'
+		"it's" 'say "hi"' '%n%n%n%s%s' $'line1\nline2' "$(printf 'x%.0s' {1..300})"
+		'Jürgen’s iPhone' '😀' '' '*' 'pc' 'PC' 'pc-laptop' 'pc laptop' 'pc_laptop' '--backend=foo'
+		'-h' 'a b' 'a_b' 'a	b' '../../etc/passwd' 'tx_x -j ACCEPT' '"quoted"' '\\x41'
+	)
+	local i=0 n
+	for n in "${names[@]}"; do
+		i=$((i + 1))
+		it add "02:00:00:00:66:$(printf %02x "$i")" "192.168.88.$((i + 100))" "$n" ||
+			fail "add with hostile name #$i failed"
+	done
+	ls "$T"/pwned* >/dev/null 2>&1 && fail "a hostile name was executed"
+	local got
+	got=$(json | jq -r '.hosts[].name')
+	expect_eq "$(echo "$got" | wc -l)" "${#names[@]}" "one host per hostile name"
+	expect_eq "$(echo "$got" | sort | uniq -d | wc -l)" 0 "duplicate names"
+	echo "$got" | grep -qvE '^[A-Za-z0-9._:-]{1,63}$' && fail "unsafe name: $(echo "$got" | grep -vE '^[A-Za-z0-9._:-]{1,63}$')"
+	for n in pc PC pc-laptop pc_laptop a_b; do has_host "$n" || fail "clean name $n changed"; done
+	# Empty and '*' fall back to the address.
+	has_host 192.168.88.113 || fail "empty name: not counted under its address"
+	has_host 192.168.88.114 || fail "'*' name: not counted under its address"
+	# Every rule is well-formed: one comment per rule, matching its chain.
+	our_rules | grep -- "-A iptmon_" | grep -vE -- '^-A iptmon_(tx -d|rx -s) [0-9a-f.:]+/(32|128) -m comment --comment "?(tx|rx)_[A-Za-z0-9._:-]+"? -j RETURN$' | grep . &&
+		fail "malformed rule (above)"
+	# Hostile names in the lease file reach arp events sanitised too.
+	printf '0 02:00:00:00:55:01 192.168.88.150 %s *\n' '$(touch '"$T"'/pwned4)' >>"$NS_LEASES"
+	it arp-add 02:00:00:00:55:01 192.168.88.150
+	ls "$T"/pwned* >/dev/null 2>&1 && fail "a hostile lease name was executed"
+	json | jq -e '.hosts[] | select(.addresses == ["192.168.88.150"]) | .name | test("^_touch_")' >/dev/null ||
+		fail "hostile lease name not sanitised"
+}
+
+# Neighbour events: named from the lease file, else not counted; link-local never.
+case_arp() {
+	it_setup
+	it init
+	printf '0 02:00:00:00:44:01 192.168.88.120 tablet *\n0 02:00:00:00:44:02 192.168.88.121 * *\n' >"$NS_LEASES"
+	it arp-add 02:00:00:00:44:01 fd00:88::44
+	it arp-add 02:00:00:00:44:03 192.168.88.122
+	it arp-add 02:00:00:00:44:02 192.168.88.121
+	it arp-add 02:00:00:00:44:01 fe80::44
+	expect_eq "$(host_names)" "tablet" "hosts after arp-add"
+	expect_eq "$(host_field tablet '.addresses | join(",")')" "fd00:88::44" "tablet's address from arp"
+	it arp-old 02:00:00:00:44:01 fd00:88::45
+	expect_eq "$(host_field tablet '.addresses | join(",")')" "fd00:88::45" "arp-old updates"
+	it add 02:00:00:00:44:01 192.168.88.120 tablet
+	it arp-del 02:00:00:00:44:01 192.168.88.120
+	has_addr tablet 192.168.88.120 || fail "arp-del removed an address that still has a lease"
+	it arp-del 02:00:00:00:44:01 fd00:88::45
+	expect_eq "$(host_field tablet '.addresses | join(",")')" "192.168.88.120" "arp-del of the SLAAC address"
+}
+
+# dnsmasq's contract at the edges.
+case_contract() {
+	it_setup
+	out=$(it init)
+	expect_eq "$out" "" "init stdout"
+	it tftp 1234 192.168.88.101 /file || fail "tftp action must exit 0"
+	it relay-snoop x y z || fail "relay-snoop must exit 0"
+	local rc=0
+	it add $MAC1 not-an-address pc 2>"$T/err" || rc=$?
+	expect_eq "$rc" 1 "exit code for a bad address"
+	grep -q "bad address 'not-an-address'" "$T/err" || fail "error line: $(cat "$T/err")"
+	it add $MAC1 fe80::1 ll
+	it add $MAC1 127.0.0.5 lo
+	expect_eq "$(host_names)" "" "link-local/loopback never counted"
+	# A nameless old with DNSMASQ_OLD_HOSTNAME is a rename in progress: nothing changes.
+	it add $MAC1 192.168.88.101 pc
+	DNSMASQ_OLD_HOSTNAME=pc it old $MAC1 192.168.88.101
+	expect_eq "$(host_names)" "pc" "hosts during a rename"
+	# IPv6 lease: argv[2] is a DUID, the MAC in DNSMASQ_MAC; nameless -> lease-file name by MAC.
+	printf '0 %s 192.168.88.101 pc *\n' $MAC1 >"$NS_LEASES"
+	DNSMASQ_MAC=$MAC1 it add 00:01:00:01:2c:00:00:01:02:00:00:00:88:09 fd00:88::101
+	expect_eq "$(host_field pc '.addresses | join(",")')" "192.168.88.101,fd00:88::101" "v6 lease named by MAC"
+	# ... and a replay without DNSMASQ_MAC takes the MAC from a DUID-LLT.
+	it del 00:01:00:01:2c:00:00:01:02:00:00:00:88:09 fd00:88::101
+	it old 00:01:00:01:2c:00:00:01:02:00:00:00:88:01 fd00:88::102
+	expect_eq "$(host_field pc '.addresses | join(",")')" "192.168.88.101,fd00:88::102" "v6 replay named via DUID"
+	# Bad configuration names the line.
+	echo "bogus = 1" >>"$T/iptmon.conf"
+	rc=0
+	it show 2>"$T/err" || rc=$?
+	expect_eq "$rc" 1 "exit code for a bad config key"
+	grep -q "iptmon.conf:6: unknown key 'bogus'" "$T/err" || fail "config error: $(cat "$T/err")"
+}
+
+# collectd's iptables plugin reads the legacy rules: iptables-mangle-iptmon_tx/ipt_bytes-tx_pc.
+case_collectd() {
+	[ "$BACKEND" = iptables-legacy ] || { echo "skip: collectd's iptables plugin reads iptables-legacy only"; exit 77; }
+	it_setup
+	three_clients
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	IP6=$(ns_dhcp6 1)
+	wait_for has_addr pc "$IP6" || fail "pc's v6 not counted"
+	ns_ping 1 "$NS_W6" 10 1000 || fail "ping6"
+	mkdir -p "$T/collectd/csv"
+	cat >"$T/collectd/collectd.conf" <<EOC
+Hostname "router"
+FQDNLookup false
+BaseDir "$T/collectd"
+PIDFile "$T/collectd/collectd.pid"
+TypesDB "/usr/share/collectd/types.db"
+Interval 1
+LoadPlugin iptables
+LoadPlugin csv
+<Plugin iptables>
+	Chain mangle iptmon_tx
+	Chain mangle iptmon_rx
+	Chain6 mangle iptmon_tx
+	Chain6 mangle iptmon_rx
+</Plugin>
+<Plugin csv>
+	DataDir "$T/collectd/csv"
+	StoreRates false
+</Plugin>
+EOC
+	ip netns exec "$R" collectd -f -C "$T/collectd/collectd.conf" >"$T/collectd/out" 2>&1 &
+	local cpid=$!
+	ns_on_cleanup "kill $cpid 2>/dev/null; wait $cpid 2>/dev/null || true"
+	local d="$T/collectd/csv/router"
+	last() { tail -n 1 "$1"-* 2>/dev/null | cut -d, -f2 | sed 's/\.0*$//;s/e+0*/e/'; }
+	have() { [ "$(last "$1")" = "$2" ]; }
+	wait_for have "$d/iptables-mangle-iptmon_tx/ipt_bytes-tx_pc" 10280 ||
+		fail "collectd tx_pc bytes: '$(last "$d/iptables-mangle-iptmon_tx/ipt_bytes-tx_pc")' ($(ls -R "$T/collectd/csv" | head -20))"
+	wait_for have "$d/iptables-mangle-iptmon_rx/ipt_bytes-rx_pc" 10280 || fail "collectd rx_pc bytes"
+	wait_for have "$d/iptables-mangle-iptmon_tx/ipt_packets-tx_pc" 10 || fail "collectd tx_pc packets"
+	wait_for have "$d/ip6tables-mangle-iptmon_tx/ipt_bytes-tx_pc" 10480 || fail "collectd ip6 tx_pc bytes"
+	wait_for have "$d/iptables-mangle-iptmon_tx/ipt_bytes-tx_phone" 0 || fail "collectd tx_phone bytes"
+}
+
+"case_$CASE"
+echo "ok"

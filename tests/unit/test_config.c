@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for src/config.c: defaults, config_set(), config_load(). */
+#include "testutil.h"
+
+#include "config.h"
+
+struct fixture {
+	char *dir;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->dir = tu_mkdtemp();
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	tu_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* Writes CONTENT to a file in the fixture's directory and loads it over the defaults. */
+static int load(void **state, const char *content, struct config *c, char *err, size_t errlen)
+{
+	struct fixture *fx = *state;
+	char *path = tu_write_in(fx->dir, "iptmon.conf", content);
+	int ret;
+
+	config_defaults(c);
+	err[0] = '\0';
+	ret = config_load(c, path, err, errlen);
+	free(path);
+	return ret;
+}
+
+static void test_defaults(void **state)
+{
+	struct config c;
+
+	memset(&c, 0x55, sizeof(c));
+	config_defaults(&c);
+	assert_string_equal(c.backend, "auto");
+	assert_string_equal(c.lease_file, "/tmp/dhcp.leases");
+	assert_string_equal(c.hosts_files, "/etc/hosts /tmp/hosts/*");
+	assert_string_equal(c.lock_file, "/var/run/iptmon.lock");
+	assert_false(c.has_ula);
+}
+
+static void test_config_keys_table(void **state)
+{
+	static const char *const names[] = { "backend", "lease_file", "hosts_files", "ula_prefix",
+					     "lock_file" };
+	struct config c;
+	char err[200];
+	size_t n = 0;
+
+	config_defaults(&c);
+	for (const struct config_key *k = config_keys; k->name; k++, n++) {
+		assert_true(n < TU_ARRAY_SIZE(names));
+		assert_string_equal(k->name, names[n]);
+		assert_non_null(k->def);
+		assert_non_null(k->help);
+		assert_true(strlen(k->help) > 0);
+		/* every default is a value config_set() accepts */
+		assert_int_equal(config_set(&c, k->name, k->def, err, sizeof(err)), 0);
+	}
+	assert_int_equal(n, TU_ARRAY_SIZE(names));
+}
+
+static void test_set_backends(void **state)
+{
+	static const char *const ok[] = { "auto", "iptables", "iptables-legacy", "iptables-nft" };
+	static const char *const bad[] = { "", "nft", "nftables", "IPTABLES", "iptables ",
+					   " iptables", "iptables-", "auto\n" };
+	struct config c;
+	char err[200];
+
+	config_defaults(&c);
+	for (size_t i = 0; i < TU_ARRAY_SIZE(ok); i++) {
+		assert_int_equal(config_set(&c, "backend", ok[i], err, sizeof(err)), 0);
+		assert_string_equal(c.backend, ok[i]);
+	}
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		err[0] = '\0';
+		assert_int_equal(config_set(&c, "backend", bad[i], err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "backend"));
+		/* a bad value leaves the old one */
+		assert_string_equal(c.backend, "iptables-nft");
+	}
+}
+
+static void test_set_unknown_key(void **state)
+{
+	struct config c;
+	char err[200];
+
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "bogus_key", "1", err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "bogus_key"));
+	assert_int_equal(config_set(&c, "Backend", "auto", err, sizeof(err)), -ENOENT);
+	assert_int_equal(config_set(&c, "", "auto", err, sizeof(err)), -ENOENT);
+}
+
+static void test_set_ula(void **state)
+{
+	static const char *const bad[] = { "fd00::/129", "192.168.0.0/16", "garbage", "fd00::/",
+					   "fd00::/-1", "10.0.0.1" };
+	struct config c;
+	char err[200];
+
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "ula_prefix", "fd12:3456::/48", err, sizeof(err)), 0);
+	assert_true(c.has_ula);
+	assert_int_equal(c.ula.addr.fam, FAM_V6);
+	assert_int_equal(c.ula.len, 48);
+	assert_int_equal(config_set(&c, "ula_prefix", "fd00::", err, sizeof(err)), 0);
+	assert_true(c.has_ula);
+	assert_int_equal(c.ula.len, 128);
+	/* empty: no ULA filtering */
+	assert_int_equal(config_set(&c, "ula_prefix", "", err, sizeof(err)), 0);
+	assert_false(c.has_ula);
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		err[0] = '\0';
+		assert_int_equal(config_set(&c, "ula_prefix", bad[i], err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "ula_prefix"));
+		assert_non_null(strstr(err, bad[i]));
+		assert_false(c.has_ula);
+	}
+}
+
+static void test_set_strings(void **state)
+{
+	struct config c;
+	char err[200], *big;
+
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "lease_file", "/var/lib/misc/dnsmasq.leases", err,
+				    sizeof(err)), 0);
+	assert_string_equal(c.lease_file, "/var/lib/misc/dnsmasq.leases");
+	assert_int_equal(config_set(&c, "hosts_files", "", err, sizeof(err)), 0);
+	assert_string_equal(c.hosts_files, "");
+	assert_int_equal(config_set(&c, "lock_file", "/run/x.lock", err, sizeof(err)), 0);
+	assert_string_equal(c.lock_file, "/run/x.lock");
+	err[0] = '\0';
+	assert_int_equal(config_set(&c, "lock_file", "", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "lock_file"));
+	assert_string_equal(c.lock_file, "/run/x.lock");
+
+	/* values that do not fit are refused, not cut */
+	big = malloc(PATH_MAX + 1);
+	assert_non_null(big);
+	memset(big, 'x', PATH_MAX);
+	big[PATH_MAX] = '\0';
+	err[0] = '\0';
+	assert_int_equal(config_set(&c, "lease_file", big, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "too long"));
+	assert_string_equal(c.lease_file, "/var/lib/misc/dnsmasq.leases");
+	big[PATH_MAX - 1] = '\0'; /* PATH_MAX - 1 bytes: fits */
+	assert_int_equal(config_set(&c, "lease_file", big, err, sizeof(err)), 0);
+	assert_int_equal(strlen(c.lease_file), PATH_MAX - 1);
+	free(big);
+
+	big = malloc(sizeof(c.hosts_files) + 1);
+	assert_non_null(big);
+	memset(big, 'h', sizeof(c.hosts_files));
+	big[sizeof(c.hosts_files)] = '\0';
+	assert_int_equal(config_set(&c, "hosts_files", big, err, sizeof(err)), -EINVAL);
+	free(big);
+}
+
+static void test_load_full(void **state)
+{
+	struct config c;
+	char err[400];
+
+	assert_int_equal(load(state,
+			      "# iptmon configuration\n"
+			      "\n"
+			      "backend=iptables-nft\n"
+			      "   lease_file   =   /var/lib/misc/dnsmasq.leases   \n"
+			      "hosts_files = \"/etc/hosts /etc/hosts.d/*\"\n"
+			      "\t# an indented comment\n"
+			      "  \t  \n"
+			      "ula_prefix\t=\tfd12:3456::/48\n"
+			      "lock_file=\"/run/iptmon.lock\"\n"
+			      "# backend = iptables\n",
+			      &c, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "");
+	assert_string_equal(c.backend, "iptables-nft");
+	assert_string_equal(c.lease_file, "/var/lib/misc/dnsmasq.leases");
+	assert_string_equal(c.hosts_files, "/etc/hosts /etc/hosts.d/*");
+	assert_string_equal(c.lock_file, "/run/iptmon.lock");
+	assert_true(c.has_ula);
+	assert_int_equal(c.ula.len, 48);
+}
+
+static void test_load_empty_and_comments_only(void **state)
+{
+	struct config c;
+	char err[400];
+
+	assert_int_equal(load(state, "", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.backend, "auto");
+	assert_int_equal(load(state, "# nothing\n\n   \n#backend=bogus\n", &c, err, sizeof(err)),
+			 0);
+	assert_string_equal(c.backend, "auto");
+	assert_string_equal(c.lease_file, "/tmp/dhcp.leases");
+}
+
+static void test_load_crlf_and_no_final_newline(void **state)
+{
+	struct config c;
+	char err[400];
+
+	assert_int_equal(load(state, "backend = iptables\r\nlease_file = /x/y\r\n", &c, err,
+			      sizeof(err)),
+			 0);
+	assert_string_equal(c.backend, "iptables");
+	assert_string_equal(c.lease_file, "/x/y");
+	assert_int_equal(load(state, "backend = iptables-legacy", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.backend, "iptables-legacy");
+}
+
+static void test_load_quotes(void **state)
+{
+	struct config c;
+	char err[400];
+
+	/* empty quotes: an empty value */
+	assert_int_equal(load(state, "hosts_files = \"\"\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.hosts_files, "");
+	/* only matching outer quotes are stripped, once */
+	assert_int_equal(load(state, "lease_file = \"/a b\"\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.lease_file, "/a b");
+	assert_int_equal(load(state, "lease_file = \"/a\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.lease_file, "\"/a");
+	assert_int_equal(load(state, "lease_file = \"\"/a\"\"\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.lease_file, "\"/a\"");
+	/* quoted backend names are compared without the quotes */
+	assert_int_equal(load(state, "backend = \"iptables\"\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.backend, "iptables");
+	/* a value may contain '=' */
+	assert_int_equal(load(state, "lease_file = /tmp/a=b\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.lease_file, "/tmp/a=b");
+	/* an empty ula_prefix clears an earlier one */
+	assert_int_equal(load(state, "ula_prefix = fd00::/8\nula_prefix =\n", &c, err,
+			      sizeof(err)),
+			 0);
+	assert_false(c.has_ula);
+}
+
+static void test_load_unknown_key_line3(void **state)
+{
+	struct fixture *fx = *state;
+	struct config c;
+	char err[400];
+
+	/* -EINVAL, not config_set()'s -ENOENT: -ENOENT means "no such file" to callers */
+	assert_int_equal(load(state, "# comment\nbackend = auto\nbogus_key = 1\nlease_file = /x\n",
+			      &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, fx->dir));
+	assert_non_null(strstr(err, "iptmon.conf:3:"));
+	assert_non_null(strstr(err, "bogus_key"));
+	/* loading stopped at the bad line */
+	assert_string_equal(c.lease_file, "/tmp/dhcp.leases");
+}
+
+static void test_load_bad_backend(void **state)
+{
+	struct config c;
+	char err[400];
+
+	assert_int_equal(load(state, "\nbackend = nftables\n", &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "iptmon.conf:2:"));
+	assert_non_null(strstr(err, "nftables"));
+	assert_string_equal(c.backend, "auto");
+}
+
+static void test_load_bad_ula(void **state)
+{
+	static const char *const bad[] = { "fd00::/129", "192.168.0.0/16", "garbage" };
+	struct config c;
+	char content[200], err[400];
+
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		snprintf(content, sizeof(content), "backend = auto\n\n\nula_prefix = %s\n", bad[i]);
+		assert_int_equal(load(state, content, &c, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "iptmon.conf:4:"));
+		assert_non_null(strstr(err, "ula_prefix"));
+		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
+static void test_load_missing_equals(void **state)
+{
+	struct config c;
+	char err[400];
+
+	assert_int_equal(load(state, "backend auto\n", &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "iptmon.conf:1:"));
+	assert_int_equal(load(state, "backend = auto\n# ok\nlease_file\n", &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "iptmon.conf:3:"));
+	/* "= value" has an empty key, which is unknown */
+	assert_int_equal(load(state, "= auto\n", &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "iptmon.conf:1:"));
+}
+
+static void test_load_empty_lock_file(void **state)
+{
+	struct config c;
+	char err[400];
+
+	assert_int_equal(load(state, "lock_file =\n", &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "iptmon.conf:1:"));
+	assert_non_null(strstr(err, "lock_file"));
+}
+
+static void test_load_line_too_long(void **state)
+{
+	struct config c;
+	char err[400], *content;
+	size_t n = 5000;
+
+	content = malloc(n + 32);
+	assert_non_null(content);
+	strcpy(content, "backend = auto\nlease_file = ");
+	memset(content + strlen(content), 'x', n);
+	content[strlen("backend = auto\nlease_file = ") + n] = '\0';
+	strcat(content, "\n");
+	assert_int_equal(load(state, content, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "iptmon.conf:2:"));
+	assert_non_null(strstr(err, "too long"));
+	free(content);
+}
+
+static void test_load_missing_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct config c;
+	char err[400], *path = tu_path(fx->dir, "does-not-exist.conf");
+
+	config_defaults(&c);
+	err[0] = '\0';
+	assert_int_equal(config_load(&c, path, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, path));
+	/* nothing changed */
+	assert_string_equal(c.backend, "auto");
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_config_keys_table),
+		cmocka_unit_test(test_set_backends),
+		cmocka_unit_test(test_set_unknown_key),
+		cmocka_unit_test(test_set_ula),
+		cmocka_unit_test(test_set_strings),
+		cmocka_unit_test(test_load_full),
+		cmocka_unit_test(test_load_empty_and_comments_only),
+		cmocka_unit_test(test_load_crlf_and_no_final_newline),
+		cmocka_unit_test(test_load_quotes),
+		cmocka_unit_test(test_load_unknown_key_line3),
+		cmocka_unit_test(test_load_bad_backend),
+		cmocka_unit_test(test_load_bad_ula),
+		cmocka_unit_test(test_load_missing_equals),
+		cmocka_unit_test(test_load_empty_lock_file),
+		cmocka_unit_test(test_load_line_too_long),
+		cmocka_unit_test(test_load_missing_file),
+	};
+
+	tu_init();
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}

@@ -1,0 +1,1119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for src/hosts.c: the host table policy, MACs, leases and static hosts. */
+#include "testutil.h"
+
+#include <sys/stat.h>
+
+#include "hosts.h"
+
+struct fixture {
+	char *dir;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->dir = tu_mkdtemp();
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	tu_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static struct addr A(const char *s)
+{
+	struct addr a;
+
+	if (addr_parse(&a, s))
+		fail_msg("test setup: cannot parse address '%s'", s);
+	return a;
+}
+
+static bool host_has(const struct host *h, const char *addr)
+{
+	struct addr a = A(addr);
+
+	for (unsigned int j = 0; j < h->naddrs; j++)
+		if (addr_equal(&h->addrs[j], &a))
+			return true;
+	return false;
+}
+
+static struct host *must_find(const struct hostset *s, const char *name)
+{
+	struct host *h = hostset_find(s, name);
+
+	if (!h)
+		fail_msg("host '%s' missing", name);
+	return h;
+}
+
+static int upsert(struct hostset *s, const char *name, const char *addr)
+{
+	struct addr a = A(addr);
+
+	return hostset_upsert(s, name, &a);
+}
+
+/* ---- host table ---- */
+
+static void test_upsert_new_host(void **state)
+{
+	struct hostset s = { 0 };
+	struct host *h;
+
+	assert_int_equal(upsert(&s, "pc", "192.168.88.101"), 1);
+	assert_int_equal(s.n, 1);
+	h = must_find(&s, "pc");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.101"));
+	assert_string_equal(h->mac, "");
+	assert_int_equal(h->tx[FAM_V4].bytes, 0);
+
+	assert_int_equal(upsert(&s, "pc", "fd00::11"), 1);
+	assert_int_equal(s.n, 1);
+	h = must_find(&s, "pc");
+	assert_int_equal(h->naddrs, 2);
+	assert_true(host_has(h, "192.168.88.101"));
+	assert_true(host_has(h, "fd00::11"));
+	hostset_free(&s);
+	assert_null(s.v);
+	assert_int_equal(s.n, 0);
+}
+
+static void test_upsert_idempotent(void **state)
+{
+	struct hostset s = { 0 };
+
+	assert_int_equal(upsert(&s, "pc", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&s, "pc", "fd00::11"), 1);
+	assert_int_equal(upsert(&s, "pc", "192.168.88.101"), 0);
+	assert_int_equal(upsert(&s, "pc", "fd00::11"), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.v[0].naddrs, 2);
+	hostset_free(&s);
+}
+
+static void test_upsert_replaces_same_family(void **state)
+{
+	struct hostset s = { 0 };
+	struct host *h;
+
+	assert_int_equal(upsert(&s, "pc", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&s, "pc", "fd00::11"), 1);
+	h = must_find(&s, "pc");
+	strcpy(h->mac, "02:00:00:00:00:01");
+	h->tx[FAM_V4] = (struct counter){ 1000, 10 };
+	h->rx[FAM_V4] = (struct counter){ 2000, 20 };
+	h->tx[FAM_V6] = (struct counter){ 300, 3 };
+
+	/* new v4: replaces the old v4, keeps the v6 and every counter */
+	assert_int_equal(upsert(&s, "pc", "192.168.88.102"), 1);
+	assert_int_equal(s.n, 1);
+	h = must_find(&s, "pc");
+	assert_int_equal(h->naddrs, 2);
+	assert_false(host_has(h, "192.168.88.101"));
+	assert_true(host_has(h, "192.168.88.102"));
+	assert_true(host_has(h, "fd00::11"));
+	assert_string_equal(h->mac, "02:00:00:00:00:01");
+	assert_int_equal(h->tx[FAM_V4].bytes, 1000);
+	assert_int_equal(h->tx[FAM_V4].packets, 10);
+	assert_int_equal(h->rx[FAM_V4].bytes, 2000);
+	assert_int_equal(h->tx[FAM_V6].bytes, 300);
+
+	/* new v6: replaces the old v6, keeps the v4 */
+	assert_int_equal(upsert(&s, "pc", "fd00::12"), 1);
+	h = must_find(&s, "pc");
+	assert_int_equal(h->naddrs, 2);
+	assert_true(host_has(h, "192.168.88.102"));
+	assert_true(host_has(h, "fd00::12"));
+	assert_false(host_has(h, "fd00::11"));
+	assert_int_equal(h->tx[FAM_V6].bytes, 300);
+	hostset_free(&s);
+}
+
+static void test_upsert_reduces_kernel_host_to_one_per_family(void **state)
+{
+	struct hostset s = { 0 };
+	struct addr a = A("192.168.88.101"), b = A("192.168.88.102"), c = A("fd00::11");
+	struct host *h;
+
+	/* the kernel may hold several addresses per family for one name */
+	assert_non_null(hostset_add_addr(&s, "pc", &a));
+	assert_non_null(hostset_add_addr(&s, "pc", &b));
+	assert_non_null(hostset_add_addr(&s, "pc", &c));
+	assert_int_equal(s.v[0].naddrs, 3);
+	/* upserting one of them drops the other of that family */
+	assert_int_equal(hostset_upsert(&s, "pc", &b), 1);
+	h = must_find(&s, "pc");
+	assert_int_equal(h->naddrs, 2);
+	assert_true(host_has(h, "192.168.88.102"));
+	assert_true(host_has(h, "fd00::11"));
+	hostset_free(&s);
+}
+
+static void test_upsert_address_moves(void **state)
+{
+	struct hostset s = { 0 };
+	struct host *h;
+
+	/* A has only the address: A is dropped */
+	assert_int_equal(upsert(&s, "A", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&s, "B", "192.168.88.101"), 1);
+	assert_int_equal(s.n, 1);
+	assert_null(hostset_find(&s, "A"));
+	h = must_find(&s, "B");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.101"));
+
+	/* C has a v6 too: C keeps it, loses the v4 */
+	assert_int_equal(upsert(&s, "C", "192.168.88.110"), 1);
+	assert_int_equal(upsert(&s, "C", "fd00::110"), 1);
+	must_find(&s, "C")->tx[FAM_V6].bytes = 77;
+	assert_int_equal(upsert(&s, "D", "192.168.88.110"), 1);
+	h = must_find(&s, "C");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "fd00::110"));
+	assert_int_equal(h->tx[FAM_V6].bytes, 77);
+	h = must_find(&s, "D");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.110"));
+	/* no one else holds an address twice */
+	{
+		struct addr a = A("192.168.88.110");
+
+		assert_ptr_equal(hostset_find_addr(&s, &a), h);
+	}
+	/* B untouched */
+	h = must_find(&s, "B");
+	assert_true(host_has(h, "192.168.88.101"));
+	assert_int_equal(s.n, 3);
+	hostset_free(&s);
+}
+
+static void test_upsert_exact_names(void **state)
+{
+	struct hostset s = { 0 };
+	struct host *h;
+
+	assert_int_equal(upsert(&s, "pc-laptop", "192.168.88.50"), 1);
+	assert_int_equal(upsert(&s, "PC", "192.168.88.60"), 1);
+	assert_int_equal(upsert(&s, "pc", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&s, "pc", "192.168.88.102"), 1);
+	assert_int_equal(s.n, 3);
+	h = must_find(&s, "pc-laptop");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.50"));
+	h = must_find(&s, "PC");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.60"));
+	h = must_find(&s, "pc");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.102"));
+	assert_null(hostset_find(&s, "p"));
+	assert_null(hostset_find(&s, "pc-"));
+	hostset_free(&s);
+}
+
+static void test_upsert_many_hosts(void **state)
+{
+	struct hostset s = { 0 };
+	char name[32], as[32];
+
+	/* past the initial capacity, to exercise growth under ASan */
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "host%d", i);
+		snprintf(as, sizeof(as), "10.0.%d.%d", i / 250, i % 250 + 1);
+		assert_int_equal(upsert(&s, name, as), 1);
+	}
+	assert_int_equal(s.n, 200);
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "host%d", i);
+		snprintf(as, sizeof(as), "10.0.%d.%d", i / 250, i % 250 + 1);
+		assert_true(host_has(must_find(&s, name), as));
+	}
+	hostset_free(&s);
+}
+
+static void test_add_addr(void **state)
+{
+	struct hostset s = { 0 };
+	struct addr a = A("192.168.88.101");
+	struct host *h;
+	char as[32];
+
+	h = hostset_add_addr(&s, "pc", &a);
+	assert_non_null(h);
+	assert_ptr_equal(hostset_add_addr(&s, "pc", &a), must_find(&s, "pc"));
+	assert_int_equal(must_find(&s, "pc")->naddrs, 1);
+	/* never more than HOST_MAX_ADDRS */
+	for (int i = 0; i < HOST_MAX_ADDRS + 3; i++) {
+		struct addr b;
+
+		snprintf(as, sizeof(as), "10.0.0.%d", i + 1);
+		b = A(as);
+		assert_non_null(hostset_add_addr(&s, "pc", &b));
+	}
+	assert_int_equal(must_find(&s, "pc")->naddrs, HOST_MAX_ADDRS);
+	/* names that cannot be stored are refused */
+	{
+		char longname[NAME_SIZE + 1];
+
+		memset(longname, 'x', NAME_SIZE);
+		longname[NAME_SIZE] = '\0';
+		assert_null(hostset_add_addr(&s, longname, &a));
+	}
+	hostset_free(&s);
+}
+
+static void test_del_addr(void **state)
+{
+	struct hostset s = { 0 };
+	struct addr a;
+	struct host *h;
+
+	assert_int_equal(upsert(&s, "pc", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&s, "pc", "fd00::11"), 1);
+	assert_int_equal(upsert(&s, "tv", "192.168.88.20"), 1);
+	must_find(&s, "tv")->rx[FAM_V4].bytes = 5;
+
+	a = A("192.168.88.101");
+	assert_int_equal(hostset_del_addr(&s, &a), 1);
+	h = must_find(&s, "pc");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "fd00::11"));
+	/* again: nothing to do */
+	assert_int_equal(hostset_del_addr(&s, &a), 0);
+	a = A("10.9.9.9");
+	assert_int_equal(hostset_del_addr(&s, &a), 0);
+	/* last address: the host goes */
+	a = A("fd00::11");
+	assert_int_equal(hostset_del_addr(&s, &a), 1);
+	assert_null(hostset_find(&s, "pc"));
+	assert_int_equal(s.n, 1);
+	h = must_find(&s, "tv");
+	assert_true(host_has(h, "192.168.88.20"));
+	assert_int_equal(h->rx[FAM_V4].bytes, 5);
+	a = A("192.168.88.20");
+	assert_int_equal(hostset_del_addr(&s, &a), 1);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(hostset_del_addr(&s, &a), 0);
+	hostset_free(&s);
+}
+
+static void test_find_addr(void **state)
+{
+	struct hostset s = { 0 };
+	struct addr a = A("fd00::11"), b = A("192.168.88.101"), mapped = A("::ffff:192.168.88.101");
+
+	assert_null(hostset_find_addr(&s, &a));
+	assert_null(hostset_find(&s, "pc"));
+	assert_int_equal(upsert(&s, "pc", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&s, "tv", "fd00::11"), 1);
+	assert_ptr_equal(hostset_find_addr(&s, &a), must_find(&s, "tv"));
+	assert_ptr_equal(hostset_find_addr(&s, &b), must_find(&s, "pc"));
+	assert_null(hostset_find_addr(&s, &mapped));
+	hostset_free(&s);
+}
+
+static void test_copy(void **state)
+{
+	struct hostset s = { 0 }, c, e = { 0 }, ec;
+
+	assert_int_equal(upsert(&s, "pc", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&s, "tv", "192.168.88.20"), 1);
+	assert_int_equal(hostset_copy(&c, &s), 0);
+	assert_true(hostset_same(&s, &c));
+	assert_ptr_not_equal(c.v, s.v);
+	/* independent */
+	assert_int_equal(upsert(&c, "pc", "192.168.88.102"), 1);
+	assert_true(host_has(must_find(&s, "pc"), "192.168.88.101"));
+	assert_false(hostset_same(&s, &c));
+	assert_int_equal(hostset_copy(&ec, &e), 0);
+	assert_int_equal(ec.n, 0);
+	hostset_free(&ec);
+	hostset_free(&c);
+	hostset_free(&s);
+}
+
+static void test_same(void **state)
+{
+	struct hostset a = { 0 }, b = { 0 }, e1 = { 0 }, e2 = { 0 };
+
+	assert_true(hostset_same(&e1, &e2));
+	assert_int_equal(upsert(&a, "pc", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&a, "pc", "fd00::11"), 1);
+	assert_int_equal(upsert(&a, "tv", "192.168.88.20"), 1);
+	/* other order, addresses in other order, counters and MACs differ */
+	assert_int_equal(upsert(&b, "tv", "192.168.88.20"), 1);
+	assert_int_equal(upsert(&b, "pc", "fd00::11"), 1);
+	assert_int_equal(upsert(&b, "pc", "192.168.88.101"), 1);
+	b.v[0].tx[FAM_V4].bytes = 12345;
+	strcpy(b.v[1].mac, "02:00:00:00:00:01");
+	assert_true(hostset_same(&a, &b));
+	assert_true(hostset_same(&b, &a));
+	assert_false(hostset_same(&a, &e1));
+	assert_false(hostset_same(&e1, &a));
+
+	/* a different address */
+	assert_int_equal(upsert(&b, "tv", "192.168.88.21"), 1);
+	assert_false(hostset_same(&a, &b));
+	assert_false(hostset_same(&b, &a));
+	assert_int_equal(upsert(&b, "tv", "192.168.88.20"), 1);
+	assert_true(hostset_same(&a, &b));
+
+	/* a missing address */
+	{
+		struct addr x = A("fd00::11");
+
+		assert_int_equal(hostset_del_addr(&b, &x), 1);
+		assert_false(hostset_same(&a, &b));
+		assert_false(hostset_same(&b, &a));
+		assert_int_equal(hostset_upsert(&b, "pc", &x), 1);
+		assert_true(hostset_same(&a, &b));
+	}
+
+	/* same addresses, other names */
+	hostset_free(&b);
+	assert_int_equal(upsert(&b, "PC", "192.168.88.101"), 1);
+	assert_int_equal(upsert(&b, "PC", "fd00::11"), 1);
+	assert_int_equal(upsert(&b, "tv", "192.168.88.20"), 1);
+	assert_false(hostset_same(&a, &b));
+
+	/* same names, addresses swapped between hosts */
+	hostset_free(&b);
+	assert_int_equal(upsert(&b, "pc", "192.168.88.20"), 1);
+	assert_int_equal(upsert(&b, "pc", "fd00::11"), 1);
+	assert_int_equal(upsert(&b, "tv", "192.168.88.101"), 1);
+	assert_false(hostset_same(&a, &b));
+	hostset_free(&a);
+	hostset_free(&b);
+}
+
+static void test_sort(void **state)
+{
+	static const char *const names[] = { "tv", "pc-laptop", "pc", "PC", "a", "Z", "10.0.0.1",
+					     "fd00::11" };
+	static const char *const sorted[] = { "10.0.0.1", "PC", "Z", "a", "fd00::11", "pc",
+					      "pc-laptop", "tv" };
+	struct hostset s = { 0 };
+	char as[32];
+
+	hostset_sort(&s);
+	for (size_t i = 0; i < TU_ARRAY_SIZE(names); i++) {
+		snprintf(as, sizeof(as), "10.1.1.%zu", i + 1);
+		assert_int_equal(upsert(&s, names[i], as), 1);
+	}
+	hostset_sort(&s);
+	assert_int_equal(s.n, TU_ARRAY_SIZE(sorted));
+	for (size_t i = 0; i < s.n; i++)
+		assert_string_equal(s.v[i].name, sorted[i]);
+	/* the addresses travel with their hosts */
+	assert_true(host_has(must_find(&s, "tv"), "10.1.1.1"));
+	assert_true(host_has(must_find(&s, "fd00::11"), "10.1.1.8"));
+	hostset_free(&s);
+}
+
+/* ---- MACs and countable addresses ---- */
+
+static void test_mac_parse(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} ok[] = {
+		{ "02:00:00:00:00:01", "02:00:00:00:00:01" },
+		{ "AA:BB:CC:DD:EE:FF", "aa:bb:cc:dd:ee:ff" },
+		{ "aA:Bb:cC:dD:eE:Ff", "aa:bb:cc:dd:ee:ff" },
+		{ "aa-bb-cc-dd-ee-ff", "aa:bb:cc:dd:ee:ff" },
+		{ "00:11:22:33:44:55", "00:11:22:33:44:55" },
+	};
+	static const char *const bad[] = {
+		"",
+		"02:00:00:00:00",
+		"02:00:00:00:00:01:02",
+		"02:00:00:00:00:0g",
+		"02:00:00:00:00:1",
+		"2:00:00:00:00:01",
+		" 02:00:00:00:00:01",
+		"02:00:00:00:00:01 ",
+		"02:00:00:00:00:01\n",
+		"0200.0000.0001",
+		"020000000001",
+		"02;00:00:00:00:01",
+		"02.00.00.00.00.01",
+		"0:200:00:00:00:01",
+		"02::00:00:00:00:1",
+		"02:00:00:00:00:0\xff",
+		"00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:05",
+		"*",
+	};
+	char out[MAC_SIZE];
+
+	for (size_t i = 0; i < TU_ARRAY_SIZE(ok); i++) {
+		assert_int_equal(mac_parse(out, ok[i].in), 0);
+		assert_string_equal(out, ok[i].out);
+	}
+	assert_int_equal(mac_parse(out, NULL), -EINVAL);
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		int ret = mac_parse(out, bad[i]);
+
+		if (ret != -EINVAL)
+			fail_msg("mac_parse(\"%s\") = %d, want -EINVAL", bad[i], ret);
+	}
+}
+
+static void test_addr_countable(void **state)
+{
+	struct config c;
+	char err[200];
+	struct addr ula = A("fd12:3456::10"), other = A("fd00::11"), lo = A("127.0.0.1"),
+		    v4 = A("192.168.88.101");
+
+	config_defaults(&c);
+	assert_true(addr_countable(&c, &ula));
+	assert_true(addr_countable(&c, &other));
+	assert_true(addr_countable(&c, &v4));
+	assert_false(addr_countable(&c, &lo));
+	assert_int_equal(config_set(&c, "ula_prefix", "fd12:3456::/48", err, sizeof(err)), 0);
+	assert_false(addr_countable(&c, &ula));
+	assert_true(addr_countable(&c, &other));
+	assert_true(addr_countable(&c, &v4));
+	assert_false(addr_countable(&c, &lo));
+}
+
+/* ---- dnsmasq's lease file ---- */
+
+static void test_lease_line_v4(void **state)
+{
+	struct lease le;
+
+	assert_int_equal(leases_parse_line(&le, "1700000000 02:00:00:00:00:01 192.168.88.101 pc "
+						"01:02:00:00:00:00:01\n"),
+			 0);
+	assert_int_equal(le.expires, 1700000000LL);
+	assert_string_equal(le.mac, "02:00:00:00:00:01");
+	assert_int_equal(le.addr.fam, FAM_V4);
+	assert_true(addr_equal(&le.addr, &(struct addr){ .fam = FAM_V4,
+							  .u.v4.s_addr = htonl(0xc0a85865) }));
+	assert_string_equal(le.name, "pc");
+
+	/* upper-case MAC, tabs, no client id, expiry 0 = never */
+	assert_int_equal(leases_parse_line(&le, "0\t02:AB:00:00:00:01\t192.168.88.7\tnas"), 0);
+	assert_int_equal(le.expires, 0);
+	assert_string_equal(le.mac, "02:ab:00:00:00:01");
+	assert_string_equal(le.name, "nas");
+
+	/* a v4 lease whose hardware address is no Ethernet MAC */
+	assert_int_equal(leases_parse_line(&le, "1700000000 20:00:01:02:03:04:05:06:07 "
+						"192.168.88.8 ib *"),
+			 0);
+	assert_string_equal(le.mac, "");
+	assert_string_equal(le.name, "ib");
+}
+
+static void test_lease_line_no_name(void **state)
+{
+	struct lease le;
+
+	assert_int_equal(leases_parse_line(&le, "1700000000 02:00:00:00:00:02 192.168.88.102 * "
+						"01:02:00:00:00:00:02\n"),
+			 0);
+	assert_string_equal(le.name, "");
+	assert_string_equal(le.mac, "02:00:00:00:00:02");
+	/* just three fields */
+	assert_int_equal(leases_parse_line(&le, "1700000000 02:00:00:00:00:02 192.168.88.102"), 0);
+	assert_string_equal(le.name, "");
+}
+
+static void test_lease_line_v6(void **state)
+{
+	struct lease le;
+	struct addr want = A("fd00:88::105");
+
+	assert_int_equal(leases_parse_line(&le, "1700000000 12345 fd00:88::105 pc "
+						"00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:05\n"),
+			 0);
+	assert_int_equal(le.expires, 1700000000LL);
+	/* the client's DUID-LLT holds its MAC */
+	assert_string_equal(le.mac, "02:00:00:00:00:05");
+	assert_int_equal(le.addr.fam, FAM_V6);
+	assert_true(addr_equal(&le.addr, &want));
+	assert_string_equal(le.name, "pc");
+
+	/* DUID-LL */
+	assert_int_equal(leases_parse_line(&le, "1700000000 12345 fd00:88::106 * "
+						"00:03:00:01:02:00:00:00:00:06\n"),
+			 0);
+	assert_string_equal(le.mac, "02:00:00:00:00:06");
+	assert_string_equal(le.name, "");
+	/* DUID-EN: no MAC inside */
+	assert_int_equal(leases_parse_line(&le, "1700000000 12345 fd00:88::107 x "
+						"00:02:00:00:ab:11:01:02:03:04\n"),
+			 0);
+	assert_string_equal(le.mac, "");
+	/* no client id at all */
+	assert_int_equal(leases_parse_line(&le, "1700000000 12345 fd00:88::108 y\n"), 0);
+	assert_string_equal(le.mac, "");
+	assert_string_equal(le.name, "y");
+	/* the IAID is never taken for a MAC, even when it looks like one */
+	assert_int_equal(leases_parse_line(&le, "1700000000 02:00:00:00:00:09 fd00:88::109 z "
+						"00:02:00:00:ab:11:01:02:03:04\n"),
+			 0);
+	assert_string_equal(le.mac, "");
+}
+
+static void test_duid_mac(void **state)
+{
+	static const struct {
+		const char *duid, *mac;
+	} ok[] = {
+		{ "00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:05", "02:00:00:00:00:05" },
+		{ "00:03:00:01:02:00:00:00:00:06", "02:00:00:00:00:06" },
+		{ "00:03:00:01:AA:BB:CC:DD:EE:FF", "aa:bb:cc:dd:ee:ff" },
+	};
+	static const char *const bad[] = {
+		"",
+		"00",
+		"00:01",
+		"00:01:00:01",
+		/* DUID-LLT / DUID-LL of a non-Ethernet interface (hardware type 6) */
+		"00:01:00:06:2c:8e:3a:1b:02:00:00:00:00:05",
+		"00:03:00:06:02:00:00:00:00:06",
+		/* DUID-EN, DUID-UUID */
+		"00:02:00:00:ab:11:01:02:03:04",
+		"00:04:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10",
+		/* wrong lengths */
+		"00:03:00:01:02:00:00:00:00",
+		"00:03:00:01:02:00:00:00:00:06:07",
+		"00:01:00:01:2c:8e:3a:1b:02:00:00:00:00",
+		"00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:05:06",
+		/* not hex-with-colons */
+		"00030001020000000006",
+		"00-03-00-01-02-00-00-00-00-06",
+		"0:3:0:1:2:0:0:0:0:6",
+		"00:03:00:01:02:00:00:00:00:006",
+		"00:03:00:01:02:00:00:00:00:g0",
+		"02:00:00:00:00:01",
+		"*",
+	};
+	char out[MAC_SIZE];
+
+	for (size_t i = 0; i < TU_ARRAY_SIZE(ok); i++) {
+		assert_int_equal(duid_mac(out, ok[i].duid), 0);
+		assert_string_equal(out, ok[i].mac);
+	}
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		int ret = duid_mac(out, bad[i]);
+
+		if (ret != -EINVAL)
+			fail_msg("duid_mac(\"%s\") = %d, want -EINVAL", bad[i], ret);
+	}
+}
+
+/*
+ * BUG (minor): duid_mac() reads each byte with sscanf("%2x"), which stops at the first non-hex
+ * character, skips blanks and accepts a sign or a "0x" prefix; it also accepts a trailing ':'.
+ * "0g" (read as 0x00), " 2", "-1" (read as 0xff), "+1", "0x" and "...:06:" all pass. dnsmasq
+ * never prints those, but the parser is meant to be strict.
+ */
+static void test_BUG_duid_mac_lenient(void **state)
+{
+	static const char *const bad[] = {
+		"00:03:00:01:02:00:00:00:00:0g",
+		"00:03:00:01:2z:00:00:00:00:06",
+		"00:03:00:01: 2:00:00:00:00:06",
+		"00:03:00:01:-1:00:00:00:00:06",
+		"00:03:00:01:+1:00:00:00:00:06",
+		"00:03:00:01:0x:00:00:00:00:06",
+		"00:03:00:01:02:00:00:00:00:06:",
+	};
+	char out[MAC_SIZE];
+	int wrong = 0;
+
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		int ret = duid_mac(out, bad[i]);
+
+		if (ret != -EINVAL) {
+			print_error("duid_mac(\"%s\") = %d (\"%s\"), want -EINVAL\n", bad[i], ret,
+				    out);
+			wrong++;
+		}
+	}
+	assert_int_equal(wrong, 0);
+}
+
+static void test_lease_line_rejected(void **state)
+{
+	static const char *const bad[] = {
+		"duid 00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:01\n",
+		"duid 00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:01 extra fields here\n",
+		"",
+		"\n",
+		"1700000000 02:00:00:00:00:01\n",
+		"1700000000 02:00:00:00:00:01 192.168.88.300 pc\n",
+		"1700000000 02:00:00:00:00:01 pc 192.168.88.101\n",
+		"1700000000 02:00:00:00:00:01 192.168.88.101/24 pc\n",
+	};
+	struct lease le;
+	char *big;
+
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		int ret = leases_parse_line(&le, bad[i]);
+
+		if (ret != -EINVAL)
+			fail_msg("leases_parse_line(\"%s\") = %d, want -EINVAL", bad[i], ret);
+	}
+	big = malloc(2000);
+	assert_non_null(big);
+	strcpy(big, "1700000000 02:00:00:00:00:01 192.168.88.101 pc ");
+	memset(big + strlen(big), 'a', 1500);
+	big[1900] = '\0';
+	assert_int_equal(leases_parse_line(&le, big), -EINVAL);
+	free(big);
+}
+
+static void test_lease_line_hostile_name(void **state)
+{
+	struct lease le;
+	char want[NAME_SIZE];
+
+	assert_int_equal(leases_parse_line(&le, "1700000000 02:00:00:00:00:03 192.168.88.103 "
+						"$(reboot);`id`|x 01:02:00:00:00:00:03\n"),
+			 0);
+	assert_int_equal(name_sanitize("$(reboot);`id`|x", want), 0);
+	assert_string_equal(le.name, want);
+	assert_true(name_is_valid(le.name));
+	assert_string_equal(le.mac, "02:00:00:00:00:03");
+
+	assert_int_equal(leases_parse_line(&le, "1700000000 02:00:00:00:00:04 192.168.88.104 "
+						"J\xc3\xbcrgens-iPhone\n"),
+			 0);
+	assert_int_equal(name_sanitize("J\xc3\xbcrgens-iPhone", want), 0);
+	assert_string_equal(le.name, want);
+	assert_true(name_is_valid(le.name));
+}
+
+static const char lease_file[] =
+	"1700000000 02:00:00:00:00:01 192.168.88.101 pc 01:02:00:00:00:00:01\n"
+	"1700000100 02:00:00:00:00:02 192.168.88.102 * 01:02:00:00:00:00:02\n"
+	"1700000200 02:00:00:00:00:05 192.168.88.150 * *\n"
+	"1700000300 02:00:00:00:00:05 192.168.88.105 laptop *\n"
+	"garbage line\n"
+	"\n"
+	"duid 00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:01\n"
+	"1700000400 12345 fd00:88::105 laptop 00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:05\n"
+	"1700000500 23456 fd00:88::106 * 00:01:00:01:2c:8e:3a:1b:02:00:00:00:00:06\n";
+
+static void test_leases_read_and_find(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = tu_write_in(fx->dir, "dhcp.leases", lease_file);
+	struct leases l;
+	const struct lease *le;
+	struct addr a;
+
+	assert_int_equal(leases_read(&l, path), 0);
+	assert_int_equal(l.n, 6);
+
+	le = leases_find_mac(&l, "02:00:00:00:00:01");
+	assert_non_null(le);
+	assert_string_equal(le->name, "pc");
+	assert_int_equal(le->expires, 1700000000LL);
+
+	/* nameless lease found by MAC */
+	le = leases_find_mac(&l, "02:00:00:00:00:02");
+	assert_non_null(le);
+	assert_string_equal(le->name, "");
+
+	/* two leases for one MAC: the named one wins, wherever it is */
+	le = leases_find_mac(&l, "02:00:00:00:00:05");
+	assert_non_null(le);
+	assert_string_equal(le->name, "laptop");
+	a = A("192.168.88.105");
+	assert_true(addr_equal(&le->addr, &a));
+
+	assert_null(leases_find_mac(&l, "02:00:00:00:00:99"));
+	/* "" and NULL never match anything */
+	assert_null(leases_find_mac(&l, ""));
+	assert_null(leases_find_mac(&l, NULL));
+
+	/* a DHCPv6 lease: MAC from its DUID */
+	a = A("fd00:88::105");
+	le = leases_find_addr(&l, &a);
+	assert_non_null(le);
+	assert_string_equal(le->name, "laptop");
+	assert_string_equal(le->mac, "02:00:00:00:00:05");
+	/* found by that MAC too (the v6 lease is the only one for ...:06) */
+	le = leases_find_mac(&l, "02:00:00:00:00:06");
+	assert_non_null(le);
+	a = A("fd00:88::106");
+	assert_true(addr_equal(&le->addr, &a));
+	a = A("192.168.88.102");
+	le = leases_find_addr(&l, &a);
+	assert_non_null(le);
+	assert_string_equal(le->mac, "02:00:00:00:00:02");
+	a = A("192.168.88.199");
+	assert_null(leases_find_addr(&l, &a));
+
+	leases_free(&l);
+	assert_null(l.v);
+	assert_int_equal(l.n, 0);
+	free(path);
+}
+
+static void test_leases_name_for(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = tu_write_in(fx->dir, "dhcp.leases", lease_file);
+	struct leases l;
+	struct addr a;
+
+	assert_int_equal(leases_read(&l, path), 0);
+	/* by MAC, whatever the address */
+	a = A("192.168.88.200");
+	assert_string_equal(leases_name_for(&l, "02:00:00:00:00:01", &a), "pc");
+	assert_string_equal(leases_name_for(&l, "02:00:00:00:00:01", NULL), "pc");
+	/* by address when the MAC is unknown or has no named lease */
+	a = A("fd00:88::105");
+	assert_string_equal(leases_name_for(&l, "", &a), "laptop");
+	assert_string_equal(leases_name_for(&l, NULL, &a), "laptop");
+	assert_string_equal(leases_name_for(&l, "02:00:00:00:00:02", &a), "laptop");
+	a = A("192.168.88.101");
+	assert_string_equal(leases_name_for(&l, "02:00:00:00:00:99", &a), "pc");
+	/* nameless everywhere */
+	a = A("192.168.88.102");
+	assert_null(leases_name_for(&l, "02:00:00:00:00:02", &a));
+	a = A("fd00:88::106");
+	assert_null(leases_name_for(&l, "", &a));
+	assert_null(leases_name_for(&l, NULL, NULL));
+	leases_free(&l);
+	free(path);
+}
+
+static void test_leases_read_missing(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = tu_path(fx->dir, "no-such.leases");
+	struct leases l;
+
+	memset(&l, 0x55, sizeof(l));
+	assert_int_equal(leases_read(&l, path), 0);
+	assert_int_equal(l.n, 0);
+	assert_null(leases_find_mac(&l, "02:00:00:00:00:01"));
+	leases_free(&l);
+	free(path);
+}
+
+static void test_leases_read_many(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = tu_path(fx->dir, "big.leases");
+	FILE *f = fopen(path, "we");
+	struct leases l;
+	char mac[MAC_SIZE];
+
+	assert_non_null(f);
+	for (int i = 0; i < 300; i++)
+		fprintf(f, "1700000000 02:00:00:00:%02x:%02x 10.1.%d.%d h%d *\n", i / 256, i % 256,
+			i / 200, i % 200 + 1, i);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(leases_read(&l, path), 0);
+	assert_int_equal(l.n, 300);
+	snprintf(mac, sizeof(mac), "02:00:00:00:%02x:%02x", 1, 43);
+	assert_non_null(leases_find_mac(&l, mac));
+	assert_string_equal(leases_find_mac(&l, mac)->name, "h299");
+	leases_free(&l);
+	free(path);
+}
+
+/* ---- static hosts ---- */
+
+static void test_statics_parse_line(void **state)
+{
+	char as[64], ns[64];
+
+	assert_int_equal(statics_parse_line("192.168.88.10 nas nas.lan # NAS\n", as, sizeof(as),
+					    ns, sizeof(ns)),
+			 0);
+	assert_string_equal(as, "192.168.88.10");
+	assert_string_equal(ns, "nas");
+	assert_int_equal(statics_parse_line("\t fd00::10\tprinter\r\n", as, sizeof(as), ns,
+					    sizeof(ns)),
+			 0);
+	assert_string_equal(as, "fd00::10");
+	assert_string_equal(ns, "printer");
+	assert_int_equal(statics_parse_line("10.0.0.1 a#comment", as, sizeof(as), ns, sizeof(ns)),
+			 0);
+	assert_string_equal(ns, "a");
+
+	assert_int_equal(statics_parse_line("# 10.0.0.1 x\n", as, sizeof(as), ns, sizeof(ns)),
+			 -EINVAL);
+	assert_int_equal(statics_parse_line("", as, sizeof(as), ns, sizeof(ns)), -EINVAL);
+	assert_int_equal(statics_parse_line("   \n", as, sizeof(as), ns, sizeof(ns)), -EINVAL);
+	assert_int_equal(statics_parse_line("10.0.0.1\n", as, sizeof(as), ns, sizeof(ns)),
+			 -EINVAL);
+	assert_int_equal(statics_parse_line("10.0.0.1#x y\n", as, sizeof(as), ns, sizeof(ns)),
+			 -EINVAL);
+	/* fields that do not fit the caller's buffers */
+	assert_int_equal(statics_parse_line("10.0.0.1 a\n", as, 8, ns, sizeof(ns)), -EINVAL);
+	assert_int_equal(statics_parse_line("10.0.0.1 abcdef\n", as, sizeof(as), ns, 6),
+			 -EINVAL);
+	assert_int_equal(statics_parse_line("10.0.0.1 abcde\n", as, sizeof(as), ns, 6), 0);
+	assert_string_equal(ns, "abcde");
+}
+
+struct warned {
+	char path[PATH_MAX];
+	int err;
+	int count;
+};
+
+static struct warned warned;
+
+static void warn_cb(const char *path, int err)
+{
+	snprintf(warned.path, sizeof(warned.path), "%s", path);
+	warned.err = err;
+	warned.count++;
+}
+
+static const char hosts_main[] =
+	"# static hosts\n"
+	"\n"
+	"127.0.0.1 localhost\n"
+	"::1 localhost ip6-localhost ip6-loopback\n"
+	"ff02::1 ip6-allnodes\n"
+	"ff02::2 ip6-allrouters\n"
+	"169.254.1.1 linklocal\n"
+	"fe80::1 linklocal6\n"
+	"224.0.0.1 mcast\n"
+	"0.0.0.0 zero\n"
+	"255.255.255.255 bcast\n"
+	"::ffff:192.168.88.9 mapped\n"
+	"   # indented comment 192.168.88.99 ghost\n"
+	"192.168.88.10 nas nas.lan   # the NAS\n"
+	"fd00:88::10 nas\n"
+	"fd12:3456::10 ulahost\n"
+	"192.168.88.11\tprinter\n"
+	"not-an-address junk\n"
+	"192.168.88.12\n"
+	"192.168.88.13 bad;name\n";
+
+/* Writes DIR/hosts, DIR/hosts.d/{a,b}; the caller sets c->hosts_files after this. */
+static void setup_hosts(const char *dir, struct config *c)
+{
+	char *d = tu_path(dir, "hosts.d");
+	char *p;
+
+	p = tu_write_in(dir, "hosts", hosts_main);
+	free(p);
+	assert_true(mkdir(d, 0700) == 0 || errno == EEXIST);
+	p = tu_write_in(d, "a", "192.168.88.20 tv\n");
+	free(p);
+	p = tu_write_in(d, "b", "192.168.88.21 $(evil)\nfd00:88::20 tv\n");
+	free(p);
+	free(d);
+	config_defaults(c);
+}
+
+static void test_statics_read(void **state)
+{
+	static const char *const skipped[] = { "localhost", "ip6-localhost", "ip6-allnodes",
+					       "ip6-allrouters", "linklocal", "linklocal6",
+					       "mcast", "zero", "bcast", "mapped", "ghost",
+					       "junk" };
+	struct fixture *fx = *state;
+	struct hostset s;
+	struct config c;
+	struct host *h;
+	char evil[NAME_SIZE];
+
+	setup_hosts(fx->dir, &c);
+	snprintf(c.hosts_files, sizeof(c.hosts_files), "%s/hosts %s/hosts.d/*", fx->dir, fx->dir);
+	memset(&warned, 0, sizeof(warned));
+	assert_int_equal(statics_read(&s, &c, warn_cb), 0);
+	assert_int_equal(warned.count, 0);
+
+	h = must_find(&s, "nas");
+	assert_int_equal(h->naddrs, 2);
+	assert_true(host_has(h, "192.168.88.10"));
+	assert_true(host_has(h, "fd00:88::10"));
+	assert_null(hostset_find(&s, "nas.lan"));
+	h = must_find(&s, "printer");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.11"));
+	/* no ula_prefix: ULA addresses count */
+	assert_true(host_has(must_find(&s, "ulahost"), "fd12:3456::10"));
+	/* from the glob */
+	h = must_find(&s, "tv");
+	assert_int_equal(h->naddrs, 2);
+	assert_true(host_has(h, "192.168.88.20"));
+	assert_true(host_has(h, "fd00:88::20"));
+	assert_int_equal(name_sanitize("$(evil)", evil), 0);
+	assert_true(host_has(must_find(&s, evil), "192.168.88.21"));
+	assert_int_equal(name_sanitize("bad;name", evil), 0);
+	assert_true(host_has(must_find(&s, evil), "192.168.88.13"));
+
+	/* never counted */
+	for (size_t i = 0; i < TU_ARRAY_SIZE(skipped); i++)
+		if (hostset_find(&s, skipped[i]))
+			fail_msg("'%s' should not be counted", skipped[i]);
+	assert_int_equal(s.n, 6);
+	for (size_t i = 0; i < s.n; i++)
+		assert_true(name_is_valid(s.v[i].name));
+	hostset_free(&s);
+}
+
+static void test_statics_read_ula_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	struct hostset s;
+	struct config c;
+	char err[200];
+
+	setup_hosts(fx->dir, &c);
+	snprintf(c.hosts_files, sizeof(c.hosts_files), "%s/hosts", fx->dir);
+	assert_int_equal(config_set(&c, "ula_prefix", "fd12:3456::/48", err, sizeof(err)), 0);
+	assert_int_equal(statics_read(&s, &c, warn_cb), 0);
+	assert_null(hostset_find(&s, "ulahost"));
+	assert_non_null(hostset_find(&s, "nas"));
+	/* fd00:88::/64 is not inside the configured ULA prefix */
+	assert_true(host_has(must_find(&s, "nas"), "fd00:88::10"));
+	hostset_free(&s);
+}
+
+static void test_statics_read_missing_files(void **state)
+{
+	struct fixture *fx = *state;
+	struct hostset s;
+	struct config c;
+	char want[PATH_MAX];
+
+	/* an explicitly named missing file: warned about, the rest still read */
+	setup_hosts(fx->dir, &c);
+	snprintf(c.hosts_files, sizeof(c.hosts_files), "%s/missing %s/hosts %s/nomatch/* %s/hosts.d/[ab]",
+		 fx->dir, fx->dir, fx->dir, fx->dir);
+	memset(&warned, 0, sizeof(warned));
+	assert_int_equal(statics_read(&s, &c, warn_cb), 0);
+	assert_int_equal(warned.count, 1);
+	snprintf(want, sizeof(want), "%s/missing", fx->dir);
+	assert_string_equal(warned.path, want);
+	assert_int_equal(warned.err, ENOENT);
+	assert_non_null(hostset_find(&s, "nas"));
+	assert_non_null(hostset_find(&s, "tv"));
+	hostset_free(&s);
+
+	/* no warn callback: no crash */
+	assert_int_equal(statics_read(&s, &c, NULL), 0);
+	assert_non_null(hostset_find(&s, "nas"));
+	hostset_free(&s);
+
+	/* an empty list */
+	config_defaults(&c);
+	c.hosts_files[0] = '\0';
+	assert_int_equal(statics_read(&s, &c, warn_cb), 0);
+	assert_int_equal(s.n, 0);
+	hostset_free(&s);
+}
+
+static void test_statics_later_line_wins(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = tu_write_in(fx->dir, "hosts2",
+				 "192.168.88.30 first\n"
+				 "192.168.88.30 second\n"
+				 "192.168.88.31 multi\n"
+				 "192.168.88.32 multi\n");
+	struct hostset s;
+	struct config c;
+
+	config_defaults(&c);
+	snprintf(c.hosts_files, sizeof(c.hosts_files), "%s", path);
+	assert_int_equal(statics_read(&s, &c, warn_cb), 0);
+	/* one address, one host; one address per family and name */
+	assert_null(hostset_find(&s, "first"));
+	assert_true(host_has(must_find(&s, "second"), "192.168.88.30"));
+	assert_int_equal(must_find(&s, "multi")->naddrs, 1);
+	assert_true(host_has(must_find(&s, "multi"), "192.168.88.32"));
+	hostset_free(&s);
+	free(path);
+}
+
+/*
+ * BUG: statics_read_file() reads with fgets() into a 4096-byte buffer and treats whatever
+ * follows a cut as a new line. A comment line longer than 4095 bytes therefore leaks its
+ * tail as a hosts entry: here "# xxx...xxx 192.168.88.66 ghost" counts host "ghost".
+ */
+static void test_BUG_statics_long_comment_line(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = tu_path(fx->dir, "hosts-long");
+	FILE *f = fopen(path, "we");
+	struct hostset s;
+	struct config c;
+
+	assert_non_null(f);
+	fputs("# ", f);
+	for (int i = 0; i < 4093; i++)
+		fputc('x', f);
+	fputs(" 192.168.88.66 ghost\n192.168.88.67 real\n", f);
+	assert_int_equal(fclose(f), 0);
+	config_defaults(&c);
+	snprintf(c.hosts_files, sizeof(c.hosts_files), "%s", path);
+	assert_int_equal(statics_read(&s, &c, warn_cb), 0);
+	assert_non_null(hostset_find(&s, "real"));
+	assert_null(hostset_find(&s, "ghost"));
+	hostset_free(&s);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_upsert_new_host),
+		cmocka_unit_test(test_upsert_idempotent),
+		cmocka_unit_test(test_upsert_replaces_same_family),
+		cmocka_unit_test(test_upsert_reduces_kernel_host_to_one_per_family),
+		cmocka_unit_test(test_upsert_address_moves),
+		cmocka_unit_test(test_upsert_exact_names),
+		cmocka_unit_test(test_upsert_many_hosts),
+		cmocka_unit_test(test_add_addr),
+		cmocka_unit_test(test_del_addr),
+		cmocka_unit_test(test_find_addr),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_same),
+		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_mac_parse),
+		cmocka_unit_test(test_addr_countable),
+		cmocka_unit_test(test_lease_line_v4),
+		cmocka_unit_test(test_lease_line_no_name),
+		cmocka_unit_test(test_lease_line_v6),
+		cmocka_unit_test(test_duid_mac),
+		cmocka_unit_test(test_BUG_duid_mac_lenient),
+		cmocka_unit_test(test_lease_line_rejected),
+		cmocka_unit_test(test_lease_line_hostile_name),
+		cmocka_unit_test(test_leases_read_and_find),
+		cmocka_unit_test(test_leases_name_for),
+		cmocka_unit_test(test_leases_read_missing),
+		cmocka_unit_test(test_leases_read_many),
+		cmocka_unit_test(test_statics_parse_line),
+		cmocka_unit_test(test_statics_read),
+		cmocka_unit_test(test_statics_read_ula_skipped),
+		cmocka_unit_test(test_statics_read_missing_files),
+		cmocka_unit_test(test_statics_later_line_wins),
+		cmocka_unit_test(test_BUG_statics_long_comment_line),
+	};
+
+	tu_init();
+	return cmocka_run_group_tests_name("hosts", tests, setup, teardown);
+}
