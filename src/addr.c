@@ -3,6 +3,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -49,7 +50,7 @@ int prefix_parse(struct prefix *p, const char *s)
 		return ret;
 	p->len = p->addr.fam == FAM_V4 ? 32 : 128;
 	if (slash) {
-		if (!slash[1])
+		if (!isdigit((unsigned char)slash[1]))
 			return -EINVAL;
 		errno = 0;
 		len = strtoul(slash + 1, &end, 10);

@@ -45,14 +45,17 @@ int event_parse(struct event *ev, int argc, char *const argv[],
 	ev->kind = (enum event_kind)kind;
 	if (addr_parse(&ev->addr, argv[2]))
 		return -EINVAL;
-	if (mac_parse(ev->mac, argv[1]))
-		ev->mac[0] = '\0';
 	env_mac = getenv_fn("DNSMASQ_MAC");
-	if (!ev->mac[0] && env_mac && mac_parse(ev->mac, env_mac))
-		ev->mac[0] = '\0';
-	/* DHCPv6 replays and releases come without DNSMASQ_MAC: the DUID may hold the MAC. */
-	if (!ev->mac[0] && duid_mac(ev->mac, argv[1]))
-		ev->mac[0] = '\0';
+	if (event_is_arp(ev->kind) || ev->addr.fam == FAM_V4) {
+		/* Neighbour events and DHCPv4 leases: argv[1] is the MAC. */
+		if (mac_parse(ev->mac, argv[1]) && (!env_mac || mac_parse(ev->mac, env_mac)))
+			ev->mac[0] = '\0';
+	} else {
+		/* DHCPv6: argv[1] is the client's DUID; dnsmasq gives the MAC in DNSMASQ_MAC,
+		 * but not on replays and releases, where a DUID-LLT/-LL still holds it. */
+		if ((!env_mac || mac_parse(ev->mac, env_mac)) && duid_mac(ev->mac, argv[1]))
+			ev->mac[0] = '\0';
+	}
 	if (argc >= 4 && !event_is_arp(ev->kind) && name_sanitize(argv[3], ev->name))
 		ev->name[0] = '\0';
 	if (ev->kind == EV_OLD && !ev->name[0]) {

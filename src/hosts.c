@@ -251,13 +251,36 @@ void hostset_remove_at(struct hostset *s, size_t i)
 	index_dirty(s);
 }
 
-/* Takes address A away from whichever host holds it (not from `except`); 1 if any did. */
+/* A host other than `except` that holds address A, or NULL. */
+static struct host *find_other_holder(const struct hostset *s, const struct addr *a,
+				      const char *except)
+{
+	struct hostindex *x = index_get(s);
+
+	if (!x) {
+		for (size_t i = 0; i < s->n; i++)
+			for (unsigned int j = 0; j < s->v[i].naddrs; j++)
+				if (addr_equal(&s->v[i].addrs[j], a) &&
+				    (!except || strcmp(s->v[i].name, except)))
+					return &s->v[i];
+		return NULL;
+	}
+	for (size_t m = x->nb - 1, b = hash_addr(a) & m; x->addrs[b]; b = (b + 1) & m) {
+		struct host *h = &s->v[(x->addrs[b] >> 8) - 1];
+
+		if (addr_equal(&h->addrs[x->addrs[b] & 0xff], a) && (!except || strcmp(h->name, except)))
+			return h;
+	}
+	return NULL;
+}
+
+/* Takes address A away from every host that holds it but `except`; 1 if any did. */
 static int take_addr(struct hostset *s, const struct addr *a, const char *except)
 {
 	struct host *h;
 	int changed = 0;
 
-	while ((h = hostset_find_addr(s, a)) && (!except || strcmp(h->name, except))) {
+	while ((h = find_other_holder(s, a, except))) {
 		for (unsigned int j = 0; j < h->naddrs; j++)
 			if (addr_equal(&h->addrs[j], a)) {
 				host_drop_addr(s, h, j);
@@ -359,12 +382,17 @@ int duid_mac(char out[MAC_SIZE], const char *duid)
 	const char *p = duid;
 
 	while (*p && n < sizeof(b)) {
-		unsigned int v;
-
-		if (sscanf(p, "%2x", &v) != 1 || !p[1] || (p[2] && p[2] != ':'))
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
 			return -EINVAL;
-		b[n++] = (unsigned char)v;
-		p += p[2] ? 3 : 2;
+		b[n++] = (unsigned char)strtoul((char[]){ p[0], p[1], '\0' }, NULL, 16);
+		p += 2;
+		if (*p == ':') {
+			if (!p[1])
+				return -EINVAL;
+			p++;
+		} else if (*p) {
+			return -EINVAL;
+		}
 	}
 	if (*p || n < 4 || b[2] != 0 || b[3] != 1) /* hardware type 1: Ethernet */
 		return -EINVAL;
@@ -440,32 +468,35 @@ int leases_parse_line(struct lease *out, const char *line)
 
 int leases_read(struct leases *l, const char *path)
 {
-	char line[1024];
+	char *line = NULL;
+	size_t cap = 0;
 	FILE *f;
 
 	memset(l, 0, sizeof(*l));
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof(line), f)) {
+	while (getline(&line, &cap, f) >= 0) {
 		struct lease le;
 
 		if (leases_parse_line(&le, line))
 			continue;
 		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 64;
-			struct lease *v = realloc(l->v, cap * sizeof(*v));
+			size_t ncap = l->cap ? l->cap * 2 : 64;
+			struct lease *v = realloc(l->v, ncap * sizeof(*v));
 
 			if (!v) {
+				free(line);
 				fclose(f);
 				leases_free(l);
 				return -ENOMEM;
 			}
 			l->v = v;
-			l->cap = cap;
+			l->cap = ncap;
 		}
 		l->v[l->n++] = le;
 	}
+	free(line);
 	fclose(f);
 	return 0;
 }
@@ -524,7 +555,8 @@ int statics_parse_line(const char *line, char *addr_out, size_t alen, char *name
 static int statics_read_file(struct hostset *out, const struct config *c, const char *path,
 			     bool explicit, void (*warn)(const char *, int))
 {
-	char line[4096], as[256], ns[1024], name[NAME_SIZE];
+	char as[256], ns[1024], name[NAME_SIZE], *line = NULL;
+	size_t cap = 0;
 	FILE *f = fopen(path, "re");
 
 	if (!f) {
@@ -532,7 +564,7 @@ static int statics_read_file(struct hostset *out, const struct config *c, const 
 			warn(path, errno);
 		return 0;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while (getline(&line, &cap, f) >= 0) {
 		struct addr a;
 
 		if (statics_parse_line(line, as, sizeof(as), ns, sizeof(ns)))
@@ -540,10 +572,12 @@ static int statics_read_file(struct hostset *out, const struct config *c, const 
 		if (addr_parse(&a, as) || !addr_countable(c, &a) || name_sanitize(ns, name))
 			continue;
 		if (hostset_upsert(out, name, &a) < 0) {
+			free(line);
 			fclose(f);
 			return -ENOMEM;
 		}
 	}
+	free(line);
 	fclose(f);
 	return 0;
 }

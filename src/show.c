@@ -16,7 +16,8 @@ const char *human_bytes(unsigned long long v, char *buf, size_t len)
 		snprintf(buf, len, "%llu B", v);
 		return buf;
 	}
-	while (d >= 1024 && u < 5) {
+	/* Rounded to one decimal: 1048575 B is "1.0 MiB", not "1024.0 KiB". */
+	while (d >= 1023.95 && u < 5) {
 		d /= 1024;
 		u++;
 	}
