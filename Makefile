@@ -33,7 +33,7 @@ SAN_BINS := $(UNIT_TESTS:%=build/san/%)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean install uninstall check unit-check ns-check demo bench
+.PHONY: all clean install uninstall check unit-check ns-check san-check demo bench
 all: iptmon
 
 iptmon: $(OBJS)
@@ -67,7 +67,12 @@ unit-check: $(UNIT_BINS) $(SAN_BINS)
 ns-check: iptmon
 	$(Q)tests/ns/run.sh
 
-check: unit-check ns-check
+san-check: build/san/iptmon
+	$(Q)IPTMON_BIN=$(CURDIR)/build/san/iptmon tests/ns/run.sh
+
+# Unit tests, then (as root) the namespace suite with the release and the sanitizer builds.
+check: iptmon build/san/iptmon $(UNIT_BINS) $(SAN_BINS)
+	$(Q)tests/check.sh
 
 demo: iptmon
 	$(Q)tests/ns/demo.sh

@@ -21,7 +21,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "tests/ns: must run as root (network namespaces, netfilter)" >&2
 	exit 1
 fi
-[ -x ./iptmon ] || { echo "tests/ns: build ./iptmon first (make)" >&2; exit 1; }
+[ -x "${IPTMON_BIN:-./iptmon}" ] || { echo "tests/ns: build ./iptmon first (make)" >&2; exit 1; }
 
 backend_usable() {
 	local ns="itprobe$$" ok=1
@@ -45,7 +45,7 @@ for be in "${backends[@]}"; do
 	fi
 	for c in "${cases[@]}"; do
 		start=$EPOCHREALTIME
-		timeout 120 bash tests/ns/cases.sh "$be" "$c" >"$logdir/$be-$c.log" 2>&1
+		timeout 120 env IPTMON_BIN="${IPTMON_BIN:-$PWD/iptmon}" bash tests/ns/cases.sh "$be" "$c" >"$logdir/$be-$c.log" 2>&1
 		rc=$?
 		secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b-a}')
 		if [ $rc = 0 ]; then
