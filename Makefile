@@ -33,7 +33,7 @@ SAN_BINS := $(UNIT_TESTS:%=build/san/%)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean install uninstall check unit-check ns-check san-check demo bench
+.PHONY: all clean install uninstall check unit-check ns-check san-check demo bench deps
 all: iptmon
 
 iptmon: $(OBJS)
@@ -70,14 +70,21 @@ ns-check: iptmon
 san-check: build/san/iptmon
 	$(Q)IPTMON_BIN=$(CURDIR)/build/san/iptmon tests/ns/run.sh
 
+# Debian packages for the build, the demo and the tests (installed when run as root).
+deps:
+	$(Q)tests/deps.sh
+
 # Unit tests, then (as root) the namespace suite with the release and the sanitizer builds.
-check: iptmon build/san/iptmon $(UNIT_BINS) $(SAN_BINS)
+check: deps
+	$(Q)$(MAKE) --no-print-directory iptmon build/san/iptmon $(UNIT_BINS) $(SAN_BINS)
 	$(Q)tests/check.sh
 
-demo: iptmon
+demo: deps
+	$(Q)$(MAKE) --no-print-directory iptmon
 	$(Q)tests/ns/demo.sh
 
-bench: iptmon
+bench: deps
+	$(Q)$(MAKE) --no-print-directory iptmon
 	$(Q)bench/run.sh
 
 install: iptmon

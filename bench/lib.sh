@@ -7,12 +7,14 @@ BENCH_TMP=$(mktemp -d /tmp/iptmon-bench.XXXXXX)
 
 bench_cleanup() {
 	local p ns
-	for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for ns in "${BENCH_NS[@]}"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
+		[ -e "/run/netns/$ns" ] || continue
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+		ip netns del "$ns" 2>/dev/null || true
 	done
 	rm -rf "$BENCH_TMP"
+	return 0
 }
 trap bench_cleanup EXIT
 

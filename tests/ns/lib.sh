@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/ns/lib.sh - network-namespace plumbing for iptmon tests and the demo.
 #
 # Source it from a bash script (works under `set -eu`), then:

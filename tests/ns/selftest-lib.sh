@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/ns/selftest-lib.sh - self-check of tests/ns/lib.sh against real dnsmasq/udhcpc/dhclient.
 #
 # Proves: 3 clients get IPv4 leases with hostnames, client 1 gets an IPv6 lease, exact pings

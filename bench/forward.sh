@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Forwarding throughput with N hosts counted, as a ratio to the same router with no
+# accounting at all, measured in the same run. Small UDP packets (64-byte payload) from a
+# client through a router namespace to a server namespace, iperf3 -u -b 0: what a linear
+# chain of rules costs per packet shows most with small packets.
+# Usage: bench/forward.sh [BACKEND...]   (default: iptables-legacy iptables-nft)
+# Env: SIZES="10 250 1000 4000", SECS=3, REPS=3
+set -eu
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+BIN=$PWD/iptmon
+SIZES=${SIZES:-"10 250 1000 4000"}
+SECS=${SECS:-3}
+REPS=${REPS:-3}
+backends=("$@")
+[ ${#backends[@]} -gt 0 ] || backends=(iptables-legacy iptables-nft)
+command -v iperf3 >/dev/null || { echo "bench: needs iperf3" >&2; exit 1; }
+
+C=${BENCH_PFX}c R=${BENCH_PFX}r S=${BENCH_PFX}s
+for ns in $C $R $S; do bench_ns $ns; done
+ip link add ${BENCH_PFX}a netns $C type veth peer name ${BENCH_PFX}b netns $R
+ip link add ${BENCH_PFX}d netns $R type veth peer name ${BENCH_PFX}e netns $S
+ip -n $C addr add 192.168.77.2/24 dev ${BENCH_PFX}a
+ip -n $R addr add 192.168.77.1/24 dev ${BENCH_PFX}b
+ip -n $R addr add 198.51.100.1/24 dev ${BENCH_PFX}d
+ip -n $S addr add 198.51.100.2/24 dev ${BENCH_PFX}e
+for l in "$C ${BENCH_PFX}a" "$R ${BENCH_PFX}b" "$R ${BENCH_PFX}d" "$S ${BENCH_PFX}e"; do
+	set -- $l; ip -n "$1" link set "$2" up
+done
+ip -n $C route add default via 192.168.77.1
+ip -n $S route add default via 198.51.100.1
+ip netns exec $R sysctl -q -w net.ipv4.ip_forward=1
+ip netns exec $S iperf3 -s -D -I "$BENCH_TMP/iperf.pid" >/dev/null
+for i in $(seq 1 50); do [ -s "$BENCH_TMP/iperf.pid" ] && break; sleep 0.05; done
+BENCH_PIDS+=("$(cat "$BENCH_TMP/iperf.pid")")
+sleep 0.2
+
+# Packets per second that reach the server (median of REPS runs).
+measure() {
+	local r
+	for ((r = 0; r < REPS; r++)); do
+		ip netns exec $C iperf3 -c 198.51.100.2 -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
+			jq '.end.sum.packets - .end.sum.lost_packets | . / '"$SECS"' | floor'
+	done | median
+}
+
+conf() { # BACKEND N
+	write_hosts "$2" "$BENCH_TMP/hosts"
+	cat >"$BENCH_TMP/conf" <<EOC
+backend = $1
+lease_file = $BENCH_TMP/none
+hosts_files = $BENCH_TMP/hosts
+lock_file = $BENCH_TMP/lock
+EOC
+}
+it() { ip netns exec $R env IPTMON_CONFIG="$BENCH_TMP/conf" "$BIN" "$@"; }
+
+base=$(measure)
+printf '%-16s %6s %12s %8s\n' backend N pps ratio
+printf '%-16s %6s %12s %8s\n' none 0 "$base" 1.00
+for be in "${backends[@]}"; do
+	for n in $SIZES; do
+		conf "$be" "$n"
+		it init
+		# The client is counted too, after the N others (the worst case for a chain).
+		it add 02:00:00:00:77:02 192.168.77.2 client
+		pps=$(measure)
+		counted=$(it show --json | jq '[.hosts[] | select(.name == "client") | .ipv4.rx_packets] | .[0]')
+		[ "$counted" -gt 0 ] || { echo "bench: client's packets were not counted" >&2; exit 1; }
+		printf '%-16s %6s %12s %8s\n' "$be" "$n" "$pps" "$(awk -v a="$pps" -v b="$base" 'BEGIN {printf "%.2f", a/b}')"
+		it remove
+	done
+done
+end=$(measure)
+printf '%-16s %6s %12s %8s   (baseline again, for drift)\n' none 0 "$end" "$(awk -v a="$end" -v b="$base" 'BEGIN {printf "%.2f", a/b}')"

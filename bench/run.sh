@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# All benchmarks (root; real netfilter in throwaway namespaces). See bench/README.md.
+set -eu
+cd "$(dirname "$0")/.."
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
+echo "# iptmon $(./iptmon version | cut -d' ' -f2), $(date -u +%Y-%m-%d)"
+echo
+echo "## event latency and init (ms, median), N hosts already counted"
+bench/events.sh "$@"
+echo
+echo "## forwarding throughput, 64-byte UDP, ratio to no accounting"
+bench/forward.sh "$@"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs the Debian packages iptmon's build, demo and tests use, if any is missing
+# (`make demo` and `make check` call it; so does .ci/run). Root and apt-get needed for that;
+# elsewhere it only says what is missing.
+set -eu
+PKGS=(
+	gcc make pkg-config libc6-dev        # build
+	libiptc-dev libmnl-dev libnftnl-dev  # netfilter libraries
+	libcmocka-dev                        # unit tests
+	iptables nftables iproute2 procps    # the kernel side
+	dnsmasq-base busybox isc-dhcp-client iputils-ping socat jq  # demo and namespace tests
+	collectd-core                        # collectd's iptables plugin, for real
+	iperf3                               # bench/ only
+)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+	echo "deps: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
