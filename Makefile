@@ -23,8 +23,9 @@ Q := @
 endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
-	src/backend.c src/ipt.c src/iptc.c src/show.c
-LIBS := $(shell $(PKG_CONFIG) --libs libip4tc libip6tc 2>/dev/null || echo -lip4tc -lip6tc)
+	src/backend.c src/ipt.c src/iptc.c src/nft.c src/show.c
+LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc 2>/dev/null || \
+	echo -lnftnl -lmnl -lip4tc -lip6tc)
 SRCS := $(LIB_SRCS) src/main.c
 OBJS := $(SRCS:src/%.c=build/%.o)
 UNIT_TESTS := test_addr test_name test_config test_hosts test_dhcp test_show

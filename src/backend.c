@@ -9,6 +9,7 @@
 #include "backend.h"
 
 static const struct backend_ops *const all_backends[] = {
+	&nft_ops,
 	&iptc_ops_legacy,
 	&ipt_ops_nft,
 	&ipt_ops_default,
@@ -42,8 +43,10 @@ static const struct backend_ops *resolve_iptables(void)
 
 const struct backend_ops *backend_find(const struct config *c)
 {
-	/* Until the nftables backend lands, auto means the system's iptables. */
-	if (!strcmp(c->backend, "auto") || !strcmp(c->backend, "iptables"))
+	/* auto: nftables wherever nf_tables works, else whatever iptables is. */
+	if (!strcmp(c->backend, "auto"))
+		return nft_ops.probe(c) == 0 ? &nft_ops : resolve_iptables();
+	if (!strcmp(c->backend, "iptables"))
 		return resolve_iptables();
 	for (size_t i = 0; i < sizeof(all_backends) / sizeof(all_backends[0]); i++)
 		if (!strcmp(all_backends[i]->name, c->backend))

@@ -14,7 +14,8 @@
 /* What every backend instance has; the rest is the backend's own (priv). */
 struct backend {
 	const struct backend_ops *ops;
-	char err[512]; /* one line: why the last call failed */
+	char err[512];     /* one line: why the last call failed */
+	char warning[256]; /* one line worth telling the user after read(), or "" */
 	void *priv;
 };
 
@@ -46,5 +47,6 @@ const struct backend_ops *backend_find(const struct config *c);
 
 extern const struct backend_ops ipt_ops_default, ipt_ops_nft;
 extern const struct backend_ops iptc_ops_legacy;
+extern const struct backend_ops nft_ops;
 
 #endif

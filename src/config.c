@@ -4,19 +4,21 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct config_key config_keys[] = {
-	{ "backend", "auto", "auto, iptables, iptables-legacy or iptables-nft" },
+	{ "backend", "auto", "auto, nft, iptables, iptables-legacy or iptables-nft" },
 	{ "lease_file", "/tmp/dhcp.leases", "dnsmasq's lease file (names for arp-* events)" },
 	{ "hosts_files", "/etc/hosts /tmp/hosts/*", "static hosts files, blank-separated, globs allowed" },
 	{ "ula_prefix", "", "IPv6 prefix whose addresses are not counted (e.g. fd12:3456::/48)" },
 	{ "lock_file", "/var/run/iptmon.lock", "lock that serialises concurrent invocations" },
+	{ "max_hosts", "65536", "nft: most addresses per family the maps hold (memory bound)" },
 	{ NULL, NULL, NULL },
 };
 
-static const char *const backends[] = { "auto", "iptables", "iptables-legacy", "iptables-nft",
-					NULL };
+static const char *const backends[] = { "auto", "nft", "iptables", "iptables-legacy",
+					"iptables-nft", NULL };
 
 static int set_string(char *dst, size_t size, const char *key, const char *value, char *err,
 		      size_t errlen)
@@ -36,7 +38,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 			if (!strcmp(*b, value))
 				return set_string(c->backend, sizeof(c->backend), key, value, err,
 						  errlen);
-		snprintf(err, errlen, "bad backend '%.64s' (auto, iptables, iptables-legacy, iptables-nft)",
+		snprintf(err, errlen,
+			 "bad backend '%.64s' (auto, nft, iptables, iptables-legacy, iptables-nft)",
 			 value);
 		return -EINVAL;
 	}
@@ -50,6 +53,19 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 			return -EINVAL;
 		}
 		return set_string(c->lock_file, sizeof(c->lock_file), key, value, err, errlen);
+	}
+	if (!strcmp(key, "max_hosts")) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || !*value || *end || *value == '-' || v < 1 || v > 16777216) {
+			snprintf(err, errlen, "bad max_hosts '%.64s' (1 to 16777216)", value);
+			return -EINVAL;
+		}
+		c->max_hosts = (unsigned int)v;
+		return 0;
 	}
 	if (!strcmp(key, "ula_prefix")) {
 		c->has_ula = false;

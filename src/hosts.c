@@ -192,7 +192,7 @@ struct host *hostset_find_addr(const struct hostset *s, const struct addr *a)
 	return NULL;
 }
 
-static struct host *hostset_get(struct hostset *s, const char *name)
+struct host *hostset_ensure(struct hostset *s, const char *name)
 {
 	struct host *h = hostset_find(s, name);
 
@@ -225,7 +225,7 @@ static void host_append_addr(struct hostset *s, struct host *h, const struct add
 
 struct host *hostset_add_addr(struct hostset *s, const char *name, const struct addr *a)
 {
-	struct host *h = hostset_get(s, name);
+	struct host *h = hostset_ensure(s, name);
 
 	if (!h)
 		return NULL;
@@ -249,6 +249,20 @@ void hostset_remove_at(struct hostset *s, size_t i)
 {
 	s->v[i] = s->v[--s->n];
 	index_dirty(s);
+}
+
+size_t hostset_prune_empty(struct hostset *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n;)
+		if (!s->v[i].naddrs) {
+			hostset_remove_at(s, i);
+			n++;
+		} else {
+			i++;
+		}
+	return n;
 }
 
 /* A host other than `except` that holds address A, or NULL. */
@@ -304,7 +318,7 @@ int hostset_upsert(struct hostset *s, const char *name, const struct addr *a)
 	bool have = false;
 	int changed = take_addr(s, a, name);
 
-	h = hostset_get(s, name);
+	h = hostset_ensure(s, name);
 	if (!h)
 		return -ENOMEM;
 	for (unsigned int j = 0; j < h->naddrs;) {

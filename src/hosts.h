@@ -39,6 +39,10 @@ void hostset_free(struct hostset *s);
 int hostset_copy(struct hostset *dst, const struct hostset *src);
 struct host *hostset_find(const struct hostset *s, const char *name);
 struct host *hostset_find_addr(const struct hostset *s, const struct addr *a);
+/* NAME's host, created (without addresses) if new; NULL when out of memory. */
+struct host *hostset_ensure(struct hostset *s, const char *name);
+/* Drops hosts without addresses; returns how many. */
+size_t hostset_prune_empty(struct hostset *s);
 /* Appends an address to NAME's host (created if new), as read from the kernel. */
 struct host *hostset_add_addr(struct hostset *s, const char *name, const struct addr *a);
 /*

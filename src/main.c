@@ -227,10 +227,13 @@ static int sync_hosts(struct ctx *c, bool prune, const char *what)
 	ret = c->ops->read(c->be, FAMS_ALL, &old);
 	if (ret)
 		return backend_fail(c, what, ret);
+	if (c->be->warning[0])
+		errorf("warning: %s", c->be->warning);
 	if (hostset_copy(&want, &old)) {
 		rc = EXIT_FILE;
 		goto out;
 	}
+	hostset_prune_empty(&want);
 	rc = add_known_hosts(c, &want, &statics, &leases);
 	if (rc)
 		goto out;
@@ -352,8 +355,9 @@ static int cmd_event(struct ctx *c, int argc, char **argv)
 		rc = EXIT_FILE;
 		goto out;
 	}
+	hostset_prune_empty(&want); /* counters without addresses (nft): left over, go */
 	if (event_is_delete(ev.kind)) {
-		if (!hostset_del_addr(&want, &ev.addr))
+		if (!hostset_del_addr(&want, &ev.addr) && hostset_same(&old, &want))
 			goto out;
 		snprintf(what, sizeof(what), "cannot delete host '%s'", as);
 	} else {
@@ -398,6 +402,8 @@ static int cmd_show(struct ctx *c, int argc, char **argv)
 	ret = c->ops->read(c->be, FAMS_ALL, &s);
 	if (ret)
 		return backend_fail(c, "cannot read counters", ret);
+	if (c->be->warning[0])
+		errorf("warning: %s", c->be->warning);
 	if (leases_read(&leases, c->cfg.lease_file) == 0) {
 		for (size_t i = 0; i < s.n; i++) {
 			struct host *h = &s.v[i];

@@ -49,6 +49,7 @@ has_host() { [ -n "$(json | jq -r --arg n "$1" '.hosts[] | select(.name == $n) |
 no_host() { ! has_host "$1"; }
 has_addr() { json | jq -e --arg n "$1" --arg a "$2" '.hosts[] | select(.name == $n) | .addresses | index($a)' >/dev/null; }
 
+is_nft() { [ "$BACKEND" = nft ]; }
 save4() {
 	case $BACKEND in
 	iptables-legacy) ip netns exec "$R" iptables-legacy-save -c -t mangle ;;
@@ -64,19 +65,58 @@ save6() {
 ipt4() {
 	case $BACKEND in
 	iptables-legacy) ip netns exec "$R" iptables-legacy "$@" ;;
-	iptables-nft) ip netns exec "$R" iptables-nft "$@" ;;
+	*) ip netns exec "$R" iptables-nft "$@" ;;
 	esac
 }
 ipt6() {
 	case $BACKEND in
 	iptables-legacy) ip netns exec "$R" ip6tables-legacy "$@" ;;
-	iptables-nft) ip netns exec "$R" ip6tables-nft "$@" ;;
+	*) ip netns exec "$R" ip6tables-nft "$@" ;;
 	esac
 }
-dump_rules() { save4 | grep -v '^#'; save6 | grep -v '^#'; }
-# Rules of iptmon's chains, without counters: "-A iptmon_tx -d ... tx_pc -j RETURN".
-our_rules() { { save4; save6; } | grep -E -- '-A (iptmon_|FORWARD -j iptmon)' | sed 's/^\[[0-9:]*\] //' | sort; }
-rule_count() { our_rules | grep -c -- "--comment $1 " || true; }
+nftj() { ip netns exec "$R" nft -j list table inet iptmon 2>/dev/null || echo '{"nftables": []}'; }
+# nft: "MAP ADDRESS COUNTER" per map element.
+nft_elems() { nftj | jq -r '.nftables[] | select(.map) | .map as $m | ($m.elem // [])[] | "\($m.name) \(.[0]) \(.[1])"' | sort; }
+nft_rules() { nftj | jq '[.nftables[] | select(.rule)] | length'; }
+dump_rules() {
+	if is_nft; then ip netns exec "$R" nft list ruleset; else save4 | grep -v '^#'; save6 | grep -v '^#'; fi
+}
+# iptmon's own state without counters, one line per rule (iptables) or map element (nft).
+our_rules() {
+	if is_nft; then
+		nft_elems
+		echo "rules $(nft_rules)"
+	else
+		{ save4; save6; } | grep -E -- '-A (iptmon_|FORWARD -j iptmon)' | sed 's/^\[[0-9:]*\] //' | sort
+	fi
+}
+# rule_count tx_NAME: the rules (iptables) or map elements (nft) counting NAME that way.
+rule_count() {
+	if is_nft; then
+		local dir=${1%%_*} name=${1#*_}
+		nft_elems | awk -v d="$dir" -v n="$name" '$3 == d "4_" n || $3 == d "6_" n' | wc -l
+	else
+		our_rules | grep -c -- "--comment \"\?$1\"\? " || true
+	fi
+}
+# Everything in the router's netfilter that is not iptmon's, without counters.
+foreign() {
+	if is_nft; then
+		ip netns exec "$R" nft -j list ruleset | jq -c '.nftables[] | select(.metainfo | not) | select(((.table.name // (.[] | .table)) == "iptmon" and (.[] | .family) == "inet") | not)' |
+			sed 's/"packets":[0-9]*,"bytes":[0-9]*//g; s/"handle":[0-9]*//g'
+	else
+		dump_rules | grep -v iptmon | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//g'
+	fi
+}
+# Base objects: one jump to each chain per family (iptables); the four rules (nft).
+base_ok() {
+	if is_nft; then
+		[ "$(nft_rules)" = 4 ]
+	else
+		[ "$(our_rules | grep -c -- '-A FORWARD -j iptmon_tx')" = 2 ] &&
+			[ "$(our_rules | grep -c -- '-A FORWARD -j iptmon_rx')" = 2 ]
+	fi
+}
 
 # A router with dnsmasq calling iptmon directly as its --dhcp-script.
 it_setup() {
@@ -125,11 +165,16 @@ case_leases() {
 	expect_eq "$(host_field phone '.mac')" "$MAC2" "phone's MAC"
 	expect_eq "$(rule_count tx_pc)" 1 "tx_pc rules"
 	expect_eq "$(rule_count rx_pc)" 1 "rx_pc rules"
-	our_rules | grep -qx -- "-A iptmon_tx -d $IP1/32 -m comment --comment tx_pc -j RETURN" ||
-		fail "no exact tx rule for pc"
-	our_rules | grep -qx -- "-A iptmon_rx -s $IP1/32 -m comment --comment rx_pc -j RETURN" ||
-		fail "no exact rx rule for pc"
-	expect_eq "$(our_rules | grep -c -- '-A FORWARD -j iptmon_tx')" 2 "jumps to iptmon_tx (v4+v6)"
+	if is_nft; then
+		our_rules | grep -qx -- "tx4 $IP1 tx4_pc" || fail "no tx4 element for pc"
+		our_rules | grep -qx -- "rx4 $IP1 rx4_pc" || fail "no rx4 element for pc"
+	else
+		our_rules | grep -qx -- "-A iptmon_tx -d $IP1/32 -m comment --comment tx_pc -j RETURN" ||
+			fail "no exact tx rule for pc"
+		our_rules | grep -qx -- "-A iptmon_rx -s $IP1/32 -m comment --comment rx_pc -j RETURN" ||
+			fail "no exact rx rule for pc"
+	fi
+	base_ok || fail "base objects (jumps / rules)"
 	[ "$(json | jq -r .backend)" = "$BACKEND" ] || fail "show --json names backend $(json | jq -r .backend)"
 }
 
@@ -186,7 +231,8 @@ case_rename() {
 	wait_for has_host workstation || fail "workstation not counted after rename"
 	wait_for no_host pc || fail "old name pc still counted after rename"
 	expect_eq "$(host_names)" "workstation" "hosts after rename"
-	expect_eq "$(our_rules | grep -c iptmon_tx\ -d)" 1 "tx rules after rename"
+	expect_eq "$(rule_count tx_workstation)" 1 "tx rules after rename"
+	expect_eq "$(rule_count tx_pc)" 0 "tx rules of the old name after rename"
 }
 
 # dnsmasq restarts replay every lease as old: no duplicates, counts unchanged.
@@ -237,7 +283,8 @@ case_address_change() {
 	# An address given to another device moves to it.
 	it add 02:00:00:00:99:02 192.168.88.140 tv
 	expect_eq "$(host_names)" "tv" "address moved to tv"
-	expect_eq "$(our_rules | grep -c -- '-d 192.168.88.140/32')" 1 "one tx rule for the moved address"
+	expect_eq "$(rule_count tx_tv)" 1 "one tx rule for the moved address"
+	expect_eq "$(rule_count tx_pc-laptop)" 0 "no rule left for the address's old host"
 }
 
 # Static hosts from hosts files; loopback, link-local, multicast and the ULA prefix skipped.
@@ -286,13 +333,19 @@ case_foreign() {
 	ipt4 -t mangle -N other_chain
 	ipt4 -t mangle -A other_chain -d 192.168.88.101 -j RETURN -m comment --comment tx_pc
 	ipt6 -t mangle -A FORWARD -j MARK --set-mark 8
-	foreign() { dump_rules | grep -v iptmon | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//g'; }
+	# An fw4-like table of someone else's, with forward chains and a map of its own.
+	ip netns exec "$R" nft -f - <<'EON'
+table inet fw4 {
+	map tx4 { type ipv4_addr : verdict; }
+	chain forward { type filter hook forward priority filter; policy accept; ip daddr 192.168.88.101 counter accept; }
+	chain mangle_forward { type filter hook forward priority mangle; policy accept; }
+}
+EON
 	local f0
 	f0=$(foreign)
 	it init
 	it init
-	expect_eq "$(our_rules | grep -c -- '-A FORWARD -j iptmon_tx')" 2 "one tx jump per family after two inits"
-	expect_eq "$(our_rules | grep -c -- '-A FORWARD -j iptmon_rx')" 2 "one rx jump per family after two inits"
+	base_ok || fail "base objects after two inits"
 	it add $MAC1 192.168.88.101 pc
 	it add $MAC2 fd00:88::22 phone
 	expect_eq "$(foreign)" "$f0" "foreign rules after init+add"
@@ -300,10 +353,14 @@ case_foreign() {
 	it flush
 	expect_eq "$(host_names)" "" "hosts after flush"
 	expect_eq "$(foreign)" "$f0" "foreign rules after flush"
-	expect_eq "$(our_rules | grep -c -- '-A FORWARD -j iptmon')" 4 "jumps kept by flush"
+	base_ok || fail "base objects kept by flush"
 	it remove
 	expect_eq "$(foreign)" "$f0" "foreign rules after remove"
-	expect_eq "$(dump_rules | grep -c iptmon || true)" 0 "iptmon lines left after remove"
+	if is_nft; then
+		ip netns exec "$R" nft list tables | grep -q iptmon && fail "table left after remove"
+	else
+		expect_eq "$(dump_rules | grep -c iptmon || true)" 0 "iptmon lines left after remove"
+	fi
 	it remove
 }
 
@@ -322,9 +379,14 @@ case_concurrent() {
 	pids+=($!)
 	for i in "${pids[@]}"; do wait "$i" || fail "a concurrent invocation failed"; done
 	expect_eq "$(json | jq '.hosts | length')" 21 "hosts after concurrent adds"
-	expect_eq "$(our_rules | grep -c -- '-A iptmon_tx')" 21 "tx rules"
-	expect_eq "$(save4 | grep -E -- '-A (iptmon_|FORWARD)' | sed 's/^\[[0-9:]*\] //' | sort | uniq -d | wc -l)" 0 "duplicate IPv4 rules"
-	expect_eq "$(save6 | grep -E -- '-A (iptmon_|FORWARD)' | sed 's/^\[[0-9:]*\] //' | sort | uniq -d | wc -l)" 0 "duplicate IPv6 rules"
+	if is_nft; then
+		expect_eq "$(nft_elems | grep -c '^tx4 ')" 21 "tx4 elements"
+		expect_eq "$(nft_rules)" 4 "rules"
+	else
+		expect_eq "$(our_rules | grep -c -- '-A iptmon_tx')" 21 "tx rules"
+		expect_eq "$(save4 | grep -E -- '-A (iptmon_|FORWARD)' | sed 's/^\[[0-9:]*\] //' | sort | uniq -d | wc -l)" 0 "duplicate IPv4 rules"
+		expect_eq "$(save6 | grep -E -- '-A (iptmon_|FORWARD)' | sed 's/^\[[0-9:]*\] //' | sort | uniq -d | wc -l)" 0 "duplicate IPv6 rules"
+	fi
 }
 
 # Hostile names end as safe, distinct names; nothing is executed.
@@ -354,8 +416,13 @@ case_hostile() {
 	has_host 192.168.88.113 || fail "empty name: not counted under its address"
 	has_host 192.168.88.114 || fail "'*' name: not counted under its address"
 	# Every rule is well-formed: one comment per rule, matching its chain.
-	our_rules | grep -- "-A iptmon_" | grep -vE -- '^-A iptmon_(tx -d|rx -s) [0-9a-f.:]+/(32|128) -m comment --comment "?(tx|rx)_[A-Za-z0-9._:-]+"? -j RETURN$' | grep . &&
-		fail "malformed rule (above)"
+	if is_nft; then
+		nft_elems | grep -vE '^(tx|rx)[46] [0-9a-f.:]+ (tx|rx)[46]_[A-Za-z0-9._:-]{1,63}$' && fail "malformed element (above)"
+		expect_eq "$(nft_elems | wc -l)" $((4 * 0 + 2 * ${#names[@]})) "map elements (tx4 + rx4 per host)"
+	else
+		our_rules | grep -- "-A iptmon_" | grep -vE -- '^-A iptmon_(tx -d|rx -s) [0-9a-f.:]+/(32|128) -m comment --comment "?(tx|rx)_[A-Za-z0-9._:-]+"? -j RETURN$' &&
+			fail "malformed rule (above)"
+	fi
 	# Hostile names in the lease file reach arp events sanitised too.
 	printf '0 02:00:00:00:55:01 192.168.88.150 %s *\n' '$(touch '"$T"'/pwned4)' >>"$NS_LEASES"
 	it arp-add 02:00:00:00:55:01 192.168.88.150
@@ -420,7 +487,7 @@ case_contract() {
 
 # collectd's iptables plugin reads the legacy rules: iptables-mangle-iptmon_tx/ipt_bytes-tx_pc.
 case_collectd() {
-	[ "$BACKEND" = iptables-legacy ] || { echo "skip: collectd's iptables plugin reads iptables-legacy only"; exit 77; }
+	[ "$BACKEND" = iptables-legacy ] || { echo "skip: collectd's iptables plugin reads iptables-legacy rules only"; exit 77; }
 	it_setup
 	three_clients
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"

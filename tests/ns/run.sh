@@ -14,7 +14,7 @@ while [ $# -gt 0 ]; do
 	*) cases+=("$1"); shift ;;
 	esac
 done
-[ ${#backends[@]} -gt 0 ] || backends=(iptables-legacy iptables-nft)
+[ ${#backends[@]} -gt 0 ] || backends=(nft iptables-legacy iptables-nft)
 [ ${#cases[@]} -gt 0 ] || mapfile -t cases < <(sed -n 's/^case_\([a-z_0-9]*\)() {$/\1/p' tests/ns/cases.sh)
 
 if [ "$(id -u)" != 0 ]; then
@@ -29,6 +29,7 @@ backend_usable() {
 	case $1 in
 	iptables-legacy) ip netns exec "$ns" iptables-legacy -t mangle -S >/dev/null 2>&1 || ok=0 ;;
 	iptables-nft) ip netns exec "$ns" iptables-nft -t mangle -S >/dev/null 2>&1 || ok=0 ;;
+	nft) ip netns exec "$ns" nft list tables >/dev/null 2>&1 || ok=0 ;;
 	esac
 	ip netns del "$ns"
 	[ $ok = 1 ]

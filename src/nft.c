@@ -1,0 +1,1003 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The nftables backend: netlink through libmnl + libnftnl, one transaction per command,
+ * everything in table inet iptmon (see nft.h for the layout). Nothing outside that table is
+ * read or written, except a read-only look at flowtables, whose offloaded packets bypass the
+ * forward hook.
+ */
+/* Ours first: they bring netinet/in.h, which must precede linux/netfilter.h. */
+#include "backend.h"
+#include "nft.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/flowtable.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+enum { DIR_TX = 0, DIR_RX = 1 };
+
+/* nft's own data type numbers, so that `nft list table inet iptmon` reads well. */
+#define NFT_TYPE_IPADDR 7
+#define NFT_TYPE_IP6ADDR 8
+/* Elements per netlink message: keeps each message far below the build buffer. */
+#define ELEMS_PER_MSG 256
+#define MSGBUF_SIZE 65536
+
+static const char *const map_names[2][FAM_COUNT] = { { "tx4", "tx6" }, { "rx4", "rx6" } };
+
+const char *nft_map_name(int dir, int fam)
+{
+	return map_names[dir][fam];
+}
+
+void nft_counter_name(char *buf, size_t len, int dir, int fam, const char *host)
+{
+	snprintf(buf, len, "%s_%s", map_names[dir][fam], host);
+}
+
+/* "tx4_pc" -> dir, fam, "pc"; false for anything else. */
+static bool parse_counter_name(const char *s, int *dir, int *fam, const char **host)
+{
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < FAM_COUNT; f++)
+			if (!strncmp(s, map_names[d][f], 3) && s[3] == '_' && name_is_valid(s + 4)) {
+				*dir = d;
+				*fam = f;
+				*host = s + 4;
+				return true;
+			}
+	return false;
+}
+
+/* ---- building messages ---- */
+
+struct builder {
+	struct buf *out;
+	uint32_t *seq;
+	char *tmp;
+	int err;
+};
+
+static struct nlmsghdr *msg_start(struct builder *bd, uint16_t type, uint16_t flags)
+{
+	memset(bd->tmp, 0, MSGBUF_SIZE);
+	return nftnl_nlmsg_build_hdr(bd->tmp, type, NFPROTO_INET, flags, (*bd->seq)++);
+}
+
+static void msg_end(struct builder *bd, struct nlmsghdr *nlh)
+{
+	if (!bd->err && buf_append(bd->out, (const char *)nlh, NLMSG_ALIGN(nlh->nlmsg_len)))
+		bd->err = -ENOMEM;
+}
+
+static void batch_mark(struct builder *bd, bool begin)
+{
+	struct nlmsghdr *nlh;
+
+	memset(bd->tmp, 0, MSGBUF_SIZE);
+	nlh = begin ? nftnl_batch_begin(bd->tmp, (*bd->seq)++) : nftnl_batch_end(bd->tmp, (*bd->seq)++);
+	msg_end(bd, nlh);
+}
+
+static void put_table(struct builder *bd, uint16_t type, uint16_t flags)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!t) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nlh = msg_start(bd, type, flags);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	msg_end(bd, nlh);
+	nftnl_table_free(t);
+}
+
+static void put_chain(struct builder *bd)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!c) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, NFT_PRIORITY);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nlh = msg_start(bd, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	msg_end(bd, nlh);
+	nftnl_chain_free(c);
+}
+
+static void put_map(struct builder *bd, int dir, int fam, uint32_t max_hosts)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, map_names[dir][fam]);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_OBJECT);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, fam == FAM_V4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, fam == FAM_V4 ? 4 : 16);
+	nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)(dir * 2 + fam + 1));
+	if (max_hosts)
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, max_hosts);
+	nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	msg_end(bd, nlh);
+	nftnl_set_free(s);
+}
+
+static void add_expr(struct builder *bd, struct nftnl_rule *r, struct nftnl_expr *e)
+{
+	if (!e)
+		bd->err = -ENOMEM;
+	else
+		nftnl_rule_add_expr(r, e);
+}
+
+/* meta nfproto ipvX counter name ip[6] daddr|saddr map @txX|rxX */
+static void put_rule(struct builder *bd, int dir, int fam)
+{
+	static const uint32_t off[2][FAM_COUNT] = { { 16, 24 }, { 12, 8 } };
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	uint8_t proto = fam == FAM_V4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	struct nftnl_expr *e;
+	struct nlmsghdr *nlh;
+
+	if (!r) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	if ((e = nftnl_expr_alloc("meta"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	}
+	add_expr(bd, r, e);
+	if ((e = nftnl_expr_alloc("cmp"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &proto, sizeof(proto));
+	}
+	add_expr(bd, r, e);
+	if ((e = nftnl_expr_alloc("payload"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off[dir][fam]);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, fam == FAM_V4 ? 4 : 16);
+	}
+	add_expr(bd, r, e);
+	if ((e = nftnl_expr_alloc("objref"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, map_names[dir][fam]);
+	}
+	add_expr(bd, r, e);
+	nlh = msg_start(bd, NFT_MSG_NEWRULE, NLM_F_APPEND | NLM_F_CREATE);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	msg_end(bd, nlh);
+	nftnl_rule_free(r);
+}
+
+static void put_flush_chain(struct builder *bd)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!r) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nlh = msg_start(bd, NFT_MSG_DELRULE, 0);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	msg_end(bd, nlh);
+	nftnl_rule_free(r);
+}
+
+static void put_counter(struct builder *bd, uint16_t type, const char *name)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!o) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nlh = msg_start(bd, type, type == NFT_MSG_NEWOBJ ? NLM_F_CREATE : 0);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	msg_end(bd, nlh);
+	nftnl_obj_free(o);
+}
+
+static void put_host_counters(struct builder *bd, uint16_t type, const char *host)
+{
+	char name[NAME_SIZE + 8];
+
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < FAM_COUNT; f++) {
+			nft_counter_name(name, sizeof(name), d, f, host);
+			put_counter(bd, type, name);
+		}
+}
+
+/* Elements waiting to be put into one map, in messages of ELEMS_PER_MSG. */
+struct elems {
+	struct nftnl_set *s;
+	unsigned int n;
+	uint16_t type;
+	int dir, fam;
+};
+
+static void elems_flush(struct builder *bd, struct elems *el)
+{
+	struct nlmsghdr *nlh;
+
+	if (!el->s || !el->n)
+		return;
+	nlh = msg_start(bd, el->type, el->type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
+	nftnl_set_elems_nlmsg_build_payload(nlh, el->s);
+	msg_end(bd, nlh);
+	nftnl_set_free(el->s);
+	el->s = NULL;
+	el->n = 0;
+}
+
+static void elems_add(struct builder *bd, struct elems *el, const struct addr *a, const char *host)
+{
+	struct nftnl_set_elem *e;
+	char name[NAME_SIZE + 8];
+
+	if (!el->s) {
+		el->s = nftnl_set_alloc();
+		if (!el->s) {
+			bd->err = -ENOMEM;
+			return;
+		}
+		nftnl_set_set_str(el->s, NFTNL_SET_TABLE, NFT_TABLE);
+		nftnl_set_set_str(el->s, NFTNL_SET_NAME, map_names[el->dir][el->fam]);
+		nftnl_set_set_u32(el->s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	}
+	e = nftnl_set_elem_alloc();
+	if (!e) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &a->u, a->fam == FAM_V4 ? 4 : 16);
+	if (el->type == NFT_MSG_NEWSETELEM) {
+		nft_counter_name(name, sizeof(name), el->dir, el->fam, host);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF, name);
+	}
+	nftnl_set_elem_add(el->s, e);
+	if (++el->n == ELEMS_PER_MSG)
+		elems_flush(bd, el);
+}
+
+static bool host_has(const struct host *h, const struct addr *a)
+{
+	for (unsigned int j = 0; h && j < h->naddrs; j++)
+		if (addr_equal(&h->addrs[j], a))
+			return true;
+	return false;
+}
+
+/* Map elements of every address of `from` hosts that `other` lacks (by host name). */
+static void put_elems(struct builder *bd, uint16_t type, const struct hostset *from,
+		      const struct hostset *other)
+{
+	struct elems el[2][FAM_COUNT];
+
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < FAM_COUNT; f++)
+			el[d][f] = (struct elems){ .type = type, .dir = d, .fam = f };
+	for (size_t i = 0; from && i < from->n; i++) {
+		const struct host *h = &from->v[i];
+		const struct host *o = other ? hostset_find(other, h->name) : NULL;
+
+		for (unsigned int j = 0; j < h->naddrs; j++) {
+			if (host_has(o, &h->addrs[j]))
+				continue;
+			for (int d = 0; d < 2; d++)
+				elems_add(bd, &el[d][h->addrs[j].fam], &h->addrs[j], h->name);
+		}
+	}
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < FAM_COUNT; f++) {
+			elems_flush(bd, &el[d][f]);
+			if (el[d][f].s)
+				nftnl_set_free(el[d][f].s);
+		}
+}
+
+static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq)
+{
+	bd->out = out;
+	bd->seq = seq;
+	bd->err = 0;
+	bd->tmp = malloc(MSGBUF_SIZE);
+	return bd->tmp ? 0 : -ENOMEM;
+}
+
+static int builder_done(struct builder *bd)
+{
+	free(bd->tmp);
+	return bd->err;
+}
+
+int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base,
+		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts)
+{
+	struct builder bd;
+
+	if (builder_init(&bd, out, seq))
+		return -ENOMEM;
+	batch_mark(&bd, true);
+	if (!base->table)
+		put_table(&bd, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	if (!base->chain)
+		put_chain(&bd);
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < FAM_COUNT; f++)
+			if (!base->maps[d * 2 + f])
+				put_map(&bd, d, f, max_hosts);
+	if (base->rules != 4) {
+		if (base->rules)
+			put_flush_chain(&bd);
+		for (int f = 0; f < FAM_COUNT; f++)
+			for (int d = 0; d < 2; d++)
+				put_rule(&bd, d, f);
+	}
+	/* Addresses go before the counters they point at, new counters before their addresses. */
+	put_elems(&bd, NFT_MSG_DELSETELEM, old, want);
+	for (size_t i = 0; old && i < old->n; i++)
+		if (!hostset_find(want, old->v[i].name))
+			put_host_counters(&bd, NFT_MSG_DELOBJ, old->v[i].name);
+	for (size_t i = 0; i < want->n; i++)
+		if (!old || !hostset_find(old, want->v[i].name))
+			put_host_counters(&bd, NFT_MSG_NEWOBJ, want->v[i].name);
+	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old);
+	batch_mark(&bd, false);
+	return builder_done(&bd);
+}
+
+int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old)
+{
+	struct builder bd;
+
+	if (builder_init(&bd, out, seq))
+		return -ENOMEM;
+	batch_mark(&bd, true);
+	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL);
+	for (size_t i = 0; i < old->n; i++)
+		put_host_counters(&bd, NFT_MSG_DELOBJ, old->v[i].name);
+	batch_mark(&bd, false);
+	return builder_done(&bd);
+}
+
+int nft_build_remove(struct buf *out, uint32_t *seq)
+{
+	struct builder bd;
+
+	if (builder_init(&bd, out, seq))
+		return -ENOMEM;
+	batch_mark(&bd, true);
+	put_table(&bd, NFT_MSG_DELTABLE, 0);
+	batch_mark(&bd, false);
+	return builder_done(&bd);
+}
+
+/* ---- talking to the kernel ---- */
+
+struct nft {
+	struct mnl_socket *nl;
+	uint32_t portid, seq;
+	uint32_t max_hosts;
+	bool have_base;
+	struct nft_base base;
+	char *rxbuf;
+	size_t rxlen;
+};
+
+static struct nft *P(struct backend *b)
+{
+	return b->priv;
+}
+
+static int nl_open(struct backend *b)
+{
+	struct nft *n = P(b);
+	int one = 1;
+
+	if (n->nl)
+		return 0;
+	n->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!n->nl || mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+
+		snprintf(b->err, sizeof(b->err), "cannot open a netfilter netlink socket: %s",
+			 strerror(err));
+		if (n->nl)
+			mnl_socket_close(n->nl);
+		n->nl = NULL;
+		return -err;
+	}
+	/* The kernel's own words on why it refused a batch. */
+	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	n->portid = mnl_socket_get_portid(n->nl);
+	n->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+typedef int (*dump_cb)(const struct nlmsghdr *nlh, void *data);
+
+/* One request, every reply through cb; 0 or -errno (-ENOENT: no such object). */
+static int talk(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *data)
+{
+	struct nft *n = P(b);
+	uint32_t seq = req->nlmsg_seq;
+	int ret;
+
+	if (mnl_socket_sendto(n->nl, req, req->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t len = mnl_socket_recvfrom(n->nl, n->rxbuf, n->rxlen);
+
+		if (len < 0)
+			return -errno;
+		ret = mnl_cb_run(n->rxbuf, (size_t)len, seq, n->portid, cb, data);
+		if (ret < 0)
+			return -errno;
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+static struct nlmsghdr *request(struct backend *b, char *buf, uint16_t type, uint16_t family,
+				uint16_t flags)
+{
+	return nftnl_nlmsg_build_hdr(buf, type, family, flags, P(b)->seq++);
+}
+
+static int cb_exists(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	*(bool *)data = true;
+	return MNL_CB_OK;
+}
+
+static int cb_count(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(unsigned int *)data)++;
+	return MNL_CB_OK;
+}
+
+static int cb_counter(const struct nlmsghdr *nlh, void *data)
+{
+	struct hostset *out = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	const char *name, *host;
+	struct host *h;
+	int dir, fam, ret = MNL_CB_OK;
+
+	if (!o)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) < 0)
+		goto out;
+	name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
+	if (!name || nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER ||
+	    !parse_counter_name(name, &dir, &fam, &host))
+		goto out;
+	h = hostset_ensure(out, host);
+	if (!h) {
+		errno = ENOMEM;
+		ret = MNL_CB_ERROR;
+		goto out;
+	}
+	if (dir == DIR_TX) {
+		h->tx[fam].packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		h->tx[fam].bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+	} else {
+		h->rx[fam].packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		h->rx[fam].bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+	}
+out:
+	nftnl_obj_free(o);
+	return ret;
+}
+
+struct elem_ctx {
+	struct hostset *out;
+	int dir, fam;
+	int err;
+};
+
+static int elem_one(struct nftnl_set_elem *e, void *data)
+{
+	struct elem_ctx *ctx = data;
+	const char *ref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
+	const void *key;
+	uint32_t klen = 0;
+	const char *host;
+	struct addr a = { .fam = ctx->fam };
+	int dir, fam;
+
+	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+	if (!ref || !key || klen != (ctx->fam == FAM_V4 ? 4u : 16u) ||
+	    !parse_counter_name(ref, &dir, &fam, &host) || dir != ctx->dir || fam != ctx->fam)
+		return 0;
+	memcpy(&a.u, key, klen);
+	/* Only addresses of hosts whose counters exist (all of them do, unless tampered with). */
+	if (hostset_find(ctx->out, host) && !hostset_add_addr(ctx->out, host, &a))
+		ctx->err = -ENOMEM;
+	return 0;
+}
+
+static int cb_elems(const struct nlmsghdr *nlh, void *data)
+{
+	struct elem_ctx *ctx = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
+		nftnl_set_elem_foreach(s, elem_one, ctx);
+	nftnl_set_free(s);
+	return ctx->err ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+struct flow_ctx {
+	char *warn;
+	size_t len;
+};
+
+static int cb_flowtable(const struct nlmsghdr *nlh, void *data)
+{
+	struct flow_ctx *ctx = data;
+	struct nftnl_flowtable *ft = nftnl_flowtable_alloc();
+	static const char *const fams[] = { [NFPROTO_INET] = "inet", [NFPROTO_IPV4] = "ip",
+					    [NFPROTO_IPV6] = "ip6", [NFPROTO_BRIDGE] = "bridge",
+					    [NFPROTO_NETDEV] = "netdev", [NFPROTO_ARP] = "arp" };
+
+	if (!ft)
+		return MNL_CB_ERROR;
+	if (nftnl_flowtable_nlmsg_parse(nlh, ft) >= 0 && !ctx->warn[0]) {
+		uint32_t f = nftnl_flowtable_get_u32(ft, NFTNL_FLOWTABLE_FAMILY);
+		const char *fs = f < sizeof(fams) / sizeof(fams[0]) && fams[f] ? fams[f] : "?";
+
+		snprintf(ctx->warn, ctx->len,
+			 "flowtable %s in table %s %s is active: packets it offloads skip the "
+			 "forward hook and are not counted",
+			 nftnl_flowtable_get_str(ft, NFTNL_FLOWTABLE_NAME), fs,
+			 nftnl_flowtable_get_str(ft, NFTNL_FLOWTABLE_TABLE));
+	}
+	nftnl_flowtable_free(ft);
+	return MNL_CB_OK;
+}
+
+static int get_one(struct backend *b, uint16_t type, void (*fill)(struct nlmsghdr *, void *),
+		   void *obj, uint16_t flags, dump_cb cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = request(b, buf, type, NFPROTO_INET, flags);
+
+	if (fill)
+		fill(nlh, obj);
+	return talk(b, nlh, cb, data);
+}
+
+static void fill_table(struct nlmsghdr *nlh, void *obj)
+{
+	nftnl_table_nlmsg_build_payload(nlh, obj);
+}
+
+static void fill_chain(struct nlmsghdr *nlh, void *obj)
+{
+	nftnl_chain_nlmsg_build_payload(nlh, obj);
+}
+
+static void fill_rule(struct nlmsghdr *nlh, void *obj)
+{
+	nftnl_rule_nlmsg_build_payload(nlh, obj);
+}
+
+static void fill_obj(struct nlmsghdr *nlh, void *obj)
+{
+	nftnl_obj_nlmsg_build_payload(nlh, obj);
+}
+
+static void fill_elems(struct nlmsghdr *nlh, void *obj)
+{
+	nftnl_set_elems_nlmsg_build_payload(nlh, obj);
+}
+
+static int read_flowtables(struct backend *b)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct flow_ctx ctx = { b->warning, sizeof(b->warning) };
+	struct nlmsghdr *nlh = request(b, buf, NFT_MSG_GETFLOWTABLE, NFPROTO_UNSPEC, NLM_F_DUMP);
+
+	b->warning[0] = '\0';
+	return talk(b, nlh, cb_flowtable, &ctx);
+}
+
+static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
+{
+	struct nft *n = P(b);
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nftnl_set *s = nftnl_set_alloc();
+	int ret;
+
+	(void)fams; /* one table holds both families: always read whole */
+	memset(out, 0, sizeof(*out));
+	memset(&n->base, 0, sizeof(n->base));
+	n->have_base = false;
+	ret = nl_open(b);
+	if (ret)
+		goto out;
+	if (!t || !c || !r || !o || !s) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (read_flowtables(b) < 0)
+		b->warning[0] = '\0';
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	ret = get_one(b, NFT_MSG_GETTABLE, fill_table, t, NLM_F_ACK, cb_exists, &n->base.table);
+	if (ret == -ENOENT) {
+		n->have_base = true; /* nothing of ours yet */
+		ret = 0;
+		goto out;
+	}
+	if (ret)
+		goto fail;
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
+	ret = get_one(b, NFT_MSG_GETCHAIN, fill_chain, c, NLM_F_ACK, cb_exists, &n->base.chain);
+	if (ret && ret != -ENOENT)
+		goto fail;
+	if (n->base.chain) {
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+		ret = get_one(b, NFT_MSG_GETRULE, fill_rule, r, NLM_F_DUMP, cb_count,
+			      &n->base.rules);
+		if (ret)
+			goto fail;
+	}
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	ret = get_one(b, NFT_MSG_GETOBJ, fill_obj, o, NLM_F_DUMP, cb_counter, out);
+	if (ret)
+		goto fail;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < FAM_COUNT; f++) {
+			struct elem_ctx ctx = { out, d, f, 0 };
+
+			nftnl_set_set_str(s, NFTNL_SET_NAME, map_names[d][f]);
+			ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, s, NLM_F_DUMP, cb_elems,
+				      &ctx);
+			if (ret == -ENOENT) {
+				ret = 0;
+				continue;
+			}
+			if (ret)
+				goto fail;
+			n->base.maps[d * 2 + f] = true;
+		}
+	n->have_base = true;
+	goto out;
+fail:
+	snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
+		 strerror(-ret));
+	hostset_free(out);
+out:
+	nftnl_table_free(t);
+	nftnl_chain_free(c);
+	nftnl_rule_free(r);
+	nftnl_obj_free(o);
+	nftnl_set_free(s);
+	return ret;
+}
+
+/* What the batch message with this sequence number was doing, for error messages. */
+static void describe(const struct buf *batch, uint32_t seq, char *out, size_t len)
+{
+	const struct nlmsghdr *nlh = (const void *)batch->p;
+	int left = (int)batch->len;
+
+	snprintf(out, len, "a change");
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+
+		if (nlh->nlmsg_seq != seq)
+			continue;
+		if (type == NFT_MSG_NEWOBJ || type == NFT_MSG_DELOBJ) {
+			struct nftnl_obj *o = nftnl_obj_alloc();
+
+			if (o && nftnl_obj_nlmsg_parse(nlh, o) >= 0)
+				snprintf(out, len, "%s counter %s",
+					 type == NFT_MSG_NEWOBJ ? "adding" : "deleting",
+					 nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+			nftnl_obj_free(o);
+		} else if (type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM) {
+			struct nftnl_set *s = nftnl_set_alloc();
+
+			if (s && nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
+				snprintf(out, len, "%s addresses of map %s",
+					 type == NFT_MSG_NEWSETELEM ? "adding" : "deleting",
+					 nftnl_set_get_str(s, NFTNL_SET_NAME));
+			nftnl_set_free(s);
+		} else if (type == NFT_MSG_NEWTABLE || type == NFT_MSG_NEWCHAIN ||
+			   type == NFT_MSG_NEWSET || type == NFT_MSG_NEWRULE) {
+			snprintf(out, len, "creating table inet %s", NFT_TABLE);
+		} else if (type == NFT_MSG_DELTABLE) {
+			snprintf(out, len, "deleting table inet %s", NFT_TABLE);
+		}
+		return;
+	}
+}
+
+/* The kernel's extended-ack text in an error reply, or NULL. */
+static const char *ext_ack_msg(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	unsigned int off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	mnl_attr_for_each(attr, nlh, off)
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			return mnl_attr_get_str(attr);
+	return NULL;
+}
+
+/* Sends a whole batch in one sendmsg; the kernel applies all of it or none. */
+static int send_batch(struct backend *b, const struct buf *batch)
+{
+	struct nft *n = P(b);
+	int fd = mnl_socket_get_fd(n->nl), ret = 0;
+	int sndbuf = (int)batch->len + 65536;
+
+	/* A big init is one big message; let it through (root may exceed wmem_max). */
+	if (batch->len > 100000 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (mnl_socket_sendto(n->nl, batch->p, batch->len) < 0) {
+		ret = -errno;
+		snprintf(b->err, sizeof(b->err), "cannot send the change to the kernel: %s",
+			 strerror(errno));
+		return ret;
+	}
+	/* The kernel handles the batch inside sendmsg: every reply is queued by now. */
+	for (;;) {
+		ssize_t len = recv(fd, n->rxbuf, n->rxlen, MSG_DONTWAIT);
+		const struct nlmsghdr *nlh = (const void *)n->rxbuf;
+		int left = (int)len;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+			char what[128];
+			const char *msg;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR || !e->error || ret)
+				continue;
+			ret = e->error;
+			describe(batch, nlh->nlmsg_seq, what, sizeof(what));
+			msg = ext_ack_msg(nlh);
+			snprintf(b->err, sizeof(b->err), "kernel refused %s: %s%s%s", what,
+				 strerror(-e->error), msg ? ": " : "", msg ? msg : "");
+		}
+	}
+	return ret;
+}
+
+static int ensure_base_read(struct backend *b)
+{
+	struct hostset tmp;
+	int ret;
+
+	if (P(b)->have_base)
+		return 0;
+	ret = nft_read(b, FAMS_ALL, &tmp);
+	hostset_free(&tmp);
+	return ret;
+}
+
+static bool base_complete(const struct nft_base *base)
+{
+	return base->table && base->chain && base->rules == 4 && base->maps[0] && base->maps[1] &&
+	       base->maps[2] && base->maps[3];
+}
+
+static int run_batch(struct backend *b, int (*build)(struct buf *, struct nft *, const void *,
+						      const void *),
+		     const void *x, const void *y)
+{
+	struct nft *n = P(b);
+	struct buf batch = { 0 };
+	int ret = build(&batch, n, x, y);
+
+	if (ret)
+		snprintf(b->err, sizeof(b->err), "cannot build the change: %s", strerror(-ret));
+	else
+		ret = send_batch(b, &batch);
+	buf_free(&batch);
+	n->have_base = false; /* stale now, whatever happened */
+	return ret;
+}
+
+static int build_commit(struct buf *out, struct nft *n, const void *old, const void *want)
+{
+	return nft_build_commit(out, &n->seq, &n->base, old, want, n->max_hosts);
+}
+
+static int nft_commit(struct backend *b, unsigned int fams, const struct hostset *old,
+		      const struct hostset *want)
+{
+	int ret = ensure_base_read(b);
+
+	(void)fams;
+	if (ret)
+		return ret;
+	if (base_complete(&P(b)->base) && old && hostset_same(old, want))
+		return 0; /* nothing to do: no transaction at all */
+	return run_batch(b, build_commit, old, want);
+}
+
+static int nft_setup(struct backend *b, unsigned int fams)
+{
+	struct hostset cur;
+	int ret = nft_read(b, fams, &cur);
+
+	if (!ret)
+		ret = nft_commit(b, fams, &cur, &cur);
+	hostset_free(&cur);
+	return ret;
+}
+
+static int build_flush(struct buf *out, struct nft *n, const void *old, const void *unused)
+{
+	(void)unused;
+	return nft_build_flush(out, &n->seq, old);
+}
+
+static int nft_flush(struct backend *b, unsigned int fams)
+{
+	struct hostset cur;
+	int ret = nft_read(b, fams, &cur);
+
+	if (!ret && P(b)->base.table && cur.n)
+		ret = run_batch(b, build_flush, &cur, NULL);
+	hostset_free(&cur);
+	return ret;
+}
+
+static int build_remove(struct buf *out, struct nft *n, const void *x, const void *y)
+{
+	(void)x;
+	(void)y;
+	return nft_build_remove(out, &n->seq);
+}
+
+static int nft_remove(struct backend *b, unsigned int fams)
+{
+	struct hostset cur;
+	int ret = nft_read(b, fams, &cur);
+
+	if (!ret && P(b)->base.table)
+		ret = run_batch(b, build_remove, NULL, NULL);
+	hostset_free(&cur);
+	return ret;
+}
+
+static int nft_open(struct backend **out, const struct config *c)
+{
+	struct backend *b = calloc(1, sizeof(*b));
+	struct nft *n = calloc(1, sizeof(*n));
+
+	if (!b || !n || !(n->rxbuf = malloc(MNL_SOCKET_BUFFER_SIZE * 4))) {
+		if (n)
+			free(n->rxbuf);
+		free(b);
+		free(n);
+		return -ENOMEM;
+	}
+	n->rxlen = MNL_SOCKET_BUFFER_SIZE * 4;
+	n->max_hosts = c->max_hosts;
+	b->priv = n;
+	*out = b;
+	return 0;
+}
+
+static void nft_close(struct backend *b)
+{
+	if (!b)
+		return;
+	if (P(b)->nl)
+		mnl_socket_close(P(b)->nl);
+	free(P(b)->rxbuf);
+	free(b->priv);
+	free(b);
+}
+
+/* nf_tables is usable when a table dump works. */
+static int nft_probe(const struct config *c)
+{
+	struct backend *b;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned int n = 0;
+	int ret = nft_open(&b, c);
+
+	if (ret)
+		return ret;
+	ret = nl_open(b);
+	if (!ret)
+		ret = talk(b, request(b, buf, NFT_MSG_GETTABLE, NFPROTO_UNSPEC, NLM_F_DUMP),
+			   cb_count, &n);
+	nft_close(b);
+	return ret;
+}
+
+const struct backend_ops nft_ops = {
+	.name = "nft",
+	.probe = nft_probe,
+	.open = nft_open,
+	.close = nft_close,
+	.read = nft_read,
+	.commit = nft_commit,
+	.setup = nft_setup,
+	.flush = nft_flush,
+	.remove = nft_remove,
+};

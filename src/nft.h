@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPTMON_NFT_H
+#define IPTMON_NFT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hosts.h"
+#include "run.h"
+
+/*
+ * iptmon's nftables objects, all in one table so that one transaction covers both families:
+ *
+ *   table inet iptmon {
+ *     counter tx4_NAME / rx4_NAME / tx6_NAME / rx6_NAME     one per host, family, direction
+ *     map tx4 { type ipv4_addr : counter }  map rx4 { ... }  map tx6 / rx6 (ipv6_addr)
+ *     chain forward { type filter hook forward priority -150; policy accept;
+ *       meta nfproto ipv4 counter name ip daddr map @tx4
+ *       meta nfproto ipv4 counter name ip saddr map @rx4
+ *       meta nfproto ipv6 counter name ip6 daddr map @tx6
+ *       meta nfproto ipv6 counter name ip6 saddr map @rx6 } }
+ *
+ * Each packet costs four hash lookups whatever the number of hosts; counters belong to hosts,
+ * map elements point addresses at them, so a new address keeps the host's totals.
+ */
+#define NFT_TABLE "iptmon"
+#define NFT_CHAIN "forward"
+#define NFT_PRIORITY (-150) /* mangle's: before filter chains (0), after conntrack (-200) */
+
+/* What read() found of the base objects. */
+struct nft_base {
+	bool table, chain, maps[4];
+	unsigned int rules;
+};
+
+/*
+ * Appends to `out` the netlink messages (between BATCH_BEGIN and BATCH_END) that turn `old`
+ * into `want` given what exists (`base`). `max_hosts` sizes the maps when they are created.
+ * Exposed for unit tests, which parse the messages back.
+ */
+int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base,
+		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts);
+int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old);
+int nft_build_remove(struct buf *out, uint32_t *seq);
+/* "tx4_pc" for (DIR_TX, FAM_V4, "pc"); map names "tx4", "rx4", "tx6", "rx6". */
+void nft_counter_name(char *buf, size_t len, int dir, int fam, const char *host);
+const char *nft_map_name(int dir, int fam);
+
+#endif
