@@ -2,6 +2,7 @@
 /* The key = value configuration file and --key=value overrides. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 
 		errno = 0;
 		v = strtoul(value, &end, 10);
-		if (errno || !*value || *end || *value == '-' || v < 1 || v > 16777216) {
+		if (errno || !isdigit((unsigned char)*value) || *end || v < 1 || v > 16777216) {
 			snprintf(err, errlen, "bad max_hosts '%.64s' (1 to 16777216)", value);
 			return -EINVAL;
 		}

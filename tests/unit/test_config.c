@@ -58,7 +58,7 @@ static void test_defaults(void **state)
 static void test_config_keys_table(void **state)
 {
 	static const char *const names[] = { "backend", "lease_file", "hosts_files", "ula_prefix",
-					     "lock_file" };
+					     "lock_file", "max_hosts" };
 	struct config c;
 	char err[200];
 	size_t n = 0;
@@ -76,10 +76,29 @@ static void test_config_keys_table(void **state)
 	assert_int_equal(n, TU_ARRAY_SIZE(names));
 }
 
+static void test_set_max_hosts(void **state)
+{
+	static const char *const bad[] = { "", "0", "-1", "16777217", "12x", " 5", "99999999999999999999" };
+	struct config c;
+	char err[200];
+
+	config_defaults(&c);
+	assert_int_equal(c.max_hosts, 65536);
+	assert_int_equal(config_set(&c, "max_hosts", "3", err, sizeof(err)), 0);
+	assert_int_equal(c.max_hosts, 3);
+	assert_int_equal(config_set(&c, "max_hosts", "16777216", err, sizeof(err)), 0);
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		assert_int_equal(config_set(&c, "max_hosts", bad[i], err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "max_hosts"));
+		assert_int_equal(c.max_hosts, 16777216);
+	}
+}
+
 static void test_set_backends(void **state)
 {
-	static const char *const ok[] = { "auto", "iptables", "iptables-legacy", "iptables-nft" };
-	static const char *const bad[] = { "", "nft", "nftables", "IPTABLES", "iptables ",
+	static const char *const ok[] = { "auto", "nft", "iptables", "iptables-legacy",
+					  "iptables-nft" };
+	static const char *const bad[] = { "", "nftables", "NFT", "IPTABLES", "iptables ",
 					   " iptables", "iptables-", "auto\n" };
 	struct config c;
 	char err[200];
@@ -366,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_config_keys_table),
 		cmocka_unit_test(test_set_backends),
+		cmocka_unit_test(test_set_max_hosts),
 		cmocka_unit_test(test_set_unknown_key),
 		cmocka_unit_test(test_set_ula),
 		cmocka_unit_test(test_set_strings),
