@@ -90,7 +90,7 @@ static const char *host_lease_mac(const struct host *h, const struct leases *l)
 }
 
 int event_resolve_name(const struct event *ev, const struct leases *l, const struct hostset *cur,
-		       char out[NAME_SIZE])
+		       const struct hostset *statics, char out[NAME_SIZE])
 {
 	char base[NAME_SIZE], alt[NAME_SIZE];
 	const struct host *holder;
@@ -117,6 +117,11 @@ int event_resolve_name(const struct event *ev, const struct leases *l, const str
 	holder = hostset_find(cur, base);
 	if (!holder || hostset_find_addr(cur, &ev->addr) == holder)
 		return 0;
+	/* A static host's name is not for any DHCP client that asks for it. */
+	if (statics && hostset_find(statics, base)) {
+		strcpy(out, alt);
+		return 0;
+	}
 	holder_mac = host_lease_mac(holder, l);
 	if (holder_mac && strcmp(holder_mac, ev->mac))
 		strcpy(out, alt);

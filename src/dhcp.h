@@ -33,9 +33,10 @@ int event_parse(struct event *ev, int argc, char *const argv[],
 /*
  * The name an add/old/arp event counts under: the hostname, else the lease file's name for
  * the MAC (or address), else the address itself (not for arp events: 1 = not counted). A
- * different device (MAC) asking for a name another counted host holds gets NAME_<hash of MAC>.
+ * different device (MAC) asking for a name another counted host holds, or the name of a static
+ * host (statics, may be NULL) at another address, gets NAME_<hash of its MAC>.
  */
 int event_resolve_name(const struct event *ev, const struct leases *l, const struct hostset *cur,
-		       char out[NAME_SIZE]);
+		       const struct hostset *statics, char out[NAME_SIZE]);
 
 #endif

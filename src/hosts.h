@@ -51,6 +51,11 @@ struct host *hostset_add_addr(struct hostset *s, const char *name, const struct 
  * addresses are dropped. Returns 1 if the set changed, 0 if not, -errno.
  */
 int hostset_upsert(struct hostset *s, const char *name, const struct addr *a);
+/*
+ * The same; with inherit, a NAME that is new and takes the only address of another host
+ * takes that host's counters too (dnsmasq's rename: an `old` with a new name).
+ */
+int hostset_upsert_ex(struct hostset *s, const char *name, const struct addr *a, bool inherit);
 /* Drops address A (and its host when that was its last address). Returns 1 if changed. */
 int hostset_del_addr(struct hostset *s, const struct addr *a);
 void hostset_sort(struct hostset *s);

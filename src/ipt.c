@@ -40,7 +40,8 @@ struct famstate {
 	bool read;
 	bool chain[2];
 	unsigned int jumps[2];
-	struct buf fixups; /* -D lines for duplicate rules found while reading */
+	struct buf fixups;   /* -D lines for duplicate rules found while reading */
+	struct buf jumps_del; /* -D lines for every FORWARD rule jumping to our chains */
 };
 
 struct ipt {
@@ -158,22 +159,28 @@ static void parse_line(struct backend *b, int fam, char *line, struct hostset *o
 	if (n - i < 2 || strcmp(tok[i], "-A"))
 		return;
 	if (!strcmp(tok[i + 1], "FORWARD")) {
-		if (n - i == 4 && !strcmp(tok[i + 2], "-j") && (dir = chain_index(tok[i + 3])) >= 0)
+		if (strcmp(tok[n - 2], "-j") || (dir = chain_index(tok[n - 1])) < 0)
+			return;
+		if (n - i == 4)
 			st->jumps[dir]++;
+		/* Any jump to our chains goes with them on remove (re-quoted for restore). */
+		buf_printf(&st->jumps_del, "-D");
+		for (int k = i + 1; k < n; k++)
+			buf_printf(&st->jumps_del, strpbrk(tok[k], " \t\"'") ? " \"%s\"" : " %s",
+				   tok[k]);
+		buf_printf(&st->jumps_del, "\n");
 		return;
 	}
 	dir = chain_index(tok[i + 1]);
-	if (dir < 0)
+	/* Ours exactly: -A CHAIN -d|-s ADDR -m comment --comment X -j RETURN, nothing else. */
+	if (dir < 0 || n - i != 10 || strcmp(tok[i + 2], dir_match[dir]) ||
+	    strcmp(tok[i + 4], "-m") || strcmp(tok[i + 5], "comment") ||
+	    strcmp(tok[i + 6], "--comment") || strcmp(tok[i + 8], "-j"))
 		return;
-	for (int k = i + 2; k + 1 < n; k++) {
-		if (!strcmp(tok[k], dir_match[dir]))
-			addr_s = tok[++k];
-		else if (!strcmp(tok[k], "--comment"))
-			comment = tok[++k];
-		else if (!strcmp(tok[k], "-j"))
-			target = tok[++k];
-	}
-	if (!addr_s || !comment || !target || strcmp(target, "RETURN") ||
+	addr_s = tok[i + 3];
+	comment = tok[i + 7];
+	target = tok[i + 9];
+	if (strcmp(target, "RETURN") ||
 	    strncmp(comment, dir_prefix[dir], 3) || !name_is_valid(comment + 3) ||
 	    parse_host_addr(addr_s, fam, &a))
 		return; /* not ours: left alone */
@@ -208,6 +215,7 @@ static int ipt_read_fam(struct backend *b, int fam, struct hostset *out)
 	int ret;
 
 	buf_free(&st->fixups);
+	buf_free(&st->jumps_del);
 	memset(st, 0, sizeof(*st));
 	ret = run_program(argv, NULL, &o, b->err, sizeof(b->err));
 	if (ret) {
@@ -324,12 +332,11 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 		for (unsigned int j = 0; j < h->naddrs && !ret; j++) {
 			if (h->addrs[j].fam != fam || host_has(was, &h->addrs[j]))
 				continue;
-			/* A host that moved to a new address keeps its counts. */
-			ret = append_rule(&o, "-A", DIR_TX, fam, &h->addrs[j], h->name,
-					  was ? &was->tx[fam] : NULL);
+			/* A host at a new address (or a renamed one) keeps its counts. */
+			ret = append_rule(&o, "-A", DIR_TX, fam, &h->addrs[j], h->name, &h->tx[fam]);
 			if (!ret)
 				ret = append_rule(&o, "-A", DIR_RX, fam, &h->addrs[j], h->name,
-						  was ? &was->rx[fam] : NULL);
+						  &h->rx[fam]);
 		}
 	}
 	if (!ret && o.len)
@@ -374,9 +381,8 @@ static int ipt_flush_or_remove(struct backend *b, unsigned int fams, bool remove
 		ret = ensure_read(b, fam);
 		if (ret)
 			return ret;
-		for (int d = 0; d < 2 && remove; d++)
-			for (unsigned int k = 0; k < st->jumps[d]; k++)
-				ret |= buf_printf(&o, "-D FORWARD -j %s\n", chain_name[d]);
+		if (remove && st->jumps_del.len)
+			ret |= buf_append(&o, st->jumps_del.p, st->jumps_del.len);
 		for (int d = 0; d < 2; d++)
 			if (st->chain[d])
 				ret |= buf_printf(&o, "-F %s\n", chain_name[d]);
@@ -425,8 +431,10 @@ static void ipt_close(struct backend *b)
 {
 	if (!b)
 		return;
-	for (int fam = 0; fam < FAM_COUNT; fam++)
+	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		buf_free(&P(b)->st[fam].fixups);
+		buf_free(&P(b)->st[fam].jumps_del);
+	}
 	free(b->priv);
 	free(b);
 }

@@ -154,7 +154,8 @@ static bool v4_bare(const void *ev)
 	const struct ipt_entry *e = ev;
 
 	return e->target_offset == sizeof(*e) && !e->ip.smsk.s_addr && !e->ip.dmsk.s_addr &&
-	       !e->ip.proto && !e->ip.iniface[0] && !e->ip.outiface[0] && !e->ip.invflags;
+	       !e->ip.proto && !e->ip.iniface[0] && !e->ip.outiface[0] && !e->ip.invflags &&
+	       !e->ip.flags;
 }
 
 static void v4_build(void *buf, int dir, const struct addr *a, const char *comment,
@@ -579,9 +580,9 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 				char comment[NAME_SIZE + 3];
 
 				snprintf(comment, sizeof(comment), "%s%s", dir_prefix[d], hs->name);
-				/* A host that moved to a new address keeps its counts. */
+				/* A host at a new address (or a renamed one) keeps its counts. */
 				o->build(buf, d, &hs->addrs[j], comment, "RETURN",
-					 was ? (d == DIR_TX ? &was->tx[fam] : &was->rx[fam]) : NULL);
+					 d == DIR_TX ? &hs->tx[fam] : &hs->rx[fam]);
 				errno = 0;
 				if (!o->append(chain_name[d], buf, h))
 					ret = fail(b, fam, "cannot add rule");

@@ -36,6 +36,7 @@ struct ctx {
 	const struct backend_ops *ops;
 	struct backend *be;
 	int lock_fd;
+	bool leases_ok; /* the lease file was there and read */
 };
 
 struct command {
@@ -78,7 +79,7 @@ static void usage(FILE *f)
 		char left[64];
 
 		snprintf(left, sizeof(left), "%s = %s", k->name, k->def[0] ? k->def : "\"\"");
-		fprintf(f, "  %-36s %s\n", left, k->help);
+		fprintf(f, "  %s\n      %s\n", left, k->help);
 	}
 	fprintf(f, "\nExit codes: 0 ok, 1 usage or bad input, 2 netfilter failure, 3 file failure.\n"
 		   "See iptmon(8).\n");
@@ -86,14 +87,16 @@ static void usage(FILE *f)
 
 static void command_usage(FILE *f, const struct command *c)
 {
-	fprintf(f, "Usage: %s %s %s\n  %s\n", prog, c->name, c->args, c->summary);
+	fprintf(f, "Usage: %s %s%s%s\n  %s\n", prog, c->name, c->args[0] ? " " : "", c->args,
+		c->summary);
 	if (!strcmp(c->name, "show"))
 		fprintf(f, "\n  --json      machine-readable output (see iptmon(8))\n"
 			   "  -x, --exact exact byte counts instead of KiB/MiB/...\n");
 	if (c->event)
-		fprintf(f, "\n  Arguments are taken as dnsmasq passes them; for DHCPv6 the MAC is read "
-			   "from DNSMASQ_MAC.\n");
-	fprintf(f, "  --KEY=VALUE overrides a configuration key (see %s --help).\n", prog);
+		fprintf(f, "\n  Arguments are taken as dnsmasq passes them (for DHCPv6 the MAC comes\n"
+			   "  from DNSMASQ_MAC or the DUID); options go before the command only.\n");
+	else
+		fprintf(f, "  --KEY=VALUE overrides a configuration key (see %s --help).\n", prog);
 }
 
 static bool want_help(const char *s)
@@ -117,8 +120,10 @@ static int apply_option(struct config *cfg, const char *arg)
 	for (char *p = key; *p; p++)
 		if (*p == '-')
 			*p = '_';
-	if (!strcmp(key, "config"))
-		return 0; /* handled before the file is read */
+	if (!strcmp(key, "config")) {
+		errorf("option '%s' must come before the command", arg);
+		return -1;
+	}
 	if (config_set(cfg, key, eq + 1, err, sizeof(err))) {
 		errorf("option '%s': %s", arg, err);
 		return -1;
@@ -194,6 +199,7 @@ static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *
 	if (ret)
 		errorf("warning: cannot read lease file '%s': %s", c->cfg.lease_file,
 		       strerror(-ret));
+	c->leases_ok = ret == 0 && access(c->cfg.lease_file, R_OK) == 0;
 	for (size_t i = 0; i < leases->n; i++) {
 		const struct lease *le = &leases->v[i];
 		struct event ev = { .kind = EV_OLD, .addr = le->addr };
@@ -203,7 +209,7 @@ static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *
 			continue;
 		strcpy(ev.mac, le->mac);
 		strcpy(ev.name, le->name);
-		if (event_resolve_name(&ev, leases, want, name))
+		if (event_resolve_name(&ev, leases, want, statics, name))
 			continue;
 		if (hostset_upsert(want, name, &le->addr) < 0)
 			return EXIT_FILE;
@@ -237,15 +243,21 @@ static int sync_hosts(struct ctx *c, bool prune, const char *what)
 	rc = add_known_hosts(c, &want, &statics, &leases);
 	if (rc)
 		goto out;
-	if (prune) {
-		/* Hosts neither in the hosts files nor in the lease file are gone. */
+	if (prune && !c->leases_ok)
+		errorf("warning: no lease file '%s': keeping every host not in the hosts files",
+		       c->cfg.lease_file);
+	if (prune && c->leases_ok) {
+		time_t now = time(NULL);
+
+		/* Hosts neither in the hosts files nor in an active lease are gone. */
 		for (size_t i = 0; i < want.n;) {
 			struct host *h = &want.v[i];
 			bool keep = hostset_find(&statics, h->name) != NULL;
 
 			for (size_t k = 0; k < leases.n && !keep; k++)
-				keep = !strcmp(leases.v[k].name, h->name) ||
-				       hostset_find_addr(&want, &leases.v[k].addr) == h;
+				keep = lease_active(&leases.v[k], now) &&
+				       (!strcmp(leases.v[k].name, h->name) ||
+					hostset_find_addr(&want, &leases.v[k].addr) == h);
 			if (keep) {
 				i++;
 				continue;
@@ -311,11 +323,10 @@ static const char *env_get(const char *k)
 
 static int cmd_event(struct ctx *c, int argc, char **argv)
 {
-	struct hostset old = { 0 }, want = { 0 };
+	struct hostset old = { 0 }, want = { 0 }, statics = { 0 };
 	struct leases leases = { 0 };
 	struct event ev;
 	char name[NAME_SIZE], what[160], as[ADDR_STRLEN];
-	unsigned int fams;
 	int ret, rc = EXIT_OK;
 
 	if (argc < 3) {
@@ -333,19 +344,24 @@ static int cmd_event(struct ctx *c, int argc, char **argv)
 	if (ret)
 		errorf("warning: cannot read lease file '%s': %s", c->cfg.lease_file,
 		       strerror(-ret));
+	/* Static hosts: their names are not up for grabs, their addresses not for arp-del. */
+	if (statics_read(&statics, &c->cfg, NULL)) {
+		rc = EXIT_FILE;
+		goto out;
+	}
 	if (ev.kind == EV_ARP_DEL) {
 		const struct lease *le = leases_find_addr(&leases, &ev.addr);
 
-		/* The neighbour went quiet, but the lease still stands: dnsmasq's del decides. */
-		if (le && lease_active(le, time(NULL)))
+		/* The neighbour went quiet, but a lease or a hosts file still says it is there. */
+		if ((le && lease_active(le, time(NULL))) || hostset_find_addr(&statics, &ev.addr))
 			goto out;
 	}
-	fams = 1u << ev.addr.fam;
 	rc = take_lock(c);
 	if (rc)
 		goto out;
 	addr_format(&ev.addr, as, sizeof(as));
-	ret = c->ops->read(c->be, fams, &old);
+	/* Both families: a name may be held through an address of the other one. */
+	ret = c->ops->read(c->be, FAMS_ALL, &old);
 	if (ret) {
 		snprintf(what, sizeof(what), "cannot read counters for '%s'", as);
 		rc = backend_fail(c, what, ret);
@@ -361,9 +377,10 @@ static int cmd_event(struct ctx *c, int argc, char **argv)
 			goto out;
 		snprintf(what, sizeof(what), "cannot delete host '%s'", as);
 	} else {
-		if (event_resolve_name(&ev, &leases, &old, name))
+		if (event_resolve_name(&ev, &leases, &old, &statics, name))
 			goto out; /* a neighbour without a known name is not counted */
-		ret = hostset_upsert(&want, name, &ev.addr);
+		/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
+		ret = hostset_upsert_ex(&want, name, &ev.addr, ev.kind == EV_OLD);
 		if (ret < 0) {
 			errorf("cannot add host '%s': %s", name, strerror(-ret));
 			rc = EXIT_FILE;
@@ -371,12 +388,13 @@ static int cmd_event(struct ctx *c, int argc, char **argv)
 		}
 		snprintf(what, sizeof(what), "cannot add host '%s' (%s)", name, as);
 	}
-	ret = c->ops->commit(c->be, fams, &old, &want);
+	ret = c->ops->commit(c->be, FAMS_ALL, &old, &want);
 	if (ret)
 		rc = backend_fail(c, what, ret);
 out:
 	hostset_free(&old);
 	hostset_free(&want);
+	hostset_free(&statics);
 	leases_free(&leases);
 	return rc;
 }
@@ -552,10 +570,10 @@ int main(int argc, char **argv)
 	ret = config_load(&c.cfg, cfgpath, err, sizeof(err));
 	if (ret && !(ret == -ENOENT && !cfg_explicit)) {
 		errorf("%s", err);
-		return ret == -ENOENT || ret == -EACCES || ret == -EIO ? EXIT_FILE : EXIT_USAGE;
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_FILE;
 	}
 	for (int k = 1; k < i; k++)
-		if (apply_option(&c.cfg, argv[k]) < 0)
+		if (strncmp(argv[k], "--config=", 9) && apply_option(&c.cfg, argv[k]) < 0)
 			return EXIT_USAGE;
 	if (!cmd->event) {
 		/* Options after the command; never for dnsmasq events, whose names are hostile. */

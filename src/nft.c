@@ -230,7 +230,8 @@ static void put_flush_chain(struct builder *bd)
 	nftnl_rule_free(r);
 }
 
-static void put_counter(struct builder *bd, uint16_t type, const char *name)
+static void put_counter(struct builder *bd, uint16_t type, const char *name,
+			const struct counter *init)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	struct nlmsghdr *nlh;
@@ -243,20 +244,25 @@ static void put_counter(struct builder *bd, uint16_t type, const char *name)
 	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	if (type == NFT_MSG_NEWOBJ && init && (init->packets || init->bytes)) {
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, init->packets);
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, init->bytes);
+	}
 	nlh = msg_start(bd, type, type == NFT_MSG_NEWOBJ ? NLM_F_CREATE : 0);
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	msg_end(bd, nlh);
 	nftnl_obj_free(o);
 }
 
-static void put_host_counters(struct builder *bd, uint16_t type, const char *host)
+/* A host's four counters; new ones start from the host's counts (a rename keeps them). */
+static void put_host_counters(struct builder *bd, uint16_t type, const struct host *h)
 {
 	char name[NAME_SIZE + 8];
 
 	for (int d = 0; d < 2; d++)
 		for (int f = 0; f < FAM_COUNT; f++) {
-			nft_counter_name(name, sizeof(name), d, f, host);
-			put_counter(bd, type, name);
+			nft_counter_name(name, sizeof(name), d, f, h->name);
+			put_counter(bd, type, name, d == DIR_TX ? &h->tx[f] : &h->rx[f]);
 		}
 }
 
@@ -390,10 +396,10 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 	put_elems(&bd, NFT_MSG_DELSETELEM, old, want);
 	for (size_t i = 0; old && i < old->n; i++)
 		if (!hostset_find(want, old->v[i].name))
-			put_host_counters(&bd, NFT_MSG_DELOBJ, old->v[i].name);
+			put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
 	for (size_t i = 0; i < want->n; i++)
 		if (!old || !hostset_find(old, want->v[i].name))
-			put_host_counters(&bd, NFT_MSG_NEWOBJ, want->v[i].name);
+			put_host_counters(&bd, NFT_MSG_NEWOBJ, &want->v[i]);
 	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
@@ -408,7 +414,7 @@ int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old)
 	batch_mark(&bd, true);
 	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL);
 	for (size_t i = 0; i < old->n; i++)
-		put_host_counters(&bd, NFT_MSG_DELOBJ, old->v[i].name);
+		put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
 }

@@ -226,11 +226,13 @@ case_rename() {
 	it_start_dnsmasq
 	IP1=$(ns_dhcp4 1 pc)
 	wait_for has_host pc || fail "pc not counted"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
 	IP1b=$(ns_dhcp4 1 workstation)
 	expect_eq "$IP1b" "$IP1" "address kept across rename"
 	wait_for has_host workstation || fail "workstation not counted after rename"
 	wait_for no_host pc || fail "old name pc still counted after rename"
 	expect_eq "$(host_names)" "workstation" "hosts after rename"
+	expect_eq "$(host_field workstation '.ipv4.tx_bytes')" 10280 "counts kept across the rename"
 	expect_eq "$(rule_count tx_workstation)" 1 "tx rules after rename"
 	expect_eq "$(rule_count tx_pc)" 0 "tx rules of the old name after rename"
 }
@@ -451,6 +453,33 @@ case_arp() {
 	expect_eq "$(host_field tablet '.addresses | join(",")')" "192.168.88.120" "arp-del of the SLAAC address"
 }
 
+# Names are not up for grabs: static hosts' names, and names held through the other family.
+case_clash() {
+	it_setup
+	printf '192.168.88.5 printer\n' >"$T/hosts"
+	it init
+	# Another device asks for the static host's name: it is counted, under another name.
+	it add 02:00:00:00:33:01 192.168.88.120 printer
+	expect_eq "$(host_field printer '.addresses | join(",")')" 192.168.88.5 "static printer kept"
+	expect_eq "$(json | jq '.hosts | length')" 2 "hosts"
+	json | jq -e '.hosts[] | select(.addresses == ["192.168.88.120"]) | .name | test("^printer_[0-9a-f]{8}$")' >/dev/null ||
+		fail "the impostor's name: $(host_names)"
+	# A neighbour-table timeout does not stop counting a static host.
+	it arp-del 02:00:00:00:33:09 192.168.88.5
+	has_host printer || fail "arp-del dropped a static host"
+	# A device counted as pc through IPv6 only; another MAC asks for pc over IPv4.
+	printf '0 02:00:00:00:33:02 192.168.88.130 pc *\n' >"$NS_LEASES"
+	DNSMASQ_MAC=02:00:00:00:33:02 it add 00:03:00:01:02:00:00:00:33:02 fd00:88::130 pc
+	printf '0 02:00:00:00:33:03 192.168.88.131 pc *\nduid 00:01:00:01:aa:bb:cc:dd:02:88:00:00:00:01\n0 13057 fd00:88::130 pc 00:03:00:01:02:00:00:00:33:02\n' >"$NS_LEASES"
+	it add 02:00:00:00:33:03 192.168.88.131 pc
+	expect_eq "$(host_field pc '.addresses | join(",")')" "fd00:88::130" "pc keeps its IPv6 address only"
+	json | jq -e '.hosts[] | select(.addresses == ["192.168.88.131"]) | .name | test("^pc_[0-9a-f]{8}$")' >/dev/null ||
+		fail "the second pc's name: $(host_names)"
+	# The first device's own IPv4 lease joins its host.
+	it add 02:00:00:00:33:02 192.168.88.130 pc
+	expect_eq "$(host_field pc '.addresses | join(",")')" "192.168.88.130,fd00:88::130" "pc's two families"
+}
+
 # dnsmasq's contract at the edges.
 case_contract() {
 	it_setup
@@ -483,6 +512,13 @@ case_contract() {
 	it show 2>"$T/err" || rc=$?
 	expect_eq "$rc" 1 "exit code for a bad config key"
 	grep -q "iptmon.conf:6: unknown key 'bogus'" "$T/err" || fail "config error: $(cat "$T/err")"
+	sed -i '$d' "$T/iptmon.conf"
+	rc=0
+	it show --config=/nonexistent 2>"$T/err" || rc=$?
+	expect_eq "$rc" 1 "exit code for --config after the command"
+	rc=0
+	ip netns exec "$R" "$BIN" --config=/nonexistent show 2>"$T/err" || rc=$?
+	expect_eq "$rc" 3 "exit code for a missing --config file"
 }
 
 # collectd's iptables plugin reads the legacy rules: iptables-mangle-iptmon_tx/ipt_bytes-tx_pc.

@@ -318,10 +318,10 @@ static void test_resolve_given_name(void **state)
 
 	add_lease(&l, "1700000000 " M1 " 192.168.88.101 leasename *");
 	ev_make(&ev, EV_ADD, M1, "192.168.88.101", "pc");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "pc");
 	ev_make(&ev, EV_OLD, "", "fd00::11", "pc");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "pc");
 	hostset_free(&cur);
 	leases_free(&l);
@@ -338,17 +338,17 @@ static void test_resolve_lease_name(void **state)
 	add_lease(&l, "1700000000 12345 fd00::55 v6name 00:02:00:00:ab:11:01:02:03:04");
 	/* nameless: the lease's name for the MAC, wherever that lease is */
 	ev_make(&ev, EV_ADD, M1, "192.168.88.101", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "laptop");
 	ev_make(&ev, EV_ARP_ADD, M1, "fd00::99", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "laptop");
 	/* no MAC: the lease's name for the address */
 	ev_make(&ev, EV_OLD, "", "fd00::55", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "v6name");
 	ev_make(&ev, EV_ARP_OLD, M2, "fd00::55", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "v6name");
 	hostset_free(&cur);
 	leases_free(&l);
@@ -363,14 +363,14 @@ static void test_resolve_address_as_name(void **state)
 
 	add_lease(&l, "1700000000 " M2 " 192.168.88.102 * *");
 	ev_make(&ev, EV_ADD, M1, "192.168.88.101", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "192.168.88.101");
 	ev_make(&ev, EV_OLD, "", "fd00::11", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "fd00::11");
 	/* a nameless lease gives no name either */
 	ev_make(&ev, EV_ADD, M2, "192.168.88.102", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "192.168.88.102");
 	assert_true(name_is_valid(out));
 	hostset_free(&cur);
@@ -385,13 +385,13 @@ static void test_resolve_arp_without_lease(void **state)
 	char out[NAME_SIZE];
 
 	ev_make(&ev, EV_ARP_ADD, M1, "192.168.88.101", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 1);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 1);
 	ev_make(&ev, EV_ARP_OLD, "", "fd00::11", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 1);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 1);
 	/* a nameless lease is no name */
 	add_lease(&l, "1700000000 " M1 " 192.168.88.101 * *");
 	ev_make(&ev, EV_ARP_ADD, M1, "192.168.88.101", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 1);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 1);
 	hostset_free(&cur);
 	leases_free(&l);
 }
@@ -412,36 +412,36 @@ static void test_resolve_clash(void **state)
 
 	/* another device (M2) asks for "phone": it gets phone_<hash of M2> */
 	ev_make(&ev, EV_ADD, M2, "192.168.88.102", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, alt);
 
 	/* the same again once phone_<hash> is counted: the same name */
 	upsert(&cur, out, "192.168.88.102");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, alt);
 	ev_make(&ev, EV_OLD, M2, "192.168.88.102", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, alt);
 	/* and at a new address */
 	ev_make(&ev, EV_ADD, M2, "192.168.88.103", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, alt);
 	/* a nameless event whose lease says "phone" */
 	ev_make(&ev, EV_OLD, M2, "192.168.88.102", "");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, alt);
 
 	/* the first device (M1) at a new address keeps "phone" */
 	ev_make(&ev, EV_ADD, M1, "192.168.88.105", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "phone");
 	ev_make(&ev, EV_OLD, M1, "192.168.88.101", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "phone");
 
 	/* without a MAC there is nothing to tell devices apart */
 	ev_make(&ev, EV_ADD, "", "fd00::77", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "phone");
 
 	hostset_free(&cur);
@@ -460,7 +460,7 @@ static void test_resolve_clash_first_time_no_alt_yet(void **state)
 	upsert(&cur, "phone", "192.168.88.101");
 	ev_make(&ev, EV_ADD, M2, "192.168.88.102", "phone");
 	alt_name(alt, "phone", M2);
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, alt);
 	/* the holder's lease names it by a v6 address only: still its MAC */
 	hostset_free(&cur);
@@ -468,11 +468,11 @@ static void test_resolve_clash_first_time_no_alt_yet(void **state)
 	add_lease(&l, "1700000000 12345 fd00::101 phone " DUID_LLT_M5);
 	upsert(&cur, "phone", "fd00::101");
 	alt_name(alt, "phone", M2);
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, alt);
 	/* and the DUID's own device keeps the name */
 	ev_make(&ev, EV_ADD, "02:00:00:00:00:05", "192.168.88.105", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "phone");
 	hostset_free(&cur);
 	leases_free(&l);
@@ -492,7 +492,7 @@ static void test_resolve_clash_long_name(void **state)
 	ev_make(&ev, EV_ADD, M2, "192.168.88.102", name);
 	alt_name(alt, name, M2);
 	assert_int_equal(strlen(alt), NAME_MAX_LEN);
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, alt);
 	assert_true(name_is_valid(out));
 	assert_string_not_equal(out, name);
@@ -511,11 +511,11 @@ static void test_resolve_holder_address(void **state)
 	add_lease(&l, "1700000000 " M1 " 192.168.88.101 phone *");
 	upsert(&cur, "phone", "192.168.88.101");
 	ev_make(&ev, EV_OLD, M2, "192.168.88.101", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "phone");
 	/* another name entirely is never changed */
 	ev_make(&ev, EV_ADD, M2, "192.168.88.102", "tablet");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "tablet");
 	hostset_free(&cur);
 	leases_free(&l);
@@ -534,7 +534,7 @@ static void test_resolve_holder_without_lease(void **state)
 	 */
 	upsert(&cur, "phone", "192.168.88.50");
 	ev_make(&ev, EV_ADD, M2, "192.168.88.102", "phone");
-	assert_int_equal(event_resolve_name(&ev, &l, &cur, out), 0);
+	assert_int_equal(event_resolve_name(&ev, &l, &cur, NULL, out), 0);
 	assert_string_equal(out, "phone");
 	hostset_free(&cur);
 }
