@@ -15,7 +15,7 @@
 struct backend {
 	const struct backend_ops *ops;
 	char err[512];     /* one line: why the last call failed */
-	char warning[256]; /* one line worth telling the user after read(), or "" */
+	char warning[256]; /* scratch for a one-line warning */
 	void *priv;
 };
 

@@ -20,6 +20,7 @@
 #include "dhcp.h"
 #include "hosts.h"
 #include "name.h"
+#include "nft.h"
 #include "show.h"
 
 #ifndef IPTMON_VERSION
@@ -173,6 +174,16 @@ static int backend_fail(struct ctx *c, const char *what, int ret)
 	return ret == -ENOMEM ? EXIT_FILE : EXIT_KERNEL;
 }
 
+/* Offloaded flows bypass every forward-hook counter, nft's and iptables' alike. */
+static void warn_flowtables(void)
+{
+	char w[256];
+
+	nft_flowtable_warning(w, sizeof(w));
+	if (w[0])
+		errorf("warning: %s", w);
+}
+
 static void warn_hosts_file(const char *path, int err)
 {
 	errorf("warning: cannot read hosts file '%s': %s", path, strerror(err));
@@ -233,8 +244,7 @@ static int sync_hosts(struct ctx *c, bool prune, const char *what)
 	ret = c->ops->read(c->be, FAMS_ALL, &old);
 	if (ret)
 		return backend_fail(c, what, ret);
-	if (c->be->warning[0])
-		errorf("warning: %s", c->be->warning);
+	warn_flowtables();
 	if (hostset_copy(&want, &old)) {
 		rc = EXIT_FILE;
 		goto out;
@@ -420,8 +430,7 @@ static int cmd_show(struct ctx *c, int argc, char **argv)
 	ret = c->ops->read(c->be, FAMS_ALL, &s);
 	if (ret)
 		return backend_fail(c, "cannot read counters", ret);
-	if (c->be->warning[0])
-		errorf("warning: %s", c->be->warning);
+	warn_flowtables();
 	if (leases_read(&leases, c->cfg.lease_file) == 0) {
 		for (size_t i = 0; i < s.n; i++) {
 			struct host *h = &s.v[i];

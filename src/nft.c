@@ -666,6 +666,22 @@ static int read_flowtables(struct backend *b)
 	return talk(b, nlh, cb_flowtable, &ctx);
 }
 
+static int nft_open(struct backend **out, const struct config *c);
+static void nft_close(struct backend *b);
+
+void nft_flowtable_warning(char *out, size_t len)
+{
+	struct config c = { .max_hosts = 1 };
+	struct backend *b;
+
+	out[0] = '\0';
+	if (nft_open(&b, &c))
+		return;
+	if (!nl_open(b) && !read_flowtables(b))
+		snprintf(out, len, "%s", b->warning);
+	nft_close(b);
+}
+
 static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
 {
 	struct nft *n = P(b);
@@ -687,8 +703,6 @@ static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (read_flowtables(b) < 0)
-		b->warning[0] = '\0';
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	ret = get_one(b, NFT_MSG_GETTABLE, fill_table, t, NLM_F_ACK, cb_exists, &n->base.table);

@@ -42,6 +42,12 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts);
 int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old);
 int nft_build_remove(struct buf *out, uint32_t *seq);
+/*
+ * One line naming an active flowtable (in any table, any family), whose offloaded packets
+ * no forward-hook counter sees; "" when there is none or nf_tables cannot be asked.
+ */
+void nft_flowtable_warning(char *out, size_t len);
+
 /* "tx4_pc" for (DIR_TX, FAM_V4, "pc"); map names "tx4", "rx4", "tx6", "rx6". */
 void nft_counter_name(char *buf, size_t len, int dir, int fam, const char *host);
 const char *nft_map_name(int dir, int fam);

@@ -485,6 +485,103 @@ case_clash() {
 	expect_eq "$(host_field pc '.addresses | join(",")')" "192.168.88.130,fd00:88::130" "pc's two families"
 }
 
+# A firewall reload (fw4 deletes and recreates its own table) leaves iptmon's counts alone;
+# counts read while traffic flows never go down.
+case_fw_reload() {
+	it_setup
+	fw4() {
+		ip netns exec "$R" nft -f - <<'EON'
+table inet fw4 {
+	chain forward { type filter hook forward priority filter; policy accept; ct state established,related accept; }
+	chain mangle_forward { type filter hook forward priority mangle; policy accept; }
+}
+EON
+	}
+	fw4
+	three_clients
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	ip netns exec "$R" nft delete table inet fw4
+	fw4
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc's count after the fw4 reload"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping after the reload"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 20560 "pc keeps counting after the fw4 reload"
+	# Monotonic while traffic flows (a ping flood in the background, 30 reads).
+	ns_cexec 1 ping -q -f -c 20000 -s 200 "$NS_W4" >/dev/null 2>&1 &
+	local pid=$! prev=0 cur i
+	for i in $(seq 1 30); do
+		cur=$(host_field pc '.ipv4.tx_bytes')
+		[ "$cur" -ge "$prev" ] || fail "count went down while traffic flowed: $prev -> $cur"
+		prev=$cur
+	done
+	wait $pid || true
+	[ "$prev" -gt 20560 ] || fail "no traffic counted during the flood ($prev)"
+}
+
+# nft only: the kernel refusing a transaction leaves the previous state whole and says why.
+case_nft_refused() {
+	is_nft || { echo "skip: nft backend only"; exit 77; }
+	it_setup
+	echo "max_hosts = 2" >>"$T/iptmon.conf"
+	it init
+	it add $MAC1 192.168.88.101 pc
+	it add $MAC2 192.168.88.102 phone
+	local before rc=0
+	before=$(json)
+	it add $MAC3 192.168.88.103 laptop 2>"$T/err" || rc=$?
+	expect_eq "$rc" 2 "exit code when the kernel refuses"
+	grep -q "iptmon: cannot add host 'laptop' (192.168.88.103): kernel refused adding addresses of map [tr]x4: " "$T/err" ||
+		fail "error line: $(cat "$T/err")"
+	expect_eq "$(wc -l <"$T/err")" 1 "lines on stderr"
+	expect_eq "$(json)" "$before" "state after a refused transaction"
+	ip netns exec "$R" nft list counters table inet iptmon | grep -q laptop && fail "half a change: laptop's counters exist"
+	true
+}
+
+# Offloaded flows are not counted, and init/show say so, whatever the backend.
+case_flowtable() {
+	it_setup
+	it init 2>"$T/err"
+	expect_eq "$(cat "$T/err")" "" "init's stderr without a flowtable"
+	if ! ip netns exec "$R" nft -f - 2>"$T/nfterr" <<EON
+table inet fw4 {
+	flowtable ft { hook ingress priority filter; devices = { $NS_WAN_IF }; }
+	chain forward { type filter hook forward priority filter; policy accept; meta l4proto tcp flow add @ft; }
+}
+EON
+	then
+		echo "skip: this kernel cannot create a flowtable ($(head -n 1 "$T/nfterr"))"
+		exit 77
+	fi
+	it init 2>"$T/err"
+	grep -q "warning: flowtable ft in table inet fw4 is active: packets it offloads skip the forward hook and are not counted" "$T/err" ||
+		fail "init's flowtable warning: $(cat "$T/err")"
+	it show >/dev/null 2>"$T/err"
+	grep -q "warning: flowtable ft" "$T/err" || fail "show's flowtable warning: $(cat "$T/err")"
+}
+
+# nft only: the counting objects sit in iptmon's own table at mangle priority; auto picks
+# nft; switching backends leaves nothing behind.
+case_nft_misc() {
+	is_nft || { echo "skip: nft backend only"; exit 77; }
+	it_setup
+	it init
+	ip netns exec "$R" nft list chain inet iptmon forward | grep -q "hook forward priority mangle" ||
+		fail "chain hook/priority: $(ip netns exec "$R" nft list chain inet iptmon forward)"
+	it add $MAC1 192.168.88.101 pc
+	expect_eq "$(ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" "$BIN" --backend=auto show --json | jq -r .backend)" nft "auto's choice"
+	# Switch to iptables-legacy and back: no residue on either side.
+	it remove
+	ip netns exec "$R" nft list tables | grep -q iptmon && fail "nft table left after remove"
+	it --backend=iptables-legacy init
+	it --backend=iptables-legacy add $MAC1 192.168.88.101 pc
+	expect_eq "$(it --backend=iptables-legacy show --json | jq -r '.hosts[].name')" pc "hosts on iptables-legacy"
+	it --backend=iptables-legacy remove
+	ip netns exec "$R" iptables-legacy-save -t mangle | grep -q iptmon && fail "legacy chains left after remove"
+	it init
+	expect_eq "$(host_names)" "" "hosts after switching back"
+	true
+}
+
 # dnsmasq's contract at the edges.
 case_contract() {
 	it_setup
