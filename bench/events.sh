@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Latency of one dnsmasq event (add/old/del) and of init, with N hosts already counted.
 # Runs the real binary against real netfilter in a throwaway namespace.
-# Usage: bench/events.sh [BACKEND...]   (default: iptables-legacy iptables-nft)
+# Usage: bench/events.sh [BACKEND...]   (default: nft iptables-legacy iptables-nft)
 set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -10,7 +10,7 @@ BIN=$PWD/iptmon
 SIZES=${SIZES:-"0 100 1000 4000"}
 REPS=${REPS:-30}
 backends=("$@")
-[ ${#backends[@]} -gt 0 ] || backends=(iptables-legacy iptables-nft)
+[ ${#backends[@]} -gt 0 ] || backends=(nft iptables-legacy iptables-nft)
 
 # Runs inside the namespace: prints "init_ms add_ms old_ms del_ms" (medians).
 inner() {

@@ -4,7 +4,7 @@
 # accounting at all, measured in the same run. Small UDP packets (64-byte payload) from a
 # client through a router namespace to a server namespace, iperf3 -u -b 0: what a linear
 # chain of rules costs per packet shows most with small packets.
-# Usage: bench/forward.sh [BACKEND...]   (default: iptables-legacy iptables-nft)
+# Usage: bench/forward.sh [BACKEND...]   (default: nft iptables-legacy iptables-nft)
 # Env: SIZES="10 250 1000 4000", SECS=3, REPS=3
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ SIZES=${SIZES:-"10 250 1000 4000"}
 SECS=${SECS:-3}
 REPS=${REPS:-3}
 backends=("$@")
-[ ${#backends[@]} -gt 0 ] || backends=(iptables-legacy iptables-nft)
+[ ${#backends[@]} -gt 0 ] || backends=(nft iptables-legacy iptables-nft)
 command -v iperf3 >/dev/null || { echo "bench: needs iperf3" >&2; exit 1; }
 
 C=${BENCH_PFX}c R=${BENCH_PFX}r S=${BENCH_PFX}s

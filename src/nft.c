@@ -35,11 +35,18 @@ enum { DIR_TX = 0, DIR_RX = 1 };
 /* nft's own data type numbers, so that `nft list table inet iptmon` reads well. */
 #define NFT_TYPE_IPADDR 7
 #define NFT_TYPE_IP6ADDR 8
+#define NFT_TYPE_STRING 5
 /* Elements per netlink message: keeps each message far below the build buffer. */
 #define ELEMS_PER_MSG 256
 #define MSGBUF_SIZE 65536
+/*
+ * Dumps fill replies up to the largest buffer we read with (the kernel caps it near 512 KiB):
+ * a big buffer means few dump rounds, and the kernel restarts its object walk every round.
+ */
+#define NFT_RXBUF (512 * 1024)
 
 static const char *const map_names[2][FAM_COUNT] = { { "tx4", "tx6" }, { "rx4", "rx6" } };
+static const char *const host_map_names[FAM_COUNT] = { "host4", "host6" };
 
 const char *nft_map_name(int dir, int fam)
 {
@@ -151,6 +158,33 @@ static void put_map(struct builder *bd, int dir, int fam, uint32_t max_hosts)
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, fam == FAM_V4 ? 4 : 16);
 	nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)(dir * 2 + fam + 1));
+	if (max_hosts)
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, max_hosts);
+	nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	msg_end(bd, nlh);
+	nftnl_set_free(s);
+}
+
+/* host4/host6: name -> address, for reading one host without dumping them all. */
+static void put_host_map(struct builder *bd, int fam, uint32_t max_hosts)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, host_map_names[fam]);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_STRING);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_NAME_KEY);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, fam == FAM_V4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, fam == FAM_V4 ? 4 : 16);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)(5 + fam));
 	if (max_hosts)
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, max_hosts);
 	nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
@@ -271,8 +305,19 @@ struct elems {
 	struct nftnl_set *s;
 	unsigned int n;
 	uint16_t type;
-	int dir, fam;
+	int dir, fam; /* dir 2: the host map of fam */
 };
+
+static const char *elems_map(const struct elems *el)
+{
+	return el->dir == 2 ? host_map_names[el->fam] : map_names[el->dir][el->fam];
+}
+
+static void name_key(char key[NFT_NAME_KEY], const char *host)
+{
+	memset(key, 0, NFT_NAME_KEY);
+	memcpy(key, host, strnlen(host, NFT_NAME_KEY - 1));
+}
 
 static void elems_flush(struct builder *bd, struct elems *el)
 {
@@ -300,7 +345,7 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 			return;
 		}
 		nftnl_set_set_str(el->s, NFTNL_SET_TABLE, NFT_TABLE);
-		nftnl_set_set_str(el->s, NFTNL_SET_NAME, map_names[el->dir][el->fam]);
+		nftnl_set_set_str(el->s, NFTNL_SET_NAME, elems_map(el));
 		nftnl_set_set_u32(el->s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	}
 	e = nftnl_set_elem_alloc();
@@ -308,8 +353,17 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 		bd->err = -ENOMEM;
 		return;
 	}
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &a->u, a->fam == FAM_V4 ? 4 : 16);
-	if (el->type == NFT_MSG_NEWSETELEM) {
+	if (el->dir == 2) {
+		char key[NFT_NAME_KEY];
+
+		name_key(key, host);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, NFT_NAME_KEY);
+		if (el->type == NFT_MSG_NEWSETELEM)
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, &a->u, a->fam == FAM_V4 ? 4 : 16);
+	} else {
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &a->u, a->fam == FAM_V4 ? 4 : 16);
+	}
+	if (el->type == NFT_MSG_NEWSETELEM && el->dir != 2) {
 		nft_counter_name(name, sizeof(name), el->dir, el->fam, host);
 		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF, name);
 	}
@@ -326,13 +380,17 @@ static bool host_has(const struct host *h, const struct addr *a)
 	return false;
 }
 
-/* Map elements of every address of `from` hosts that `other` lacks (by host name). */
+/*
+ * Map elements of every address of `from` hosts that `other` lacks (by host name), in the
+ * address maps and the host maps. host_all[fam]: the host map is new, so every address of
+ * `from` goes in (additions), or none comes out (deletions).
+ */
 static void put_elems(struct builder *bd, uint16_t type, const struct hostset *from,
-		      const struct hostset *other)
+		      const struct hostset *other, const bool host_new[FAM_COUNT])
 {
-	struct elems el[2][FAM_COUNT];
+	struct elems el[3][FAM_COUNT];
 
-	for (int d = 0; d < 2; d++)
+	for (int d = 0; d < 3; d++)
 		for (int f = 0; f < FAM_COUNT; f++)
 			el[d][f] = (struct elems){ .type = type, .dir = d, .fam = f };
 	for (size_t i = 0; from && i < from->n; i++) {
@@ -340,13 +398,17 @@ static void put_elems(struct builder *bd, uint16_t type, const struct hostset *f
 		const struct host *o = other ? hostset_find(other, h->name) : NULL;
 
 		for (unsigned int j = 0; j < h->naddrs; j++) {
-			if (host_has(o, &h->addrs[j]))
-				continue;
-			for (int d = 0; d < 2; d++)
-				elems_add(bd, &el[d][h->addrs[j].fam], &h->addrs[j], h->name);
+			int f = h->addrs[j].fam;
+			bool known = host_has(o, &h->addrs[j]);
+
+			if (!known)
+				for (int d = 0; d < 2; d++)
+					elems_add(bd, &el[d][f], &h->addrs[j], h->name);
+			if (type == NFT_MSG_NEWSETELEM ? (!known || host_new[f]) : (!known && !host_new[f]))
+				elems_add(bd, &el[2][f], &h->addrs[j], h->name);
 		}
 	}
-	for (int d = 0; d < 2; d++)
+	for (int d = 0; d < 3; d++)
 		for (int f = 0; f < FAM_COUNT; f++) {
 			elems_flush(bd, &el[d][f]);
 			if (el[d][f].s)
@@ -373,6 +435,7 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts)
 {
 	struct builder bd;
+	bool host_new[FAM_COUNT];
 
 	if (builder_init(&bd, out, seq))
 		return -ENOMEM;
@@ -385,6 +448,11 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 		for (int f = 0; f < FAM_COUNT; f++)
 			if (!base->maps[d * 2 + f])
 				put_map(&bd, d, f, max_hosts);
+	for (int f = 0; f < FAM_COUNT; f++) {
+		host_new[f] = !base->maps[NFT_MAP_HOST4 + f];
+		if (host_new[f])
+			put_host_map(&bd, f, max_hosts);
+	}
 	if (base->rules != 4) {
 		if (base->rules)
 			put_flush_chain(&bd);
@@ -393,14 +461,14 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 				put_rule(&bd, d, f);
 	}
 	/* Addresses go before the counters they point at, new counters before their addresses. */
-	put_elems(&bd, NFT_MSG_DELSETELEM, old, want);
+	put_elems(&bd, NFT_MSG_DELSETELEM, old, want, host_new);
 	for (size_t i = 0; old && i < old->n; i++)
 		if (!hostset_find(want, old->v[i].name))
 			put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
 	for (size_t i = 0; i < want->n; i++)
 		if (!old || !hostset_find(old, want->v[i].name))
 			put_host_counters(&bd, NFT_MSG_NEWOBJ, &want->v[i]);
-	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old);
+	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old, host_new);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
 }
@@ -408,11 +476,12 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old)
 {
 	struct builder bd;
+	const bool host_known[FAM_COUNT] = { false, false };
 
 	if (builder_init(&bd, out, seq))
 		return -ENOMEM;
 	batch_mark(&bd, true);
-	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL);
+	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL, host_known);
 	for (size_t i = 0; i < old->n; i++)
 		put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
 	batch_mark(&bd, false);
@@ -468,6 +537,14 @@ static int nl_open(struct backend *b)
 	}
 	/* The kernel's own words on why it refused a batch. */
 	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	{
+		int rcv = 2 * NFT_RXBUF;
+
+		if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv,
+			       sizeof(rcv)) < 0)
+			setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUF, &rcv,
+				   sizeof(rcv));
+	}
 	n->portid = mnl_socket_get_portid(n->nl);
 	n->seq = (uint32_t)time(NULL);
 	return 0;
@@ -651,6 +728,11 @@ static void fill_obj(struct nlmsghdr *nlh, void *obj)
 	nftnl_obj_nlmsg_build_payload(nlh, obj);
 }
 
+static void fill_set(struct nlmsghdr *nlh, void *obj)
+{
+	nftnl_set_nlmsg_build_payload(nlh, obj);
+}
+
 static void fill_elems(struct nlmsghdr *nlh, void *obj)
 {
 	nftnl_set_elems_nlmsg_build_payload(nlh, obj);
@@ -747,6 +829,14 @@ static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
 				goto fail;
 			n->base.maps[d * 2 + f] = true;
 		}
+	for (int f = 0; f < FAM_COUNT; f++) {
+		nftnl_set_set_str(s, NFTNL_SET_NAME, host_map_names[f]);
+		ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_ACK, cb_exists,
+			      &n->base.maps[NFT_MAP_HOST4 + f]);
+		if (ret && ret != -ENOENT)
+			goto fail;
+		ret = 0;
+	}
 	n->have_base = true;
 	goto out;
 fail:
@@ -877,8 +967,10 @@ static int ensure_base_read(struct backend *b)
 
 static bool base_complete(const struct nft_base *base)
 {
-	return base->table && base->chain && base->rules == 4 && base->maps[0] && base->maps[1] &&
-	       base->maps[2] && base->maps[3];
+	for (int i = 0; i < NFT_MAPS; i++)
+		if (!base->maps[i])
+			return false;
+	return base->table && base->chain && base->rules == 4;
 }
 
 static int run_batch(struct backend *b, int (*build)(struct buf *, struct nft *, const void *,
@@ -938,6 +1030,13 @@ static int nft_flush(struct backend *b, unsigned int fams)
 	struct hostset cur;
 	int ret = nft_read(b, fams, &cur);
 
+	/* Complete the base first (an older table may lack the host maps). */
+	if (!ret && P(b)->base.table && !base_complete(&P(b)->base)) {
+		ret = nft_commit(b, fams, &cur, &cur);
+		hostset_free(&cur);
+		if (!ret)
+			ret = nft_read(b, fams, &cur);
+	}
 	if (!ret && P(b)->base.table && cur.n)
 		ret = run_batch(b, build_flush, &cur, NULL);
 	hostset_free(&cur);
@@ -967,14 +1066,14 @@ static int nft_open(struct backend **out, const struct config *c)
 	struct backend *b = calloc(1, sizeof(*b));
 	struct nft *n = calloc(1, sizeof(*n));
 
-	if (!b || !n || !(n->rxbuf = malloc(MNL_SOCKET_BUFFER_SIZE * 4))) {
+	if (!b || !n || !(n->rxbuf = malloc(NFT_RXBUF))) {
 		if (n)
 			free(n->rxbuf);
 		free(b);
 		free(n);
 		return -ENOMEM;
 	}
-	n->rxlen = MNL_SOCKET_BUFFER_SIZE * 4;
+	n->rxlen = NFT_RXBUF;
 	n->max_hosts = c->max_hosts;
 	b->priv = n;
 	*out = b;

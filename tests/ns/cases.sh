@@ -76,7 +76,7 @@ ipt6() {
 }
 nftj() { ip netns exec "$R" nft -j list table inet iptmon 2>/dev/null || echo '{"nftables": []}'; }
 # nft: "MAP ADDRESS COUNTER" per map element.
-nft_elems() { nftj | jq -r '.nftables[] | select(.map) | .map as $m | ($m.elem // [])[] | "\($m.name) \(.[0]) \(.[1])"' | sort; }
+nft_elems() { nftj | jq -r '.nftables[] | select(.map) | select(.map.name | test("^[tr]x[46]$")) | .map as $m | ($m.elem // [])[] | "\($m.name) \(.[0]) \(.[1])"' | sort; }
 nft_rules() { nftj | jq '[.nftables[] | select(.rule)] | length'; }
 dump_rules() {
 	if is_nft; then ip netns exec "$R" nft list ruleset; else save4 | grep -v '^#'; save6 | grep -v '^#'; fi
