@@ -32,6 +32,13 @@ struct backend_ops {
 	int (*open)(struct backend **b, const struct config *c);
 	void (*close)(struct backend *b);
 	int (*read)(struct backend *b, unsigned int fams, struct hostset *out);
+	/*
+	 * Optional: just the hosts named and the hosts holding the addresses given, each whole
+	 * (all addresses, all counters), enough for commit() of a change among them.
+	 * -EAGAIN: use read() (the base objects need more than a small change).
+	 */
+	int (*read_some)(struct backend *b, const char *const *names, size_t nnames,
+			 const struct addr *addrs, size_t naddrs, struct hostset *out);
 	int (*commit)(struct backend *b, unsigned int fams, const struct hostset *old,
 		      const struct hostset *want);
 	/* Ensure base objects (chains/jumps) exist, counts untouched. */

@@ -89,13 +89,12 @@ static const char *host_lease_mac(const struct host *h, const struct leases *l)
 	return NULL;
 }
 
-int event_resolve_name(const struct event *ev, const struct leases *l, const struct hostset *cur,
-		       const struct hostset *statics, char out[NAME_SIZE])
+int event_names(const struct event *ev, const struct leases *l, char base[NAME_SIZE],
+		char alt[NAME_SIZE])
 {
-	char base[NAME_SIZE], alt[NAME_SIZE];
-	const struct host *holder;
-	const char *holder_mac, *ln;
+	const char *ln;
 
+	alt[0] = '\0';
 	if (ev->name[0]) {
 		strcpy(base, ev->name);
 	} else if ((ln = leases_name_for(l, ev->mac, &ev->addr))) {
@@ -103,13 +102,26 @@ int event_resolve_name(const struct event *ev, const struct leases *l, const str
 	} else if (event_is_arp(ev->kind)) {
 		return 1;
 	} else {
-		addr_format(&ev->addr, base, sizeof(base));
+		addr_format(&ev->addr, base, NAME_SIZE);
 	}
+	if (ev->mac[0])
+		snprintf(alt, NAME_SIZE, "%.*s_%08x", NAME_MAX_LEN - NAME_HASH_LEN, base,
+			 (unsigned int)fnv1a(ev->mac));
+	return 0;
+}
+
+int event_resolve_name(const struct event *ev, const struct leases *l, const struct hostset *cur,
+		       const struct hostset *statics, char out[NAME_SIZE])
+{
+	char base[NAME_SIZE], alt[NAME_SIZE];
+	const struct host *holder;
+	const char *holder_mac;
+
+	if (event_names(ev, l, base, alt))
+		return 1;
 	strcpy(out, base);
-	if (!ev->mac[0])
+	if (!alt[0])
 		return 0;
-	snprintf(alt, sizeof(alt), "%.*s_%08x", NAME_MAX_LEN - NAME_HASH_LEN, base,
-		 (unsigned int)fnv1a(ev->mac));
 	if (hostset_find(cur, alt)) {
 		strcpy(out, alt);
 		return 0;

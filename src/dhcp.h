@@ -31,6 +31,13 @@ int event_parse(struct event *ev, int argc, char *const argv[],
 		const char *(*getenv_fn)(const char *));
 
 /*
+ * The names event_resolve_name() chooses between: the base name and, when the MAC is known,
+ * the alternative NAME_<hash of MAC> ("" otherwise). 1 when an arp event has no name.
+ */
+int event_names(const struct event *ev, const struct leases *l, char base[NAME_SIZE],
+		char alt[NAME_SIZE]);
+
+/*
  * The name an add/old/arp event counts under: the hostname, else the lease file's name for
  * the MAC (or address), else the address itself (not for arp events: 1 = not counted). A
  * different device (MAC) asking for a name another counted host holds, or the name of a static

@@ -331,12 +331,29 @@ static const char *env_get(const char *k)
 	return getenv(k);
 }
 
+/* The lease file (a missing one is empty) and the static hosts, for an event. */
+static int read_files(struct ctx *c, struct leases *leases, struct hostset *statics)
+{
+	int ret = leases_read(leases, c->cfg.lease_file);
+
+	if (ret)
+		errorf("warning: cannot read lease file '%s': %s", c->cfg.lease_file,
+		       strerror(-ret));
+	if (statics_read(statics, &c->cfg, NULL)) {
+		errorf("cannot read hosts files: out of memory");
+		return EXIT_FILE;
+	}
+	return EXIT_OK;
+}
+
 static int cmd_event(struct ctx *c, int argc, char **argv)
 {
 	struct hostset old = { 0 }, want = { 0 }, statics = { 0 };
 	struct leases leases = { 0 };
+	bool have_files = false;
 	struct event ev;
-	char name[NAME_SIZE], what[160], as[ADDR_STRLEN];
+	char name[NAME_SIZE], what[160], as[ADDR_STRLEN], base[NAME_SIZE], alt[NAME_SIZE];
+	const struct host *h;
 	int ret, rc = EXIT_OK;
 
 	if (argc < 3) {
@@ -350,14 +367,12 @@ static int cmd_event(struct ctx *c, int argc, char **argv)
 	}
 	if (!addr_countable(&c->cfg, &ev.addr) || ev.rename_pending)
 		return EXIT_OK;
-	ret = leases_read(&leases, c->cfg.lease_file);
-	if (ret)
-		errorf("warning: cannot read lease file '%s': %s", c->cfg.lease_file,
-		       strerror(-ret));
-	/* Static hosts: their names are not up for grabs, their addresses not for arp-del. */
-	if (statics_read(&statics, &c->cfg, NULL)) {
-		rc = EXIT_FILE;
-		goto out;
+	/* The lease and hosts files only when needed: they grow with the network. */
+	if (!ev.name[0] || ev.kind == EV_ARP_DEL) {
+		rc = read_files(c, &leases, &statics);
+		if (rc)
+			goto out;
+		have_files = true;
 	}
 	if (ev.kind == EV_ARP_DEL) {
 		const struct lease *le = leases_find_addr(&leases, &ev.addr);
@@ -366,12 +381,24 @@ static int cmd_event(struct ctx *c, int argc, char **argv)
 		if ((le && lease_active(le, time(NULL))) || hostset_find_addr(&statics, &ev.addr))
 			goto out;
 	}
+	base[0] = alt[0] = '\0';
+	if (!event_is_delete(ev.kind) && event_names(&ev, &leases, base, alt))
+		goto out; /* a neighbour without a known name is not counted */
 	rc = take_lock(c);
 	if (rc)
 		goto out;
 	addr_format(&ev.addr, as, sizeof(as));
-	/* Both families: a name may be held through an address of the other one. */
-	ret = c->ops->read(c->be, FAMS_ALL, &old);
+	ret = -EAGAIN;
+	if (c->ops->read_some) {
+		/* Just the hosts this event can touch: its name, the alternative, the address's. */
+		const char *names[2] = { base, alt };
+
+		ret = c->ops->read_some(c->be, names, alt[0] ? 2 : base[0] ? 1 : 0, &ev.addr, 1,
+					&old);
+	}
+	/* Else all of them, both families: a name may be held through either. */
+	if (ret == -EAGAIN)
+		ret = c->ops->read(c->be, FAMS_ALL, &old);
 	if (ret) {
 		snprintf(what, sizeof(what), "cannot read counters for '%s'", as);
 		rc = backend_fail(c, what, ret);
@@ -387,8 +414,16 @@ static int cmd_event(struct ctx *c, int argc, char **argv)
 			goto out;
 		snprintf(what, sizeof(what), "cannot delete host '%s'", as);
 	} else {
+		/* Someone else holds the name: whose it is takes the lease and hosts files. */
+		h = hostset_find(&old, base);
+		if (!have_files &&
+		    (hostset_find(&old, alt) || (h && hostset_find_addr(&old, &ev.addr) != h))) {
+			rc = read_files(c, &leases, &statics);
+			if (rc)
+				goto out;
+		}
 		if (event_resolve_name(&ev, &leases, &old, &statics, name))
-			goto out; /* a neighbour without a known name is not counted */
+			goto out;
 		/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
 		ret = hostset_upsert_ex(&want, name, &ev.addr, ev.kind == EV_OLD);
 		if (ret < 0) {

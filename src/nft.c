@@ -852,6 +852,178 @@ out:
 	return ret;
 }
 
+static bool base_complete(const struct nft_base *base);
+
+/* ---- reading a few hosts: what an event needs, whatever the number of hosts ---- */
+
+struct one_elem {
+	int fam;
+	bool found;
+	struct addr addr;	 /* host maps: the element's data */
+	char ref[NAME_SIZE + 8]; /* address maps: the counter it points at */
+};
+
+static int one_elem_cb(struct nftnl_set_elem *e, void *data)
+{
+	struct one_elem *x = data;
+	uint32_t len = 0;
+	const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+	const char *ref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
+
+	if (d && len == (x->fam == FAM_V4 ? 4u : 16u)) {
+		x->addr.fam = x->fam;
+		memcpy(&x->addr.u, d, len);
+		x->found = true;
+	} else if (ref && strlen(ref) < sizeof(x->ref)) {
+		strcpy(x->ref, ref);
+		x->found = true;
+	}
+	return 0;
+}
+
+static int cb_one_elem(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
+		nftnl_set_elem_foreach(s, one_elem_cb, data);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* One element of one map by its key; 0 (x->found tells) or -errno. */
+static int get_elem(struct backend *b, const char *map, const void *key, uint32_t klen,
+		    struct one_elem *x)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	int ret;
+
+	if (!s || !e) {
+		nftnl_set_free(s);
+		nftnl_set_elem_free(e);
+		return -ENOMEM;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, map);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, klen);
+	nftnl_set_elem_add(s, e);
+	ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, s, NLM_F_ACK, cb_one_elem, x);
+	nftnl_set_free(s);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Host NAME, whole, into out (nothing if it has no counters). */
+static int load_host(struct backend *b, const char *name, struct hostset *out)
+{
+	struct nftnl_obj *o;
+	char cname[NAME_SIZE + 8], key[NFT_NAME_KEY];
+	int ret = 0;
+
+	if (!name_is_valid(name) || hostset_find(out, name))
+		return 0;
+	o = nftnl_obj_alloc();
+	if (!o)
+		return -ENOMEM;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	for (int d = 0; d < 2 && !ret; d++)
+		for (int f = 0; f < FAM_COUNT && !ret; f++) {
+			nft_counter_name(cname, sizeof(cname), d, f, name);
+			nftnl_obj_set_str(o, NFTNL_OBJ_NAME, cname);
+			ret = get_one(b, NFT_MSG_GETOBJ, fill_obj, o, NLM_F_ACK, cb_counter, out);
+		}
+	nftnl_obj_free(o);
+	if (ret == -ENOENT) /* a host has all four counters or none */
+		return hostset_find(out, name) ? -EAGAIN : 0;
+	name_key(key, name);
+	for (int f = 0; f < FAM_COUNT && !ret; f++) {
+		struct one_elem x = { .fam = f };
+
+		ret = get_elem(b, host_map_names[f], key, NFT_NAME_KEY, &x);
+		if (!ret && x.found && !hostset_add_addr(out, name, &x.addr))
+			ret = -ENOMEM;
+	}
+	return ret;
+}
+
+static int nft_read_some(struct backend *b, const char *const *names, size_t nnames,
+			 const struct addr *addrs, size_t naddrs, struct hostset *out)
+{
+	struct nft *n = P(b);
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_set *s = nftnl_set_alloc();
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(&n->base, 0, sizeof(n->base));
+	n->have_base = false;
+	ret = nl_open(b);
+	if (ret)
+		goto out;
+	if (!t || !c || !r || !s) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
+	ret = get_one(b, NFT_MSG_GETTABLE, fill_table, t, NLM_F_ACK, cb_exists, &n->base.table);
+	if (ret == -ENOENT) {
+		n->have_base = true; /* nothing of ours yet: nobody to read */
+		ret = 0;
+		goto out;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
+	if (!ret)
+		ret = get_one(b, NFT_MSG_GETCHAIN, fill_chain, c, NLM_F_ACK, cb_exists,
+			      &n->base.chain);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	if (!ret)
+		ret = get_one(b, NFT_MSG_GETRULE, fill_rule, r, NLM_F_DUMP, cb_count,
+			      &n->base.rules);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	for (int i = 0; i < NFT_MAPS && !ret; i++) {
+		nftnl_set_set_str(s, NFTNL_SET_NAME, i < 4 ? map_names[i / 2][i % 2] :
+							     host_map_names[i - 4]);
+		ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_ACK, cb_exists,
+			      &n->base.maps[i]);
+	}
+	if (ret == -ENOENT || (!ret && !base_complete(&n->base))) {
+		ret = -EAGAIN; /* a damaged or older table: the whole read and commit mend it */
+		goto out;
+	}
+	for (size_t i = 0; i < nnames && !ret; i++)
+		ret = load_host(b, names[i], out);
+	for (size_t i = 0; i < naddrs && !ret; i++) {
+		const struct addr *a = &addrs[i];
+		struct one_elem x = { .fam = a->fam };
+		const char *host;
+		int dir, fam;
+
+		ret = get_elem(b, map_names[DIR_TX][a->fam], &a->u, a->fam == FAM_V4 ? 4 : 16, &x);
+		if (!ret && x.found && parse_counter_name(x.ref, &dir, &fam, &host))
+			ret = load_host(b, host, out);
+	}
+	if (!ret)
+		n->have_base = true;
+out:
+	if (ret && ret != -EAGAIN)
+		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
+			 strerror(-ret));
+	if (ret)
+		hostset_free(out);
+	nftnl_table_free(t);
+	nftnl_chain_free(c);
+	nftnl_rule_free(r);
+	nftnl_set_free(s);
+	return ret;
+}
+
 /* What the batch message with this sequence number was doing, for error messages. */
 static void describe(const struct buf *batch, uint32_t seq, char *out, size_t len)
 {
@@ -1115,6 +1287,7 @@ const struct backend_ops nft_ops = {
 	.open = nft_open,
 	.close = nft_close,
 	.read = nft_read,
+	.read_some = nft_read_some,
 	.commit = nft_commit,
 	.setup = nft_setup,
 	.flush = nft_flush,
