@@ -39,8 +39,10 @@ enum { TX = 0, RX = 1 };
 /* ---- a batch, parsed back ---- */
 
 struct pelem {
-	uint8_t key[16];
+	uint8_t key[NFT_NAME_KEY]; /* an address, or a NUL-padded host name (host maps) */
 	uint32_t klen;
+	uint8_t data[16]; /* host maps: the address */
+	uint32_t dlen;
 	char ref[OBJNAME_SIZE]; /* "" when the element has no object reference */
 };
 
@@ -61,8 +63,8 @@ struct pmsg {
 	int32_t prio;
 	char ctype[32];
 	/* set */
-	uint32_t set_flags, key_type, key_len, obj_type, desc_size;
-	bool has_desc_size;
+	uint32_t set_flags, key_type, key_len, obj_type, data_type, data_len, desc_size;
+	bool has_desc_size, has_obj_type, has_data;
 	/* rule */
 	bool has_handle;
 	unsigned int nexpr;
@@ -144,9 +146,15 @@ static int elem_cb(struct nftnl_set_elem *e, void *data)
 	pe = &m->elems[m->nelems++];
 	memset(pe, 0, sizeof(*pe));
 	assert_non_null(key);
-	assert_true(klen == 4 || klen == 16);
+	assert_true(klen == 4 || klen == 16 || klen == NFT_NAME_KEY);
 	memcpy(pe->key, key, klen);
 	pe->klen = klen;
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA)) {
+		const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &pe->dlen);
+
+		assert_true(pe->dlen <= sizeof(pe->data));
+		memcpy(pe->data, d, pe->dlen);
+	}
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF))
 		copy_str(pe->ref, sizeof(pe->ref), nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF));
 	return 0;
@@ -207,7 +215,11 @@ static void parse_one(const struct nlmsghdr *nlh, struct pmsg *m)
 		m->set_flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
 		m->key_type = nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE);
 		m->key_len = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+		m->has_obj_type = nftnl_set_is_set(s, NFTNL_SET_OBJ_TYPE);
 		m->obj_type = nftnl_set_get_u32(s, NFTNL_SET_OBJ_TYPE);
+		m->has_data = nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE);
+		m->data_type = nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE);
+		m->data_len = nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN);
 		m->has_desc_size = nftnl_set_is_set(s, NFTNL_SET_DESC_SIZE);
 		m->desc_size = nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE);
 		nftnl_set_free(s);
