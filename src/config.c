@@ -140,13 +140,21 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		*eq = '\0';
 		key = trim(key);
 		value = trim(eq + 1);
-		/* A comment may follow a value after a blank: "lease_file = /x  # dnsmasq's". */
-		for (char *h = value; (h = strchr(h, '#')); h++)
-			if (h > value && (h[-1] == ' ' || h[-1] == '\t')) {
-				*h = '\0';
-				value = trim(value);
-				break;
-			}
+		/* A comment may follow a value after a blank, outside quotes. */
+		{
+			char *from = value;
+
+			if (*value == '"' && strchr(value + 1, '"'))
+				from = strchr(value + 1, '"');
+			if (*value == '#')
+				*value = '\0';
+			for (char *h = from; (h = strchr(h, '#')); h++)
+				if (h > value && (h[-1] == ' ' || h[-1] == '\t')) {
+					*h = '\0';
+					value = trim(value);
+					break;
+				}
+		}
 		vlen = strlen(value);
 		if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
 			value[vlen - 1] = '\0';

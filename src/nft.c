@@ -382,11 +382,11 @@ static bool host_has(const struct host *h, const struct addr *a)
 
 /*
  * Map elements of every address of `from` hosts that `other` lacks (by host name), in the
- * address maps and the host maps. host_all[fam]: the host map is new, so every address of
- * `from` goes in (additions), or none comes out (deletions).
+ * address maps (dir 0, 1) and the host maps (dir 2). map_new[dir][fam]: that map is created
+ * in this batch, so every address of `from` goes in (additions) and none comes out.
  */
 static void put_elems(struct builder *bd, uint16_t type, const struct hostset *from,
-		      const struct hostset *other, const bool host_new[FAM_COUNT])
+		      const struct hostset *other, const bool map_new[3][FAM_COUNT])
 {
 	struct elems el[3][FAM_COUNT];
 
@@ -401,11 +401,10 @@ static void put_elems(struct builder *bd, uint16_t type, const struct hostset *f
 			int f = h->addrs[j].fam;
 			bool known = host_has(o, &h->addrs[j]);
 
-			if (!known)
-				for (int d = 0; d < 2; d++)
+			for (int d = 0; d < 3; d++)
+				if (type == NFT_MSG_NEWSETELEM ? (!known || map_new[d][f])
+							       : (!known && !map_new[d][f]))
 					elems_add(bd, &el[d][f], &h->addrs[j], h->name);
-			if (type == NFT_MSG_NEWSETELEM ? (!known || host_new[f]) : (!known && !host_new[f]))
-				elems_add(bd, &el[2][f], &h->addrs[j], h->name);
 		}
 	}
 	for (int d = 0; d < 3; d++)
@@ -435,7 +434,7 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts)
 {
 	struct builder bd;
-	bool host_new[FAM_COUNT];
+	bool map_new[3][FAM_COUNT];
 
 	if (builder_init(&bd, out, seq))
 		return -ENOMEM;
@@ -445,12 +444,14 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 	if (!base->chain)
 		put_chain(&bd);
 	for (int d = 0; d < 2; d++)
-		for (int f = 0; f < FAM_COUNT; f++)
-			if (!base->maps[d * 2 + f])
+		for (int f = 0; f < FAM_COUNT; f++) {
+			map_new[d][f] = !base->maps[d * 2 + f];
+			if (map_new[d][f])
 				put_map(&bd, d, f, max_hosts);
+		}
 	for (int f = 0; f < FAM_COUNT; f++) {
-		host_new[f] = !base->maps[NFT_MAP_HOST4 + f];
-		if (host_new[f])
+		map_new[2][f] = !base->maps[NFT_MAP_HOST4 + f];
+		if (map_new[2][f])
 			put_host_map(&bd, f, max_hosts);
 	}
 	if (base->rules != 4) {
@@ -461,14 +462,14 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 				put_rule(&bd, d, f);
 	}
 	/* Addresses go before the counters they point at, new counters before their addresses. */
-	put_elems(&bd, NFT_MSG_DELSETELEM, old, want, host_new);
+	put_elems(&bd, NFT_MSG_DELSETELEM, old, want, map_new);
 	for (size_t i = 0; old && i < old->n; i++)
 		if (!hostset_find(want, old->v[i].name))
 			put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
 	for (size_t i = 0; i < want->n; i++)
 		if (!old || !hostset_find(old, want->v[i].name))
 			put_host_counters(&bd, NFT_MSG_NEWOBJ, &want->v[i]);
-	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old, host_new);
+	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old, map_new);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
 }
@@ -476,12 +477,12 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old)
 {
 	struct builder bd;
-	const bool host_known[FAM_COUNT] = { false, false };
+	const bool none_new[3][FAM_COUNT] = { { false } };
 
 	if (builder_init(&bd, out, seq))
 		return -ENOMEM;
 	batch_mark(&bd, true);
-	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL, host_known);
+	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL, none_new);
 	for (size_t i = 0; i < old->n; i++)
 		put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
 	batch_mark(&bd, false);

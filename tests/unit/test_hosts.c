@@ -201,6 +201,156 @@ static void test_upsert_address_moves(void **state)
 	hostset_free(&s);
 }
 
+static int upsert_ex(struct hostset *s, const char *name, const char *addr, bool inherit)
+{
+	struct addr a = A(addr);
+
+	return hostset_upsert_ex(s, name, &a, inherit);
+}
+
+/* "old" with one v4 address and counts in both families (v6 traffic it had earlier). */
+static void make_donor(struct hostset *s)
+{
+	struct host *h;
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(upsert(s, "old", "192.168.88.101"), 1);
+	assert_int_equal(upsert(s, "other", "192.168.88.150"), 1);
+	h = must_find(s, "old");
+	h->tx[FAM_V4] = (struct counter){ .bytes = 1000, .packets = 10 };
+	h->rx[FAM_V4] = (struct counter){ .bytes = 2000, .packets = 20 };
+	h->tx[FAM_V6] = (struct counter){ .bytes = 300, .packets = 3 };
+	h->rx[FAM_V6] = (struct counter){ .bytes = 400, .packets = 4 };
+	must_find(s, "other")->tx[FAM_V4] = (struct counter){ .bytes = 7, .packets = 1 };
+}
+
+static void assert_zero_counters(const struct host *h)
+{
+	for (int f = 0; f < FAM_COUNT; f++) {
+		assert_int_equal(h->tx[f].bytes, 0);
+		assert_int_equal(h->tx[f].packets, 0);
+		assert_int_equal(h->rx[f].bytes, 0);
+		assert_int_equal(h->rx[f].packets, 0);
+	}
+}
+
+static void test_upsert_ex_inherit_rename(void **state)
+{
+	struct hostset s;
+	struct host *h;
+
+	make_donor(&s);
+	assert_int_equal(upsert_ex(&s, "new", "192.168.88.101", true), 1);
+	assert_null(hostset_find(&s, "old"));
+	assert_int_equal(s.n, 2);
+	h = must_find(&s, "new");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.101"));
+	/* every counter of the donor, both families */
+	assert_int_equal(h->tx[FAM_V4].bytes, 1000);
+	assert_int_equal(h->tx[FAM_V4].packets, 10);
+	assert_int_equal(h->rx[FAM_V4].bytes, 2000);
+	assert_int_equal(h->rx[FAM_V4].packets, 20);
+	assert_int_equal(h->tx[FAM_V6].bytes, 300);
+	assert_int_equal(h->tx[FAM_V6].packets, 3);
+	assert_int_equal(h->rx[FAM_V6].bytes, 400);
+	assert_int_equal(h->rx[FAM_V6].packets, 4);
+	{
+		struct addr a = A("192.168.88.101");
+
+		assert_ptr_equal(hostset_find_addr(&s, &a), h);
+	}
+	/* bystanders untouched */
+	h = must_find(&s, "other");
+	assert_true(host_has(h, "192.168.88.150"));
+	assert_int_equal(h->tx[FAM_V4].bytes, 7);
+	hostset_free(&s);
+
+	/* an address nobody holds: nothing to inherit */
+	make_donor(&s);
+	assert_int_equal(upsert_ex(&s, "fresh", "192.168.88.199", true), 1);
+	assert_zero_counters(must_find(&s, "fresh"));
+	assert_int_equal(must_find(&s, "old")->tx[FAM_V4].bytes, 1000);
+	assert_int_equal(s.n, 3);
+	hostset_free(&s);
+}
+
+static void test_upsert_ex_no_inherit(void **state)
+{
+	struct hostset s;
+	struct host *h;
+
+	make_donor(&s);
+	assert_int_equal(upsert_ex(&s, "new", "192.168.88.101", false), 1);
+	assert_null(hostset_find(&s, "old"));
+	h = must_find(&s, "new");
+	assert_true(host_has(h, "192.168.88.101"));
+	assert_zero_counters(h);
+	hostset_free(&s);
+
+	/* hostset_upsert() is the same */
+	make_donor(&s);
+	assert_int_equal(upsert(&s, "new", "192.168.88.101"), 1);
+	assert_null(hostset_find(&s, "old"));
+	assert_zero_counters(must_find(&s, "new"));
+	hostset_free(&s);
+}
+
+static void test_upsert_ex_donor_keeps_other_address(void **state)
+{
+	struct hostset s;
+	struct host *h;
+
+	make_donor(&s);
+	assert_int_equal(upsert(&s, "old", "fd00::101"), 1);
+	assert_int_equal(must_find(&s, "old")->naddrs, 2);
+	assert_int_equal(upsert_ex(&s, "new", "192.168.88.101", true), 1);
+	/* not a rename: the new name starts from zero */
+	h = must_find(&s, "new");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.101"));
+	assert_zero_counters(h);
+	/* the donor keeps its other address and every counter */
+	h = must_find(&s, "old");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "fd00::101"));
+	assert_false(host_has(h, "192.168.88.101"));
+	assert_int_equal(h->tx[FAM_V4].bytes, 1000);
+	assert_int_equal(h->rx[FAM_V4].packets, 20);
+	assert_int_equal(h->tx[FAM_V6].bytes, 300);
+	assert_int_equal(h->rx[FAM_V6].bytes, 400);
+	assert_int_equal(s.n, 3);
+	hostset_free(&s);
+}
+
+static void test_upsert_ex_existing_name_never_inherits(void **state)
+{
+	struct hostset s;
+	struct host *h;
+
+	/* "other" exists: it takes old's only address, not old's counts */
+	make_donor(&s);
+	assert_int_equal(upsert_ex(&s, "other", "192.168.88.101", true), 1);
+	assert_null(hostset_find(&s, "old"));
+	h = must_find(&s, "other");
+	assert_int_equal(h->naddrs, 1);
+	assert_true(host_has(h, "192.168.88.101"));
+	assert_false(host_has(h, "192.168.88.150"));
+	assert_int_equal(h->tx[FAM_V4].bytes, 7);
+	assert_int_equal(h->tx[FAM_V4].packets, 1);
+	assert_int_equal(h->rx[FAM_V4].bytes, 0);
+	assert_int_equal(h->tx[FAM_V6].bytes, 0);
+	assert_int_equal(s.n, 1);
+	hostset_free(&s);
+
+	/* the same name and address again: nothing changes, counts stay */
+	make_donor(&s);
+	assert_int_equal(upsert_ex(&s, "old", "192.168.88.101", true), 0);
+	assert_int_equal(must_find(&s, "old")->tx[FAM_V4].bytes, 1000);
+	assert_int_equal(s.n, 2);
+	hostset_free(&s);
+}
+
 static void test_upsert_exact_names(void **state)
 {
 	struct hostset s = { 0 };
@@ -1320,6 +1470,10 @@ int main(void)
 		cmocka_unit_test(test_upsert_replaces_same_family),
 		cmocka_unit_test(test_upsert_reduces_kernel_host_to_one_per_family),
 		cmocka_unit_test(test_upsert_address_moves),
+		cmocka_unit_test(test_upsert_ex_inherit_rename),
+		cmocka_unit_test(test_upsert_ex_no_inherit),
+		cmocka_unit_test(test_upsert_ex_donor_keeps_other_address),
+		cmocka_unit_test(test_upsert_ex_existing_name_never_inherits),
 		cmocka_unit_test(test_upsert_exact_names),
 		cmocka_unit_test(test_upsert_many_hosts),
 		cmocka_unit_test(test_add_addr),
