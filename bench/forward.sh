@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 BIN=$PWD/iptmon
 SIZES=${SIZES:-"10 250 1000 4000"}
 SECS=${SECS:-3}
-REPS=${REPS:-5}
+REPS=${REPS:-7}
 backends=("$@")
 # iptables-legacy last: its mangle table stays registered in the namespace once loaded.
 [ ${#backends[@]} -gt 0 ] || backends=(nft iptables-nft iptables-legacy)
@@ -58,7 +58,7 @@ EOC
 }
 it() { ip netns exec $R env IPTMON_CONFIG="$BENCH_TMP/conf" "$BIN" "$@"; }
 
-printf '%-16s %6s %12s %12s %8s\n' backend N pps_without pps_with ratio
+printf '%-16s %6s %12s %12s %8s  %s\n' backend N pps_without pps_with ratio "ratio range (REPS pairs)"
 for be in "${backends[@]}"; do
 	for n in $SIZES; do
 		conf "$be" "$n"
@@ -76,8 +76,9 @@ for be in "${backends[@]}"; do
 		done
 		counted=$(it show --json | jq '[.hosts[] | select(.name == "client") | .ipv4.rx_packets] | .[0]')
 		[ "$counted" -gt 0 ] || { echo "bench: client's packets were not counted" >&2; exit 1; }
-		printf '%-16s %6s %12s %12s %8.2f\n' "$be" "$n" "$(median <"$BENCH_TMP/without")" \
-			"$(median <"$BENCH_TMP/with")" "$(median <"$BENCH_TMP/ratios")"
+		printf '%-16s %6s %12s %12s %8.2f  %s\n' "$be" "$n" "$(median <"$BENCH_TMP/without")" \
+			"$(median <"$BENCH_TMP/with")" "$(median <"$BENCH_TMP/ratios")" \
+			"$(sort -n "$BENCH_TMP/ratios" | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}')"
 		it remove
 	done
 done

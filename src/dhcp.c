@@ -66,17 +66,6 @@ int event_parse(struct event *ev, int argc, char *const argv[],
 	return 0;
 }
 
-static uint32_t fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* The MAC a lease gives for any of the host's addresses, or NULL. */
 static const char *host_lease_mac(const struct host *h, const struct leases *l)
 {
@@ -106,7 +95,7 @@ int event_names(const struct event *ev, const struct leases *l, char base[NAME_S
 	}
 	if (ev->mac[0])
 		snprintf(alt, NAME_SIZE, "%.*s_%08x", NAME_MAX_LEN - NAME_HASH_LEN, base,
-			 (unsigned int)fnv1a(ev->mac));
+			 (unsigned int)name_hash(ev->mac));
 	return 0;
 }
 

@@ -117,6 +117,14 @@ static struct hostindex *index_get(const struct hostset *cs)
 	return x;
 }
 
+bool host_has_addr(const struct host *h, const struct addr *a)
+{
+	for (unsigned int j = 0; h && j < h->naddrs; j++)
+		if (addr_equal(&h->addrs[j], a))
+			return true;
+	return false;
+}
+
 void hostset_free(struct hostset *s)
 {
 	free(s->v);

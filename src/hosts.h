@@ -36,6 +36,8 @@ struct hostset {
 };
 
 void hostset_free(struct hostset *s);
+/* Whether host h (may be NULL) has address a. */
+bool host_has_addr(const struct host *h, const struct addr *a);
 int hostset_copy(struct hostset *dst, const struct hostset *src);
 struct host *hostset_find(const struct hostset *s, const char *name);
 struct host *hostset_find_addr(const struct hostset *s, const struct addr *a);

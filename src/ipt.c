@@ -250,14 +250,6 @@ static int ipt_read(struct backend *b, unsigned int fams, struct hostset *out)
 	return 0;
 }
 
-static bool host_has(const struct host *h, const struct addr *a)
-{
-	for (unsigned int j = 0; h && j < h->naddrs; j++)
-		if (addr_equal(&h->addrs[j], a))
-			return true;
-	return false;
-}
-
 /* Base objects: both chains, exactly one jump to each from FORWARD (tx first). */
 static int emit_base(struct buf *o, const struct famstate *st)
 {
@@ -320,7 +312,7 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 		const struct host *w = hostset_find(want, h->name);
 
 		for (unsigned int j = 0; j < h->naddrs && !ret; j++)
-			if (h->addrs[j].fam == fam && !host_has(w, &h->addrs[j]))
+			if (h->addrs[j].fam == fam && !host_has_addr(w, &h->addrs[j]))
 				for (int d = 0; d < 2 && !ret; d++)
 					ret = append_rule(&o, "-D", d, fam, &h->addrs[j], h->name,
 							  NULL);
@@ -330,7 +322,7 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 		const struct host *was = old ? hostset_find(old, h->name) : NULL;
 
 		for (unsigned int j = 0; j < h->naddrs && !ret; j++) {
-			if (h->addrs[j].fam != fam || host_has(was, &h->addrs[j]))
+			if (h->addrs[j].fam != fam || host_has_addr(was, &h->addrs[j]))
 				continue;
 			/* A host at a new address (or a renamed one) keeps its counts. */
 			ret = append_rule(&o, "-A", DIR_TX, fam, &h->addrs[j], h->name, &h->tx[fam]);

@@ -517,14 +517,6 @@ static int ensure_base(struct backend *b, int fam, struct xtc_handle *h, bool *c
 	return 0;
 }
 
-static bool host_has(const struct host *h, const struct addr *a)
-{
-	for (unsigned int j = 0; h && j < h->naddrs; j++)
-		if (addr_equal(&h->addrs[j], a))
-			return true;
-	return false;
-}
-
 static int commit_handle(struct backend *b, int fam, struct xtc_handle *h)
 {
 	errno = 0;
@@ -559,7 +551,7 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 
 			if (hs->addrs[j].fam != fam)
 				continue;
-			keep = host_has(w, &hs->addrs[j]);
+			keep = host_has_addr(w, &hs->addrs[j]);
 			for (int d = 0; d < 2 && !ret; d++) {
 				/* Duplicates of a rule we keep go; one copy stays. */
 				if (keep && !(hs->seen[j] & (4u << d)))
@@ -574,7 +566,7 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 		const struct host *was = old ? hostset_find(old, hs->name) : NULL;
 
 		for (unsigned int j = 0; j < hs->naddrs && !ret; j++) {
-			if (hs->addrs[j].fam != fam || host_has(was, &hs->addrs[j]))
+			if (hs->addrs[j].fam != fam || host_has_addr(was, &hs->addrs[j]))
 				continue;
 			for (int d = 0; d < 2 && !ret; d++) {
 				char comment[NAME_SIZE + 3];

@@ -28,7 +28,7 @@ static bool has_hash_suffix(const char *s, size_t len)
 	return true;
 }
 
-static uint32_t fnv1a(const char *s)
+uint32_t name_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
 
@@ -86,7 +86,7 @@ int name_sanitize(const char *raw, char out[NAME_SIZE])
 			prev_bad = true;
 		}
 	}
-	snprintf(out + o, NAME_SIZE - o, "_%08x", (unsigned int)fnv1a(raw));
+	snprintf(out + o, NAME_SIZE - o, "_%08x", (unsigned int)name_hash(raw));
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #define IPTMON_NAME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -21,6 +22,9 @@
  * Returns 0, or -ENOENT when there is no name at all (NULL, empty, "*").
  */
 int name_sanitize(const char *raw, char out[NAME_SIZE]);
+/* FNV-1a (32 bits) of s: the hash in NAME_xxxxxxxx. */
+uint32_t name_hash(const char *s);
+
 /* True when s is already a name name_sanitize() would return unchanged. */
 bool name_is_clean(const char *s);
 

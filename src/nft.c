@@ -372,14 +372,6 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 		elems_flush(bd, el);
 }
 
-static bool host_has(const struct host *h, const struct addr *a)
-{
-	for (unsigned int j = 0; h && j < h->naddrs; j++)
-		if (addr_equal(&h->addrs[j], a))
-			return true;
-	return false;
-}
-
 /*
  * Map elements of every address of `from` hosts that `other` lacks (by host name), in the
  * address maps (dir 0, 1) and the host maps (dir 2). map_new[dir][fam]: that map is created
@@ -399,7 +391,7 @@ static void put_elems(struct builder *bd, uint16_t type, const struct hostset *f
 
 		for (unsigned int j = 0; j < h->naddrs; j++) {
 			int f = h->addrs[j].fam;
-			bool known = host_has(o, &h->addrs[j]);
+			bool known = host_has_addr(o, &h->addrs[j]);
 
 			for (int d = 0; d < 3; d++)
 				if (type == NFT_MSG_NEWSETELEM ? (!known || map_new[d][f])
