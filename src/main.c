@@ -62,6 +62,25 @@ static void errorf(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Which backend this configuration means here (auto probes nf_tables). */
+static void print_backend(FILE *f)
+{
+	const char *path = getenv("IPTMON_CONFIG");
+	const struct backend_ops *ops;
+	struct config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	if (config_load(&cfg, path && *path ? path : CONFIG_DEFAULT_PATH, err, sizeof(err)) &&
+	    path && *path) {
+		fprintf(f, "Backend: unknown (%s)\n", err);
+		return;
+	}
+	ops = backend_find(&cfg);
+	fprintf(f, "Backend in use here: %s (backend = %s)\n", ops ? ops->name : "none",
+		cfg.backend);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s [--config=FILE] [--KEY=VALUE]... COMMAND [ARGS]\n\n"
@@ -84,6 +103,8 @@ static void usage(FILE *f)
 	}
 	fprintf(f, "\nExit codes: 0 ok, 1 usage or bad input, 2 netfilter failure, 3 file failure.\n"
 		   "See iptmon(8).\n");
+	if (f == stdout)
+		print_backend(f);
 }
 
 static void command_usage(FILE *f, const struct command *c)

@@ -587,6 +587,7 @@ case_contract() {
 	it_setup
 	out=$(it init)
 	expect_eq "$out" "" "init stdout"
+	expect_eq "$(it --help | tail -n 1)" "Backend in use here: $BACKEND (backend = $BACKEND)" "--help's backend line"
 	it tftp 1234 192.168.88.101 /file || fail "tftp action must exit 0"
 	it relay-snoop x y z || fail "relay-snoop must exit 0"
 	local rc=0
