@@ -23,7 +23,7 @@ Q := @
 endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
-	src/backend.c src/ipt.c src/iptc.c src/nft.c src/show.c
+	src/backend.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c
 LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc 2>/dev/null || \
 	echo -lnftnl -lmnl -lip4tc -lip6tc)
 SRCS := $(LIB_SRCS) src/main.c

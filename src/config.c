@@ -15,6 +15,7 @@ const struct config_key config_keys[] = {
 	{ "ula_prefix", "", "IPv6 prefix whose addresses are not counted (e.g. fd12:3456::/48)" },
 	{ "lock_file", "/var/run/iptmon.lock", "lock that serialises concurrent invocations" },
 	{ "max_hosts", "65536", "nft: most addresses per family the maps hold (memory bound)" },
+	{ "hostname", "", "collectd's host field in metrics (default: the system's hostname)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -46,6 +47,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	}
 	if (!strcmp(key, "lease_file"))
 		return set_string(c->lease_file, sizeof(c->lease_file), key, value, err, errlen);
+	if (!strcmp(key, "hostname"))
+		return set_string(c->hostname, sizeof(c->hostname), key, value, err, errlen);
 	if (!strcmp(key, "hosts_files"))
 		return set_string(c->hosts_files, sizeof(c->hosts_files), key, value, err, errlen);
 	if (!strcmp(key, "lock_file")) {

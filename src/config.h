@@ -15,6 +15,7 @@ struct config {
 	char lease_file[PATH_MAX];
 	char hosts_files[2048];
 	char lock_file[PATH_MAX];
+	char hostname[256]; /* collectd's host field; "" = the system's */
 	unsigned int max_hosts;
 	bool has_ula;
 	struct prefix ula;

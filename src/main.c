@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "config.h"
 #include "dhcp.h"
+#include "export.h"
 #include "hosts.h"
 #include "name.h"
 #include "nft.h"
@@ -127,7 +128,7 @@ static bool want_help(const char *s)
 }
 
 /* --KEY=VALUE for a configuration key; 1 if it was not one, 0 ok, -1 error (printed). */
-static int apply_option(struct config *cfg, const char *arg)
+static int apply_option(struct config *cfg, const char *arg, bool cmd_local)
 {
 	char key[64], err[256];
 	const char *eq;
@@ -145,6 +146,14 @@ static int apply_option(struct config *cfg, const char *arg)
 	if (!strcmp(key, "config")) {
 		errorf("option '%s' must come before the command", arg);
 		return -1;
+	}
+	{
+		bool known = false;
+
+		for (const struct config_key *k = config_keys; k->name; k++)
+			known = known || !strcmp(k->name, key);
+		if (!known && cmd_local)
+			return 1; /* the command's own option, e.g. metrics --format=json */
 	}
 	if (config_set(cfg, key, eq + 1, err, sizeof(err))) {
 		errorf("option '%s': %s", arg, err);
@@ -465,31 +474,18 @@ out:
 	return rc;
 }
 
-static int cmd_show(struct ctx *c, int argc, char **argv)
+/* The kernel's counters, with MACs from the lease file, sorted by name. */
+static int read_snapshot(struct ctx *c, struct hostset *s)
 {
-	struct hostset s = { 0 };
 	struct leases leases = { 0 };
-	bool json = false, exact = false;
 	int ret;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "-x") || !strcmp(argv[i], "--exact")) {
-			exact = true;
-		} else {
-			errorf("show: unknown option '%.64s'", argv[i]);
-			command_usage(stderr, &commands[0]);
-			return EXIT_USAGE;
-		}
-	}
-	ret = c->ops->read(c->be, FAMS_ALL, &s);
+	ret = c->ops->read(c->be, FAMS_ALL, s);
 	if (ret)
 		return backend_fail(c, "cannot read counters", ret);
-	warn_flowtables();
 	if (leases_read(&leases, c->cfg.lease_file) == 0) {
-		for (size_t i = 0; i < s.n; i++) {
-			struct host *h = &s.v[i];
+		for (size_t i = 0; i < s->n; i++) {
+			struct host *h = &s->v[i];
 
 			for (unsigned int j = 0; j < h->naddrs && !h->mac[0]; j++) {
 				const struct lease *le = leases_find_addr(&leases, &h->addrs[j]);
@@ -503,17 +499,86 @@ static int cmd_show(struct ctx *c, int argc, char **argv)
 		}
 	}
 	leases_free(&leases);
-	hostset_sort(&s);
-	if (json)
-		show_json(stdout, c->ops->name, &s);
-	else
-		show_table(stdout, c->ops->name, &s, exact);
-	hostset_free(&s);
+	hostset_sort(s);
+	return EXIT_OK;
+}
+
+static int flush_stdout(void)
+{
 	if (fflush(stdout) || ferror(stdout)) {
 		errorf("cannot write output: %s", strerror(errno));
 		return EXIT_FILE;
 	}
 	return EXIT_OK;
+}
+
+static int cmd_show(struct ctx *c, int argc, char **argv)
+{
+	struct hostset s = { 0 };
+	bool json = false, exact = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "-x") || !strcmp(argv[i], "--exact")) {
+			exact = true;
+		} else {
+			errorf("show: unknown option '%.64s'", argv[i]);
+			command_usage(stderr, &commands[0]);
+			return EXIT_USAGE;
+		}
+	}
+	rc = read_snapshot(c, &s);
+	if (rc)
+		return rc;
+	warn_flowtables();
+	if (json)
+		show_json(stdout, c->ops->name, &s);
+	else
+		show_table(stdout, c->ops->name, &s, exact);
+	hostset_free(&s);
+	return flush_stdout();
+}
+
+static int cmd_metrics(struct ctx *c, int argc, char **argv)
+{
+	const struct exporter_ops *ex = exporter_find("prometheus");
+	struct export_ctx x = { .backend = c->ops->name };
+	struct hostset s = { 0 };
+	char host[256];
+	struct timespec ts;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *fmt = NULL;
+
+		if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			fmt = argv[++i];
+		else if (!strncmp(argv[i], "--format=", 9))
+			fmt = argv[i] + 9;
+		if (!fmt || !(ex = exporter_find(fmt))) {
+			errorf("metrics: %s '%.64s' (formats: prometheus, influx, collectd, json)",
+			       fmt ? "unknown format" : "unknown option", fmt ? fmt : argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	rc = read_snapshot(c, &s);
+	if (rc)
+		return rc;
+	if (c->cfg.hostname[0]) {
+		snprintf(host, sizeof(host), "%s", c->cfg.hostname);
+	} else if (gethostname(host, sizeof(host)) < 0) {
+		snprintf(host, sizeof(host), "localhost");
+	}
+	host[sizeof(host) - 1] = '\0';
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x.hosts = &s;
+	x.hostname = host;
+	x.now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	ex->write(stdout, &x);
+	hostset_free(&s);
+	return flush_stdout();
 }
 
 static int cmd_help(struct ctx *c, int argc, char **argv)
@@ -544,6 +609,8 @@ static int cmd_version(struct ctx *c, int argc, char **argv)
 /* show first: cmd_show refers to commands[0] for its usage. */
 static const struct command commands[] = {
 	{ "show", cmd_show, "[--json] [-x]", "print every counted host and its counters", false },
+	{ "metrics", cmd_metrics, "[--format prometheus|influx|collectd|json]",
+	  "the counters once, for node_exporter, telegraf, collectd's exec plugin, cron", false },
 	{ "init", cmd_init, "", "create iptmon's chains; count static hosts and active leases",
 	  false },
 	{ "add", cmd_event, "MAC ADDR [NAME]", "dnsmasq: a lease was granted", true },
@@ -638,21 +705,21 @@ int main(int argc, char **argv)
 		return ret == -EINVAL ? EXIT_USAGE : EXIT_FILE;
 	}
 	for (int k = 1; k < i; k++)
-		if (strncmp(argv[k], "--config=", 9) && apply_option(&c.cfg, argv[k]) < 0)
+		if (strncmp(argv[k], "--config=", 9) && apply_option(&c.cfg, argv[k], false) < 0)
 			return EXIT_USAGE;
 	if (!cmd->event) {
 		/* Options after the command; never for dnsmasq events, whose names are hostile. */
 		int o = 1;
 
 		for (int k = 1; k < cmdargc; k++) {
-			ret = apply_option(&c.cfg, cmdargv[k]);
+			ret = apply_option(&c.cfg, cmdargv[k], true);
 			if (ret < 0)
 				return EXIT_USAGE;
 			if (ret > 0)
 				cmdargv[o++] = cmdargv[k];
 		}
 		cmdargc = o;
-		if (cmd->fn != cmd_show && cmdargc > 1) {
+		if (cmd->fn != cmd_show && cmd->fn != cmd_metrics && cmdargc > 1) {
 			errorf("%s: unexpected argument '%.64s'", cmd->name, cmdargv[1]);
 			command_usage(stderr, cmd);
 			return EXIT_USAGE;

@@ -10,7 +10,8 @@ PKGS=(
 	libcmocka-dev                        # unit tests
 	iptables nftables iproute2 procps    # the kernel side
 	dnsmasq-base busybox isc-dhcp-client iputils-ping socat jq  # demo and namespace tests
-	collectd-core                        # collectd's iptables plugin, for real
+	collectd-core                        # collectd's iptables and unixsock plugins, for real
+	prometheus                           # promtool checks the metrics exposition
 	iperf3                               # bench/ only
 )
 missing=()

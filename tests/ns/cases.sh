@@ -582,6 +582,65 @@ case_nft_misc() {
 	true
 }
 
+# iptmon metrics: the same counters in every format; Prometheus' promtool accepts the
+# exposition, and real collectd takes the PUTVAL lines through its unixsock plugin.
+case_metrics() {
+	it_setup
+	echo "hostname = router" >>"$T/iptmon.conf"
+	three_clients
+	IP6=$(ns_dhcp6 1)
+	wait_for has_addr pc "$IP6" || fail "pc's v6 not counted"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	ns_ping 1 "$NS_W6" 10 1000 || fail "ping6"
+	it metrics >"$T/prom"
+	grep -qx "iptmon_host_bytes_total{host=\"pc\",mac=\"$MAC1\",family=\"ipv4\",direction=\"tx\"} 10280" "$T/prom" ||
+		fail "prometheus tx bytes: $(grep 'host="pc"' "$T/prom")"
+	grep -qx "iptmon_host_packets_total{host=\"pc\",mac=\"$MAC1\",family=\"ipv6\",direction=\"rx\"} 10" "$T/prom" ||
+		fail "prometheus v6 rx packets"
+	grep -qx "iptmon_hosts 3" "$T/prom" || fail "iptmon_hosts"
+	command -v promtool >/dev/null || fail "promtool missing (tests/deps.sh installs prometheus)"
+	promtool check metrics <"$T/prom" >"$T/promtool" 2>&1 || fail "promtool: $(cat "$T/promtool")"
+	it metrics --format influx >"$T/influx"
+	grep -q "^iptmon,host=pc,mac=$MAC1,family=ipv6,direction=tx bytes=10480i,packets=10i [0-9]\{19\}$" "$T/influx" ||
+		fail "influx line: $(grep host=pc "$T/influx")"
+	expect_eq "$(it metrics --format=json | jq '.hosts[] | select(.name == "pc") | .ipv4.rx_bytes')" 10280 "json rx_bytes"
+	it metrics --format collectd >"$T/putval"
+	grep -q '^PUTVAL "router/iptables-mangle-iptmon_tx/ipt_bytes-tx_pc" [0-9]*:10280$' "$T/putval" ||
+		fail "PUTVAL line: $(grep tx_pc "$T/putval")"
+	# Real collectd: unixsock in, csv out, the identifiers of its own iptables plugin.
+	mkdir -p "$T/cd/csv"
+	cat >"$T/cd/collectd.conf" <<EOC
+Hostname "router"
+FQDNLookup false
+BaseDir "$T/cd"
+PIDFile "$T/cd/collectd.pid"
+TypesDB "/usr/share/collectd/types.db"
+Interval 1
+LoadPlugin unixsock
+LoadPlugin csv
+<Plugin unixsock>
+	SocketFile "$T/cd/sock"
+	SocketGroup "root"
+</Plugin>
+<Plugin csv>
+	DataDir "$T/cd/csv"
+	StoreRates false
+</Plugin>
+EOC
+	collectd -f -C "$T/cd/collectd.conf" >"$T/cd/out" 2>&1 &
+	local cpid=$!
+	ns_on_cleanup "kill $cpid 2>/dev/null; wait $cpid 2>/dev/null || true"
+	wait_for test -S "$T/cd/sock" || fail "collectd's unixsock did not appear: $(cat "$T/cd/out")"
+	it metrics --format collectd | socat -t 2 - "UNIX-CONNECT:$T/cd/sock" >"$T/cd/replies"
+	grep -v '^0 Success' "$T/cd/replies" && fail "collectd refused PUTVALs (above)"
+	local d="$T/cd/csv/router"
+	last() { tail -n 1 "$1"-* 2>/dev/null | cut -d, -f2 | sed 's/\.0*$//;s/e+0*/e/'; }
+	have() { [ "$(last "$1")" = "$2" ]; }
+	wait_for have "$d/iptables-mangle-iptmon_tx/ipt_bytes-tx_pc" 10280 ||
+		fail "collectd csv tx_pc: '$(last "$d/iptables-mangle-iptmon_tx/ipt_bytes-tx_pc")' ($(ls -R "$T/cd/csv" | head))"
+	wait_for have "$d/ip6tables-mangle-iptmon_rx/ipt_packets-rx_pc" 10 || fail "collectd csv ip6 rx packets"
+}
+
 # dnsmasq's contract at the edges.
 case_contract() {
 	it_setup

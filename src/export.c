@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `iptmon metrics`: one counter snapshot written as Prometheus text exposition, InfluxDB line
+ * protocol, collectd PUTVAL lines (the identifiers of collectd's iptables plugin, so that the
+ * shell tool's dashboards read it) or JSON. Every name is escaped for its format.
+ */
+#include "export.h"
+
+#include <string.h>
+
+#include "name.h"
+#include "show.h"
+
+static const char *const fam_label[FAM_COUNT] = { "ipv4", "ipv6" };
+
+/* A family is reported for a host that has an address in it or has counted in it. */
+static bool fam_reported(const struct host *h, int fam)
+{
+	for (unsigned int j = 0; j < h->naddrs; j++)
+		if (h->addrs[j].fam == fam)
+			return true;
+	return h->tx[fam].packets || h->rx[fam].packets;
+}
+
+void prom_label_value(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void influx_tag_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ',' || *s == ' ' || *s == '=' || *s == '\\')
+			fputc('\\', f);
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			fputc('_', f); /* line protocol has no escape for these */
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Inside collectd's quoted identifier: backslash-escape quotes and backslashes; '/' and
+ * control characters would break the identifier's structure, so they become '_'. */
+void collectd_ident(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '/' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			fputc('_', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void prom_series(FILE *f, const char *metric, const struct host *h, int fam,
+			const char *dir, unsigned long long v)
+{
+	fprintf(f, "%s{host=", metric);
+	prom_label_value(f, h->name);
+	fputs(",mac=", f);
+	prom_label_value(f, h->mac);
+	fprintf(f, ",family=\"%s\",direction=\"%s\"} %llu\n", fam_label[fam], dir, v);
+}
+
+static void write_prometheus(FILE *f, const struct export_ctx *x)
+{
+	const struct hostset *s = x->hosts;
+
+	fputs("# HELP iptmon_host_bytes_total Bytes counted per host, family and direction "
+	      "(tx: to the host, rx: from the host).\n"
+	      "# TYPE iptmon_host_bytes_total counter\n", f);
+	for (size_t i = 0; i < s->n; i++)
+		for (int fam = 0; fam < FAM_COUNT; fam++)
+			if (fam_reported(&s->v[i], fam)) {
+				prom_series(f, "iptmon_host_bytes_total", &s->v[i], fam, "tx",
+					    (unsigned long long)s->v[i].tx[fam].bytes);
+				prom_series(f, "iptmon_host_bytes_total", &s->v[i], fam, "rx",
+					    (unsigned long long)s->v[i].rx[fam].bytes);
+			}
+	fputs("# HELP iptmon_host_packets_total Packets counted per host, family and direction.\n"
+	      "# TYPE iptmon_host_packets_total counter\n", f);
+	for (size_t i = 0; i < s->n; i++)
+		for (int fam = 0; fam < FAM_COUNT; fam++)
+			if (fam_reported(&s->v[i], fam)) {
+				prom_series(f, "iptmon_host_packets_total", &s->v[i], fam, "tx",
+					    (unsigned long long)s->v[i].tx[fam].packets);
+				prom_series(f, "iptmon_host_packets_total", &s->v[i], fam, "rx",
+					    (unsigned long long)s->v[i].rx[fam].packets);
+			}
+	fputs("# HELP iptmon_hosts Hosts counted.\n# TYPE iptmon_hosts gauge\n", f);
+	fprintf(f, "iptmon_hosts %zu\n", s->n);
+	fputs("# HELP iptmon_info The backend counting.\n# TYPE iptmon_info gauge\n", f);
+	fputs("iptmon_info{backend=", f);
+	prom_label_value(f, x->backend);
+	fputs("} 1\n", f);
+}
+
+static void write_influx(FILE *f, const struct export_ctx *x)
+{
+	const struct hostset *s = x->hosts;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct host *h = &s->v[i];
+
+		for (int fam = 0; fam < FAM_COUNT; fam++) {
+			if (!fam_reported(h, fam))
+				continue;
+			for (int d = 0; d < 2; d++) {
+				const struct counter *c = d ? &h->rx[fam] : &h->tx[fam];
+
+				fputs("iptmon,host=", f);
+				influx_tag_value(f, h->name);
+				if (h->mac[0]) { /* an empty tag value is not allowed */
+					fputs(",mac=", f);
+					influx_tag_value(f, h->mac);
+				}
+				fprintf(f, ",family=%s,direction=%s bytes=%llui,packets=%llui %lld\n",
+					fam_label[fam], d ? "rx" : "tx",
+					(unsigned long long)c->bytes, (unsigned long long)c->packets,
+					(long long)x->now_ns);
+			}
+		}
+	}
+}
+
+static void write_collectd(FILE *f, const struct export_ctx *x)
+{
+	static const char *const plugin[FAM_COUNT] = { "iptables", "ip6tables" };
+	static const char *const dirs[2] = { "tx", "rx" };
+	const struct hostset *s = x->hosts;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct host *h = &s->v[i];
+
+		for (int fam = 0; fam < FAM_COUNT; fam++) {
+			if (!fam_reported(h, fam))
+				continue;
+			for (int d = 0; d < 2; d++) {
+				const struct counter *c = d ? &h->rx[fam] : &h->tx[fam];
+
+				for (int t = 0; t < 2; t++) {
+					fputs("PUTVAL \"", f);
+					collectd_ident(f, x->hostname);
+					fprintf(f, "/%s-mangle-iptmon_%s/%s-%s_", plugin[fam], dirs[d],
+						t ? "ipt_packets" : "ipt_bytes", dirs[d]);
+					collectd_ident(f, h->name);
+					fprintf(f, "\" %lld:%llu\n", (long long)(x->now_ns / 1000000000),
+						(unsigned long long)(t ? c->packets : c->bytes));
+				}
+			}
+		}
+	}
+}
+
+static void write_json(FILE *f, const struct export_ctx *x)
+{
+	show_json(f, x->backend, x->hosts);
+}
+
+static const struct exporter_ops prometheus_ops = { "prometheus", write_prometheus };
+static const struct exporter_ops influx_ops = { "influx", write_influx };
+static const struct exporter_ops collectd_ops = { "collectd", write_collectd };
+static const struct exporter_ops json_ops = { "json", write_json };
+
+const struct exporter_ops *const exporters[] = { &prometheus_ops, &influx_ops, &collectd_ops,
+						 &json_ops, NULL };
+
+const struct exporter_ops *exporter_find(const char *name)
+{
+	for (size_t i = 0; exporters[i]; i++)
+		if (!strcmp(exporters[i]->name, name))
+			return exporters[i];
+	return NULL;
+}
