@@ -58,7 +58,7 @@ static void test_defaults(void **state)
 static void test_config_keys_table(void **state)
 {
 	static const char *const names[] = { "backend", "lease_file", "hosts_files", "ula_prefix",
-					     "lock_file", "max_hosts" };
+					     "lock_file", "max_hosts", "hostname" };
 	struct config c;
 	char err[200];
 	size_t n = 0;
