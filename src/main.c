@@ -609,9 +609,9 @@ static int cmd_version(struct ctx *c, int argc, char **argv)
 /* show first: cmd_show refers to commands[0] for its usage. */
 static const struct command commands[] = {
 	{ "show", cmd_show, "[--json] [-x]", "print every counted host and its counters", false },
-	{ "metrics", cmd_metrics, "[--format prometheus|influx|collectd|json]",
-	  "the counters once, for node_exporter, telegraf, collectd's exec plugin, cron", false },
-	{ "init", cmd_init, "", "create iptmon's chains; count static hosts and active leases",
+	{ "metrics", cmd_metrics, "[--format F]",
+	  "the counters once; F: prometheus (default), influx, collectd, json", false },
+	{ "init", cmd_init, "", "create iptmon's objects; count static hosts and active leases",
 	  false },
 	{ "add", cmd_event, "MAC ADDR [NAME]", "dnsmasq: a lease was granted", true },
 	{ "old", cmd_event, "MAC ADDR [NAME]", "dnsmasq: a lease was renewed or replayed", true },
@@ -620,7 +620,7 @@ static const struct command commands[] = {
 	  true },
 	{ "arp-old", cmd_event, "MAC ADDR", "dnsmasq: a neighbour is still there", true },
 	{ "arp-del", cmd_event, "MAC ADDR", "dnsmasq: a neighbour went away", true },
-	{ "flush", cmd_flush, "", "stop counting every host (chains stay)", false },
+	{ "flush", cmd_flush, "", "stop counting every host (iptmon's objects stay)", false },
 	{ "reload-hosts", cmd_reload_hosts, "", "re-read hosts files; drop hosts no longer known",
 	  false },
 	{ "remove", cmd_remove, "", "remove everything iptmon created", false },
