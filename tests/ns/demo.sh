@@ -65,10 +65,21 @@ say "iptmon show"
 it show
 say "iptmon show --json (first host)"
 it show --json | jq -c '.backend, .hosts[0]'
-say "the rules iptmon keeps (iptables-save -t mangle, iptmon's lines)"
 backend=$(it show --json | jq -r .backend)
 case $backend in
-iptables-legacy) ip netns exec "$R" iptables-legacy-save -t mangle | grep iptmon ;;
-*) ip netns exec "$R" iptables-nft-save -t mangle | grep iptmon ;;
+nft)
+	say "what iptmon keeps in the kernel (table inet iptmon: its chain, one map, pc's counter)"
+	ip netns exec "$R" nft list chain inet iptmon forward
+	ip netns exec "$R" nft list map inet iptmon tx4
+	ip netns exec "$R" nft list counter inet iptmon tx4_pc
+	;;
+iptables-legacy)
+	say "the rules iptmon keeps (iptables-save -t mangle, iptmon's lines)"
+	ip netns exec "$R" iptables-legacy-save -t mangle | grep iptmon
+	;;
+*)
+	say "the rules iptmon keeps (iptables-save -t mangle, iptmon's lines)"
+	ip netns exec "$R" iptables-nft-save -t mangle | grep iptmon
+	;;
 esac
 say "done; cleaning up"
