@@ -4,6 +4,7 @@
 #   1. unit tests (cmocka), plain and under ASan+UBSan
 #   2. namespace tests (root): every case for every backend, with the release binary
 #   3. the same namespace tests with the ASan+UBSan build of iptmon
+#   4. the demo (the README's first command) runs to its end and shows pc's exact counts
 set -u
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -30,6 +31,16 @@ echo "== namespace tests (ASan+UBSan build)"
 IPTMON_BIN=$PWD/build/san/iptmon tests/ns/run.sh 2>&1 | sed 's/^ns:/ns-san:/' | tee "$out"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 tally
+echo "== demo"
+if tests/ns/demo.sh >"$out" 2>&1 &&
+	grep -Eq '^pc +02:00:00:00:88:01 +192\.168\.88\.[0-9]+,fd00:88::[0-9a-f]+ +20\.3 KiB +20 +20\.3 KiB +20$' "$out"; then
+	echo "ok    demo"
+	pass=$((pass + 1))
+else
+	echo "FAIL  demo"
+	tail -n 30 "$out" | sed 's/^/      /'
+	failn=$((failn + 1))
+fi
 [ $failn = 0 ] || rc=1
 echo "check: $pass passed, $failn failed, $skip skipped"
 exit $rc
