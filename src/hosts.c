@@ -328,26 +328,26 @@ int hostset_upsert(struct hostset *s, const char *name, const struct addr *a)
 int hostset_upsert_ex(struct hostset *s, const char *name, const struct addr *a, bool inherit)
 {
 	struct host *h, *donor;
-	struct counter tx[FAM_COUNT], rx[FAM_COUNT];
-	bool have = false, is_new = !hostset_find(s, name), take = false;
+	bool have = false;
 	int changed;
 
-	donor = inherit && is_new ? find_other_holder(s, a, name) : NULL;
-	if (donor && donor->naddrs == 1) {
-		/* The donor's only address moves to a new name: a rename, counts included. */
-		memcpy(tx, donor->tx, sizeof(tx));
-		memcpy(rx, donor->rx, sizeof(rx));
-		take = true;
+	donor = inherit && !hostset_find(s, name) ? find_other_holder(s, a, name) : NULL;
+	if (donor) {
+		/*
+		 * A rename: the device holding A is now called NAME. It moves whole, all its
+		 * addresses (a dual-stack host's other family too) and all its counts.
+		 */
+		if (strlen(name) >= NAME_SIZE)
+			return -EINVAL;
+		memcpy(donor->name, name, strlen(name) + 1);
+		index_dirty(s);
+		return 1;
 	}
 	changed = take_addr(s, a, name);
 
 	h = hostset_ensure(s, name);
 	if (!h)
 		return -ENOMEM;
-	if (take) {
-		memcpy(h->tx, tx, sizeof(tx));
-		memcpy(h->rx, rx, sizeof(rx));
-	}
 	for (unsigned int j = 0; j < h->naddrs;) {
 		if (addr_equal(&h->addrs[j], a)) {
 			have = true;

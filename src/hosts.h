@@ -54,8 +54,9 @@ struct host *hostset_add_addr(struct hostset *s, const char *name, const struct 
  */
 int hostset_upsert(struct hostset *s, const char *name, const struct addr *a);
 /*
- * The same; with inherit, a NAME that is new and takes the only address of another host
- * takes that host's counters too (dnsmasq's rename: an `old` with a new name).
+ * The same; with inherit, a NAME that is new and takes an address another host holds is that
+ * host renamed: it keeps all its addresses and counters (dnsmasq's rename: an `old` with a
+ * new name, sent for each of the device's leases).
  */
 int hostset_upsert_ex(struct hostset *s, const char *name, const struct addr *a, bool inherit);
 /* Drops address A (and its host when that was its last address). Returns 1 if changed. */

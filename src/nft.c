@@ -35,7 +35,8 @@ enum { DIR_TX = 0, DIR_RX = 1 };
 /* nft's own data type numbers, so that `nft list table inet iptmon` reads well. */
 #define NFT_TYPE_IPADDR 7
 #define NFT_TYPE_IP6ADDR 8
-#define NFT_TYPE_STRING 5
+#define NFT_TYPE_MARK 19
+#define NFT_TYPE_BITS 6 /* nft's concatenation: type << 6 | subtype */
 /* Elements per netlink message: keeps each message far below the build buffer. */
 #define ELEMS_PER_MSG 256
 #define MSGBUF_SIZE 65536
@@ -180,7 +181,7 @@ static void put_host_map(struct builder *bd, int fam, uint32_t max_hosts)
 	nftnl_set_set_str(s, NFTNL_SET_NAME, host_map_names[fam]);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_STRING);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_MARK << NFT_TYPE_BITS | NFT_TYPE_MARK);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_NAME_KEY);
 	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, fam == FAM_V4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
 	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, fam == FAM_V4 ? 4 : 16);
@@ -313,10 +314,20 @@ static const char *elems_map(const struct elems *el)
 	return el->dir == 2 ? host_map_names[el->fam] : map_names[el->dir][el->fam];
 }
 
-static void name_key(char key[NFT_NAME_KEY], const char *host)
+/*
+ * A hash, not the name itself: a key nft can print and read back (a saved `nft list ruleset`
+ * must restore). Reads check the address it gives against the address maps, so a collision
+ * or a hand-made element can only send an event to the full read, never to a wrong host.
+ */
+void nft_name_key(uint8_t key[NFT_NAME_KEY], const char *host)
 {
-	memset(key, 0, NFT_NAME_KEY);
-	memcpy(key, host, strnlen(host, NFT_NAME_KEY - 1));
+	uint64_t h = 14695981039346656037ull;
+
+	for (const unsigned char *p = (const unsigned char *)host; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ull;
+	}
+	memcpy(key, &h, sizeof(h));
 }
 
 static void elems_flush(struct builder *bd, struct elems *el)
@@ -354,9 +365,9 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 		return;
 	}
 	if (el->dir == 2) {
-		char key[NFT_NAME_KEY];
+		uint8_t key[NFT_NAME_KEY];
 
-		name_key(key, host);
+		nft_name_key(key, host);
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, NFT_NAME_KEY);
 		if (el->type == NFT_MSG_NEWSETELEM)
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, &a->u, a->fam == FAM_V4 ? 4 : 16);
@@ -528,8 +539,9 @@ static int nl_open(struct backend *b)
 		n->nl = NULL;
 		return -err;
 	}
-	/* The kernel's own words on why it refused a batch. */
+	/* The kernel's own words on why it refused a batch; errors without the whole request. */
 	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(n->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	{
 		int rcv = 2 * NFT_RXBUF;
 
@@ -837,11 +849,16 @@ fail:
 		 strerror(-ret));
 	hostset_free(out);
 out:
-	nftnl_table_free(t);
-	nftnl_chain_free(c);
-	nftnl_rule_free(r);
-	nftnl_obj_free(o);
-	nftnl_set_free(s);
+	if (t)
+		nftnl_table_free(t);
+	if (c)
+		nftnl_chain_free(c);
+	if (r)
+		nftnl_rule_free(r);
+	if (o)
+		nftnl_obj_free(o);
+	if (s)
+		nftnl_set_free(s);
 	return ret;
 }
 
@@ -895,8 +912,10 @@ static int get_elem(struct backend *b, const char *map, const void *key, uint32_
 	int ret;
 
 	if (!s || !e) {
-		nftnl_set_free(s);
-		nftnl_set_elem_free(e);
+		if (s)
+			nftnl_set_free(s);
+		if (e)
+			nftnl_set_elem_free(e);
 		return -ENOMEM;
 	}
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
@@ -912,7 +931,8 @@ static int get_elem(struct backend *b, const char *map, const void *key, uint32_
 static int load_host(struct backend *b, const char *name, struct hostset *out)
 {
 	struct nftnl_obj *o;
-	char cname[NAME_SIZE + 8], key[NFT_NAME_KEY];
+	char cname[NAME_SIZE + 8];
+	uint8_t key[NFT_NAME_KEY];
 	int ret = 0;
 
 	if (!name_is_valid(name) || hostset_find(out, name))
@@ -931,12 +951,20 @@ static int load_host(struct backend *b, const char *name, struct hostset *out)
 	nftnl_obj_free(o);
 	if (ret == -ENOENT) /* a host has all four counters or none */
 		return hostset_find(out, name) ? -EAGAIN : 0;
-	name_key(key, name);
+	nft_name_key(key, name);
 	for (int f = 0; f < FAM_COUNT && !ret; f++) {
-		struct one_elem x = { .fam = f };
+		struct one_elem x = { .fam = f }, check = { .fam = f };
+		char want[NAME_SIZE + 8];
 
 		ret = get_elem(b, host_map_names[f], key, NFT_NAME_KEY, &x);
-		if (!ret && x.found && !hostset_add_addr(out, name, &x.addr))
+		if (ret || !x.found)
+			continue;
+		/* The address must point back at this host's counter, else read everything. */
+		ret = get_elem(b, map_names[DIR_TX][f], &x.addr.u, f == FAM_V4 ? 4 : 16, &check);
+		nft_counter_name(want, sizeof(want), DIR_TX, f, name);
+		if (!ret && (!check.found || strcmp(check.ref, want)))
+			ret = -EAGAIN;
+		if (!ret && !hostset_add_addr(out, name, &x.addr))
 			ret = -ENOMEM;
 	}
 	return ret;
@@ -1010,10 +1038,14 @@ out:
 			 strerror(-ret));
 	if (ret)
 		hostset_free(out);
-	nftnl_table_free(t);
-	nftnl_chain_free(c);
-	nftnl_rule_free(r);
-	nftnl_set_free(s);
+	if (t)
+		nftnl_table_free(t);
+	if (c)
+		nftnl_chain_free(c);
+	if (r)
+		nftnl_rule_free(r);
+	if (s)
+		nftnl_set_free(s);
 	return ret;
 }
 
@@ -1099,6 +1131,15 @@ static int send_batch(struct backend *b, const struct buf *batch)
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			/* e.g. ENOBUFS: replies were lost, so was the news of what failed. */
+			if (!ret) {
+				ret = -errno;
+				snprintf(b->err, sizeof(b->err),
+					 "cannot read the kernel's answer to the change: %s",
+					 strerror(errno));
+			}
 			break;
 		}
 		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {

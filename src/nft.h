@@ -3,6 +3,7 @@
 #define IPTMON_NFT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hosts.h"
@@ -14,7 +15,8 @@
  *   table inet iptmon {
  *     counter tx4_NAME / rx4_NAME / tx6_NAME / rx6_NAME     one per host, family, direction
  *     map tx4 { type ipv4_addr : counter }  map rx4 { ... }  map tx6 / rx6 (ipv6_addr)
- *     map host4 { type string : ipv4_addr }  map host6 (: ipv6_addr)   name -> its address
+ *     map host4 { type mark . mark : ipv4_addr }  map host6 (: ipv6_addr)
+ *                                       64-bit hash of a name -> its address
  *     chain forward { type filter hook forward priority -150; policy accept;
  *       meta nfproto ipv4 counter name ip daddr map @tx4
  *       meta nfproto ipv4 counter name ip saddr map @rx4
@@ -26,7 +28,9 @@
  * maps (never looked at by packets) let an event read just the hosts it touches, so an event
  * costs the same with 10 hosts or 10000.
  */
-#define NFT_NAME_KEY 64 /* host map keys: the name, NUL-padded */
+#define NFT_NAME_KEY 8 /* host map keys: a 64-bit hash of the name, as "mark . mark" */
+/* The host map key of a name (what `nft list ruleset` prints and reads back). */
+void nft_name_key(uint8_t key[NFT_NAME_KEY], const char *host);
 enum { NFT_MAP_HOST4 = 4, NFT_MAP_HOST6 = 5, NFT_MAPS = 6 };
 #define NFT_TABLE "iptmon"
 #define NFT_CHAIN "forward"

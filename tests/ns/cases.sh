@@ -226,14 +226,21 @@ case_rename() {
 	it_start_dnsmasq
 	IP1=$(ns_dhcp4 1 pc)
 	wait_for has_host pc || fail "pc not counted"
+	IP6=$(ns_dhcp6 1)
+	wait_for has_addr pc "$IP6" || fail "pc's v6 not counted"
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	ns_ping 1 "$NS_W6" 10 1000 || fail "ping6"
 	IP1b=$(ns_dhcp4 1 workstation)
 	expect_eq "$IP1b" "$IP1" "address kept across rename"
 	wait_for has_host workstation || fail "workstation not counted after rename"
 	wait_for no_host pc || fail "old name pc still counted after rename"
 	expect_eq "$(host_names)" "workstation" "hosts after rename"
 	expect_eq "$(host_field workstation '.ipv4.tx_bytes')" 10280 "counts kept across the rename"
-	expect_eq "$(rule_count tx_workstation)" 1 "tx rules after rename"
+	# ip6tables-nft(-restore) 1.8.9 ignores the counters it is given: IPv6 starts over there.
+	[ "$BACKEND" = iptables-nft ] ||
+		expect_eq "$(host_field workstation ".ipv6.rx_bytes")" 10480 "IPv6 counts kept across the rename"
+	expect_eq "$(host_field workstation '.addresses | join(",")')" "$IP1,$IP6" "both families renamed"
+	expect_eq "$(rule_count tx_workstation)" 2 "tx rules after rename (IPv4 and IPv6)"
 	expect_eq "$(rule_count tx_pc)" 0 "tx rules of the old name after rename"
 }
 

@@ -40,7 +40,7 @@ enum { TX = 0, RX = 1 };
 /* ---- a batch, parsed back ---- */
 
 struct pelem {
-	uint8_t key[NFT_NAME_KEY]; /* an address, or a NUL-padded host name (host maps) */
+	uint8_t key[16]; /* an address, or a host name's key (host maps) */
 	uint32_t klen;
 	uint8_t data[16]; /* host maps: the address */
 	uint32_t dlen;
@@ -473,13 +473,12 @@ static struct nft_base complete(void)
 static unsigned int host_elems_of(const struct parsed *p, uint16_t type, int fam,
 				  const char *name, const char *addr)
 {
-	char key[NFT_NAME_KEY] = { 0 };
+	uint8_t key[NFT_NAME_KEY];
 	struct addr a = { 0 };
 	uint32_t alen = 0;
 	unsigned int n = 0;
 
-	assert_true(strlen(name) < NFT_NAME_KEY);
-	memcpy(key, name, strlen(name));
+	nft_name_key(key, name);
 	if (addr) {
 		a = A(addr);
 		fam = a.fam;
@@ -697,7 +696,7 @@ static void test_commit_empty_base(void **state)
 		assert_int_equal(count_named(&p, NFT_MSG_NEWSET, host_maps[f]), 1);
 		i = first_of(&p, NFT_MSG_NEWSET, host_maps[f]);
 		assert_int_equal(p.v[i].set_flags, NFT_SET_MAP);
-		assert_int_equal(p.v[i].key_type, TYPE_STRING);
+		assert_int_equal(p.v[i].key_type, 19 << 6 | 19); /* mark . mark */
 		assert_int_equal(p.v[i].key_len, NFT_NAME_KEY);
 		assert_true(p.v[i].has_data);
 		assert_int_equal(p.v[i].data_type, f == FAM_V4 ? TYPE_IPADDR : TYPE_IP6ADDR);
