@@ -191,8 +191,13 @@ static void parse_line(struct backend *b, int fam, char *line, struct hostset *o
 		if (!addr_equal(&h->addrs[j], &a))
 			continue;
 		if (h->seen[j] & (1u << dir)) {
-			/* A duplicate rule: counted once, removed by the next commit. */
+			/*
+			 * A duplicate: only the first copy counts (it RETURNs). -D takes the first
+			 * match, so the next commit deletes every copy and re-adds one carrying
+			 * the counted copy's counts (see commit_fam).
+			 */
 			append_rule(&st->fixups, "-D", dir, fam, &a, h->name, NULL);
+			h->seen[j] |= (unsigned char)(4u << dir);
 			return;
 		}
 		h->seen[j] |= (unsigned char)(1u << dir);
@@ -311,11 +316,26 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 		const struct host *h = &old->v[i];
 		const struct host *w = hostset_find(want, h->name);
 
-		for (unsigned int j = 0; j < h->naddrs && !ret; j++)
-			if (h->addrs[j].fam == fam && !host_has_addr(w, &h->addrs[j]))
+		for (unsigned int j = 0; j < h->naddrs && !ret; j++) {
+			if (h->addrs[j].fam != fam)
+				continue;
+			if (!host_has_addr(w, &h->addrs[j])) {
 				for (int d = 0; d < 2 && !ret; d++)
 					ret = append_rule(&o, "-D", d, fam, &h->addrs[j], h->name,
 							  NULL);
+				continue;
+			}
+			/* Kept, but it had duplicates: the last copy goes, one comes back counted. */
+			for (int d = 0; d < 2 && !ret; d++)
+				if (h->seen[j] & (4u << d)) {
+					ret = append_rule(&o, "-D", d, fam, &h->addrs[j], h->name,
+							  NULL);
+					if (!ret)
+						ret = append_rule(&o, "-A", d, fam, &h->addrs[j],
+								  h->name,
+								  d == DIR_TX ? &h->tx[fam] : &h->rx[fam]);
+				}
+		}
 	}
 	for (size_t i = 0; !ret && i < want->n; i++) {
 		const struct host *h = &want->v[i];
