@@ -4,29 +4,6 @@
 
 #include "config.h"
 
-struct fixture {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->dir = tu_mkdtemp();
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tu_rmtree(fx->dir);
-	free(fx);
-	return 0;
-}
 
 /* Writes CONTENT to a file in the fixture's directory and loads it over the defaults. */
 static int load(void **state, const char *content, struct config *c, char *err, size_t errlen)

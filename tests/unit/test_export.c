@@ -5,113 +5,11 @@
  */
 #include "testutil.h"
 
+#include "jsoncheck.h"
+
 #include <ctype.h>
 
 #include "export.h"
-
-/* ---- a small strict JSON checker (RFC 8259 grammar, no semantics; as in test_show.c) ---- */
-
-static const char *json_value(const char *p, int depth);
-
-static const char *json_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-static const char *json_str(const char *p)
-{
-	if (*p++ != '"')
-		return NULL;
-	while (*p != '"') {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20)
-			return NULL;
-		if (c == '\\') {
-			p++;
-			if (*p == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (!isxdigit((unsigned char)p[i]))
-						return NULL;
-				p += 5;
-			} else if (*p && strchr("\"\\/bfnrt", *p)) {
-				p++;
-			} else {
-				return NULL;
-			}
-		} else {
-			p++;
-		}
-	}
-	return p + 1;
-}
-
-static const char *json_num(const char *p)
-{
-	if (*p == '-')
-		p++;
-	if (*p == '0')
-		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (isdigit((unsigned char)*p))
-			p++;
-	else
-		return NULL;
-	return p;
-}
-
-static const char *json_container(const char *p, int depth, char close, bool object)
-{
-	p = json_ws(p + 1);
-	if (*p == close)
-		return p + 1;
-	for (;;) {
-		if (object) {
-			p = json_str(json_ws(p));
-			if (!p)
-				return NULL;
-			p = json_ws(p);
-			if (*p++ != ':')
-				return NULL;
-		}
-		p = json_value(p, depth + 1);
-		if (!p)
-			return NULL;
-		p = json_ws(p);
-		if (*p == close)
-			return p + 1;
-		if (*p++ != ',')
-			return NULL;
-	}
-}
-
-static const char *json_value(const char *p, int depth)
-{
-	if (depth > 32)
-		return NULL;
-	p = json_ws(p);
-	switch (*p) {
-	case '{':
-		return json_container(p, depth, '}', true);
-	case '[':
-		return json_container(p, depth, ']', false);
-	case '"':
-		return json_str(p);
-	case 'n':
-		return strncmp(p, "null", 4) ? NULL : p + 4;
-	default:
-		return json_num(p);
-	}
-}
-
-static bool json_valid(const char *s)
-{
-	const char *p = json_value(s, 0);
-
-	return p && !*json_ws(p);
-}
 
 /* ---- structural checkers for the line formats (independent of the golden strings) ---- */
 

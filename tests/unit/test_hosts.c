@@ -6,29 +6,6 @@
 
 #include "hosts.h"
 
-struct fixture {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->dir = tu_mkdtemp();
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tu_rmtree(fx->dir);
-	free(fx);
-	return 0;
-}
 
 static struct addr A(const char *s)
 {

@@ -145,4 +145,29 @@ static inline unsigned int tu_count(const char *hay, const char *needle)
 	return n;
 }
 
+/* A cmocka fixture holding a scratch directory (setup/teardown for tests that write files). */
+struct fixture {
+	char *dir;
+};
+
+static inline int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->dir = tu_mkdtemp();
+	*state = fx;
+	return 0;
+}
+
+static inline int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	tu_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
 #endif
