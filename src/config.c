@@ -16,6 +16,9 @@ const struct config_key config_keys[] = {
 	{ "lock_file", "/var/run/iptmon.lock", "lock that serialises concurrent invocations" },
 	{ "max_hosts", "65536", "nft: most addresses per family the maps hold (memory bound)" },
 	{ "hostname", "", "collectd's host field in metrics (default: the system's hostname)" },
+	{ "interval", "10", "daemon: seconds between polls of the kernel's counters" },
+	{ "commit_interval", "3600", "daemon: seconds between state file writes (flash wear)" },
+	{ "state_dir", "/var/lib/iptmon", "daemon: where the totals are kept (persistent storage)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -58,6 +61,24 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		}
 		return set_string(c->lock_file, sizeof(c->lock_file), key, value, err, errlen);
 	}
+	if (!strcmp(key, "interval") || !strcmp(key, "commit_interval")) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || !isdigit((unsigned char)*value) || *end || v < 1 || v > 31536000) {
+			snprintf(err, errlen, "bad %s '%.64s' (seconds, 1 or more)", key, value);
+			return -EINVAL;
+		}
+		if (!strcmp(key, "interval"))
+			c->interval = (unsigned int)v;
+		else
+			c->commit_interval = (unsigned int)v;
+		return 0;
+	}
+	if (!strcmp(key, "state_dir"))
+		return set_string(c->state_dir, sizeof(c->state_dir), key, value, err, errlen);
 	if (!strcmp(key, "max_hosts")) {
 		char *end;
 		unsigned long v;

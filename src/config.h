@@ -17,6 +17,8 @@ struct config {
 	char lock_file[PATH_MAX];
 	char hostname[256]; /* collectd's host field; "" = the system's */
 	unsigned int max_hosts;
+	unsigned int interval, commit_interval; /* daemon, seconds */
+	char state_dir[PATH_MAX];
 	bool has_ula;
 	struct prefix ula;
 };

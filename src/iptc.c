@@ -366,6 +366,7 @@ static int handle(struct backend *b, int fam, struct xtc_handle **out)
 	return 0;
 }
 
+/* Frees a family's snapshot; with none left, iptables' lock goes too (others may write). */
 static void drop_handle(struct backend *b, int fam)
 {
 	struct iptc *p = P(b);
@@ -373,6 +374,10 @@ static void drop_handle(struct backend *b, int fam)
 	if (p->h[fam])
 		tc_fam[fam]->free(p->h[fam]);
 	p->h[fam] = NULL;
+	if (!p->h[FAM_V4] && !p->h[FAM_V6] && p->xt_lock >= 0) {
+		close(p->xt_lock);
+		p->xt_lock = -1;
+	}
 }
 
 static bool host_rule(const struct tc_ops *o, const void *e, int dir, struct xtc_handle *h,
@@ -436,6 +441,9 @@ static int iptc_read(struct backend *b, unsigned int fams, struct hostset *out)
 			}
 		}
 	}
+	/* A snapshot, not a hold: commit takes its own (iptmon's lock keeps it current). */
+	for (int fam = 0; fam < FAM_COUNT; fam++)
+		drop_handle(b, fam);
 	return 0;
 }
 
@@ -707,8 +715,6 @@ static void iptc_close(struct backend *b)
 		return;
 	for (int fam = 0; fam < FAM_COUNT; fam++)
 		drop_handle(b, fam);
-	if (P(b)->xt_lock >= 0)
-		close(P(b)->xt_lock);
 	free(b->priv);
 	free(b);
 }

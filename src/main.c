@@ -17,6 +17,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "daemon.h"
 #include "dhcp.h"
 #include "export.h"
 #include "hosts.h"
@@ -39,6 +40,7 @@ struct ctx {
 	struct backend *be;
 	int lock_fd;
 	bool leases_ok; /* the lease file was there and read */
+	const char *cfgpath;
 };
 
 struct command {
@@ -581,6 +583,13 @@ static int cmd_metrics(struct ctx *c, int argc, char **argv)
 	return flush_stdout();
 }
 
+static int cmd_daemon(struct ctx *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return daemon_run(&c->cfg, c->cfgpath, c->ops, c->be);
+}
+
 static int cmd_help(struct ctx *c, int argc, char **argv)
 {
 	(void)c;
@@ -624,6 +633,8 @@ static const struct command commands[] = {
 	{ "reload-hosts", cmd_reload_hosts, "", "re-read hosts files; drop hosts no longer known",
 	  false },
 	{ "remove", cmd_remove, "", "remove everything iptmon created", false },
+	{ "daemon", cmd_daemon, "", "poll the counters into totals that survive (foreground)",
+	  false },
 	{ "help", cmd_help, "[COMMAND]", "this text, or one command's", false },
 	{ "version", cmd_version, "", "print the version", false },
 	{ NULL, NULL, NULL, NULL, false },
@@ -725,6 +736,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	c.cfgpath = cfgpath;
 	rc = open_backend(&c);
 	if (rc)
 		return rc;

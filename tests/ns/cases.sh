@@ -648,6 +648,63 @@ EOC
 	wait_for have "$d/ip6tables-mangle-iptmon_rx/ipt_packets-rx_pc" 10 || fail "collectd csv ip6 rx packets"
 }
 
+# iptmon daemon: totals that never go down (a flush recreates the kernel's counters), survive
+# a restart and kill -9 (the state file is written whole or not at all), and a damaged state
+# file is set aside with a log line.
+case_daemon() {
+	it_setup
+	cat >>"$T/iptmon.conf" <<EOC
+interval = 1
+commit_interval = 1
+state_dir = $T/state
+EOC
+	ns_add_client 1 $MAC1
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4 1 pc)
+	wait_for has_host pc || fail "pc not counted"
+	local st="$T/state/iptmon.state" dpid
+	start_daemon() {
+		ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" "$BIN" daemon 2>>"$T/daemon.log" &
+		dpid=$!
+		ns_on_cleanup "kill $dpid 2>/dev/null || true"
+	}
+	total_is() { grep -qx "host pc ipv4 tx $1 .*" "$st" 2>/dev/null; }
+	start_daemon
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	wait_for total_is 10280 || fail "state after 10 pings: $(grep 'pc ipv4 tx' "$st")"
+	# The kernel's counters start over; the totals do not.
+	it flush
+	DNSMASQ_DATA_MISSING=1 it old $MAC1 "$IP1" pc
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 0 "kernel count after flush + replay"
+	# A poll sees the counter at zero (the last kernel value in the state goes to 0) ...
+	wait_for grep -qx "host pc ipv4 tx 10280 10 0 0" "$st" || fail "no poll after the flush: $(grep 'pc ipv4 tx' "$st")"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	wait_for total_is 20560 || fail "total after a counter reset: $(grep 'pc ipv4 tx' "$st")"
+	kill -TERM $dpid
+	wait $dpid || fail "daemon exit status after TERM"
+	# Restarted: it carries on from the state file.
+	start_daemon
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	wait_for total_is 30840 || fail "total after a restart: $(grep 'pc ipv4 tx' "$st")"
+	kill -9 $dpid
+	wait $dpid 2>/dev/null || true
+	tail -n 1 "$st" | grep -qx end || fail "state file torn by kill -9"
+	start_daemon
+	sleep 1.5
+	total_is 30840 || fail "total after kill -9: $(grep 'pc ipv4 tx' "$st")"
+	grep -q damaged "$T/daemon.log" && fail "a good state file was called damaged"
+	kill -TERM $dpid
+	wait $dpid || true
+	# A truncated state file is set aside, not used, not overwritten.
+	head -c 40 "$st" >"$st.new" && mv "$st.new" "$st"
+	start_daemon
+	wait_for grep -q "is damaged (line" "$T/daemon.log" || fail "no log line for a damaged state file"
+	ls "$T/state" | grep -q 'iptmon.state.bad-' || fail "damaged state not set aside"
+	kill -TERM $dpid
+	wait $dpid || fail "daemon exit status after a damaged state"
+	expect_eq "$(grep -c 'is damaged' "$T/daemon.log")" 1 "log lines for one damaged file"
+}
+
 # dnsmasq's contract at the edges.
 case_contract() {
 	it_setup

@@ -35,7 +35,8 @@ static void test_defaults(void **state)
 static void test_config_keys_table(void **state)
 {
 	static const char *const names[] = { "backend", "lease_file", "hosts_files", "ula_prefix",
-					     "lock_file", "max_hosts", "hostname" };
+					     "lock_file", "max_hosts", "hostname", "interval",
+					     "commit_interval", "state_dir" };
 	struct config c;
 	char err[200];
 	size_t n = 0;
