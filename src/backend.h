@@ -27,7 +27,7 @@ struct backend {
  */
 struct backend_ops {
 	const char *name;
-	/* 0 when the backend can work on this system. */
+	/* Optional: 0 when the backend can work on this system (what `auto` asks nft). */
 	int (*probe)(const struct config *c);
 	int (*open)(struct backend **b, const struct config *c);
 	void (*close)(struct backend *b);
@@ -41,8 +41,6 @@ struct backend_ops {
 			 const struct addr *addrs, size_t naddrs, struct hostset *out);
 	int (*commit)(struct backend *b, unsigned int fams, const struct hostset *old,
 		      const struct hostset *want);
-	/* Ensure base objects (chains/jumps) exist, counts untouched. */
-	int (*setup)(struct backend *b, unsigned int fams);
 	/* Drop every counted host, keep the base objects. */
 	int (*flush)(struct backend *b, unsigned int fams);
 	/* Remove everything iptmon made; nothing else. */

@@ -72,31 +72,33 @@ static void prom_series(FILE *f, const char *metric, const struct host *h, int f
 	fprintf(f, ",family=\"%s\",direction=\"%s\"} %llu\n", fam_label[fam], dir, v);
 }
 
+/* One counter metric, every reported host and family, tx then rx. */
+static void prom_metric(FILE *f, const struct hostset *s, const char *metric, const char *help,
+			bool bytes)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
+	for (size_t i = 0; i < s->n; i++)
+		for (int fam = 0; fam < FAM_COUNT; fam++) {
+			const struct host *h = &s->v[i];
+
+			if (!fam_reported(h, fam))
+				continue;
+			prom_series(f, metric, h, fam, "tx",
+				    (unsigned long long)(bytes ? h->tx[fam].bytes : h->tx[fam].packets));
+			prom_series(f, metric, h, fam, "rx",
+				    (unsigned long long)(bytes ? h->rx[fam].bytes : h->rx[fam].packets));
+		}
+}
+
 static void write_prometheus(FILE *f, const struct export_ctx *x)
 {
 	const struct hostset *s = x->hosts;
 
-	fputs("# HELP iptmon_host_bytes_total Bytes counted per host, family and direction "
-	      "(tx: to the host, rx: from the host).\n"
-	      "# TYPE iptmon_host_bytes_total counter\n", f);
-	for (size_t i = 0; i < s->n; i++)
-		for (int fam = 0; fam < FAM_COUNT; fam++)
-			if (fam_reported(&s->v[i], fam)) {
-				prom_series(f, "iptmon_host_bytes_total", &s->v[i], fam, "tx",
-					    (unsigned long long)s->v[i].tx[fam].bytes);
-				prom_series(f, "iptmon_host_bytes_total", &s->v[i], fam, "rx",
-					    (unsigned long long)s->v[i].rx[fam].bytes);
-			}
-	fputs("# HELP iptmon_host_packets_total Packets counted per host, family and direction.\n"
-	      "# TYPE iptmon_host_packets_total counter\n", f);
-	for (size_t i = 0; i < s->n; i++)
-		for (int fam = 0; fam < FAM_COUNT; fam++)
-			if (fam_reported(&s->v[i], fam)) {
-				prom_series(f, "iptmon_host_packets_total", &s->v[i], fam, "tx",
-					    (unsigned long long)s->v[i].tx[fam].packets);
-				prom_series(f, "iptmon_host_packets_total", &s->v[i], fam, "rx",
-					    (unsigned long long)s->v[i].rx[fam].packets);
-			}
+	prom_metric(f, s, "iptmon_host_bytes_total",
+		    "Bytes counted per host, family and direction (tx: to the host, rx: from the host).",
+		    true);
+	prom_metric(f, s, "iptmon_host_packets_total",
+		    "Packets counted per host, family and direction.", false);
 	fputs("# HELP iptmon_hosts Hosts counted.\n# TYPE iptmon_hosts gauge\n", f);
 	fprintf(f, "iptmon_hosts %zu\n", s->n);
 	fputs("# HELP iptmon_info The backend counting.\n# TYPE iptmon_info gauge\n", f);

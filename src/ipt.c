@@ -374,13 +374,6 @@ static int ipt_commit(struct backend *b, unsigned int fams, const struct hostset
 	return 0;
 }
 
-static int ipt_setup(struct backend *b, unsigned int fams)
-{
-	struct hostset none = { 0 };
-
-	return ipt_commit(b, fams, NULL, &none);
-}
-
 static int ipt_flush_or_remove(struct backend *b, unsigned int fams, bool remove)
 {
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
@@ -451,20 +444,7 @@ static void ipt_close(struct backend *b)
 	free(b);
 }
 
-static int probe_flavor(const struct ipt_flavor *fl)
-{
-	char *argv[] = { (char *)fl->restore[FAM_V4], "--version", NULL };
-	char err[256];
-
-	return run_program(argv, NULL, NULL, err, sizeof(err));
-}
-
 #define IPT_OPS(sym, flv, label)                                                                    \
-	static int sym##_probe(const struct config *c)                                        \
-	{                                                                                     \
-		(void)c;                                                                      \
-		return probe_flavor(&flv);                                                    \
-	}                                                                                     \
 	static int sym##_open(struct backend **b, const struct config *c)                     \
 	{                                                                                     \
 		(void)c;                                                                      \
@@ -472,12 +452,10 @@ static int probe_flavor(const struct ipt_flavor *fl)
 	}                                                                                     \
 	const struct backend_ops sym = {                                                      \
 		.name = label,                                                                \
-		.probe = sym##_probe,                                                         \
 		.open = sym##_open,                                                           \
 		.close = ipt_close,                                                           \
 		.read = ipt_read,                                                             \
 		.commit = ipt_commit,                                                         \
-		.setup = ipt_setup,                                                           \
 		.flush = ipt_flush,                                                           \
 		.remove = ipt_remove,                                                         \
 	}

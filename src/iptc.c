@@ -616,13 +616,6 @@ static int iptc_commit_op(struct backend *b, unsigned int fams, const struct hos
 	return 0;
 }
 
-static int iptc_setup(struct backend *b, unsigned int fams)
-{
-	struct hostset none = { 0 };
-
-	return iptc_commit_op(b, fams, NULL, &none);
-}
-
 static int flush_or_remove(struct backend *b, unsigned int fams, bool remove)
 {
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
@@ -719,26 +712,12 @@ static void iptc_close(struct backend *b)
 	free(b);
 }
 
-static int iptc_probe(const struct config *c)
-{
-	struct xtc_handle *h;
-
-	(void)c;
-	h = iptc_init("mangle");
-	if (!h)
-		return -errno;
-	iptc_free(h);
-	return 0;
-}
-
 const struct backend_ops iptc_ops_legacy = {
 	.name = "iptables-legacy",
-	.probe = iptc_probe,
 	.open = iptc_open,
 	.close = iptc_close,
 	.read = iptc_read,
 	.commit = iptc_commit_op,
-	.setup = iptc_setup,
 	.flush = iptc_flush_op,
 	.remove = iptc_remove_op,
 };

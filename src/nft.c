@@ -1214,17 +1214,6 @@ static int nft_commit(struct backend *b, unsigned int fams, const struct hostset
 	return run_batch(b, build_commit, old, want);
 }
 
-static int nft_setup(struct backend *b, unsigned int fams)
-{
-	struct hostset cur;
-	int ret = nft_read(b, fams, &cur);
-
-	if (!ret)
-		ret = nft_commit(b, fams, &cur, &cur);
-	hostset_free(&cur);
-	return ret;
-}
-
 static int build_flush(struct buf *out, struct nft *n, const void *old, const void *unused)
 {
 	(void)unused;
@@ -1323,7 +1312,6 @@ const struct backend_ops nft_ops = {
 	.read = nft_read,
 	.read_some = nft_read_some,
 	.commit = nft_commit,
-	.setup = nft_setup,
 	.flush = nft_flush,
 	.remove = nft_remove,
 };
