@@ -23,12 +23,13 @@ Q := @
 endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
-	src/backend.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/daemon.c
-LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc 2>/dev/null || \
-	echo -lnftnl -lmnl -lip4tc -lip6tc)
+	src/backend.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
+	src/http.c src/cdsock.c src/influx.c src/daemon.c
+LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc libmicrohttpd libcurl \
+	2>/dev/null || echo -lnftnl -lmnl -lip4tc -lip6tc -lmicrohttpd -lcurl)
 SRCS := $(LIB_SRCS) src/main.c
 OBJS := $(SRCS:src/%.c=build/%.o)
-UNIT_TESTS := test_addr test_name test_config test_hosts test_dhcp test_show test_nft test_export test_totals
+UNIT_TESTS := test_addr test_name test_config test_hosts test_dhcp test_show test_nft test_export test_totals test_period
 UNIT_BINS := $(UNIT_TESTS:%=build/tests/%)
 SAN_BINS := $(UNIT_TESTS:%=build/san/%)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)

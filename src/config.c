@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
+
 const struct config_key config_keys[] = {
 	{ "backend", "auto", "auto, nft, iptables, iptables-legacy or iptables-nft" },
 	{ "lease_file", "/tmp/dhcp.leases", "dnsmasq's lease file (names for arp-* events)" },
@@ -19,6 +21,14 @@ const struct config_key config_keys[] = {
 	{ "interval", "10", "daemon: seconds between polls of the kernel's counters" },
 	{ "commit_interval", "3600", "daemon: seconds between state file writes (flash wear)" },
 	{ "state_dir", "/var/lib/iptmon", "daemon: where the totals are kept (persistent storage)" },
+	{ "run_dir", "/var/run/iptmon", "daemon: pid lock and live totals for `show` (tmpfs)" },
+	{ "period_start", "1", "accounting periods: day of month (1-31), or YYYY-MM-DD/N for every N days" },
+	{ "periods_kept", "12", "accounting periods kept besides the current one (0-1000)" },
+	{ "listen", "127.0.0.1:9678", "daemon: HTTP ADDR:PORT for /metrics and /api/hosts; off for none" },
+	{ "http_clients", "128", "daemon: most HTTP connections at once (1-1024)" },
+	{ "influx_url", "", "daemon: InfluxDB write URL (1.x .../write?db=D, 2.x .../api/v2/write?org=O&bucket=B)" },
+	{ "influx_token", "", "daemon: InfluxDB 2.x token (1.x: put u=/p= in influx_url)" },
+	{ "collectd_socket", "", "daemon: collectd unixsock path to send PUTVAL to" },
 	{ NULL, NULL, NULL },
 };
 
@@ -79,6 +89,60 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	}
 	if (!strcmp(key, "state_dir"))
 		return set_string(c->state_dir, sizeof(c->state_dir), key, value, err, errlen);
+	if (!strcmp(key, "run_dir"))
+		return set_string(c->run_dir, sizeof(c->run_dir), key, value, err, errlen);
+	if (!strcmp(key, "influx_token"))
+		return set_string(c->influx_token, sizeof(c->influx_token), key, value, err, errlen);
+	if (!strcmp(key, "influx_url")) {
+		if (*value && strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) {
+			snprintf(err, errlen, "bad influx_url '%.64s' (http:// or https:// URL)", value);
+			return -EINVAL;
+		}
+		return set_string(c->influx_url, sizeof(c->influx_url), key, value, err, errlen);
+	}
+	if (!strcmp(key, "collectd_socket"))
+		return set_string(c->collectd_socket, sizeof(c->collectd_socket), key, value, err,
+				  errlen);
+	if (!strcmp(key, "listen")) {
+		struct sockaddr_storage ss;
+
+		if (!strcmp(value, "off"))
+			value = "";
+		if (*value && listen_parse(value, &ss)) {
+			snprintf(err, errlen,
+				 "bad listen '%.64s' (ADDR:PORT such as 127.0.0.1:9678 or [::1]:9678, or off)",
+				 value);
+			return -EINVAL;
+		}
+		return set_string(c->listen, sizeof(c->listen), key, value, err, errlen);
+	}
+	if (!strcmp(key, "period_start")) {
+		if (period_parse(&c->period, value)) {
+			snprintf(err, errlen,
+				 "bad period_start '%.64s' (day of month 1-31, or YYYY-MM-DD/N for every N days)",
+				 value);
+			return -EINVAL;
+		}
+		return set_string(c->period_start, sizeof(c->period_start), key, value, err, errlen);
+	}
+	if (!strcmp(key, "periods_kept") || !strcmp(key, "http_clients")) {
+		bool kept = !strcmp(key, "periods_kept");
+		unsigned long lo = kept ? 0 : 1, hi = kept ? 1000 : 1024;
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || !isdigit((unsigned char)*value) || *end || v < lo || v > hi) {
+			snprintf(err, errlen, "bad %s '%.64s' (%lu to %lu)", key, value, lo, hi);
+			return -EINVAL;
+		}
+		if (kept)
+			c->periods_kept = (unsigned int)v;
+		else
+			c->http_clients = (unsigned int)v;
+		return 0;
+	}
 	if (!strcmp(key, "max_hosts")) {
 		char *end;
 		unsigned long v;

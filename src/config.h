@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "period.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/iptmon.conf"
 
@@ -19,6 +20,15 @@ struct config {
 	unsigned int max_hosts;
 	unsigned int interval, commit_interval; /* daemon, seconds */
 	char state_dir[PATH_MAX];
+	char run_dir[PATH_MAX];	     /* daemon: pid lock and live totals for `show` (tmpfs) */
+	char listen[128];	     /* "ADDR:PORT", "" = no HTTP server */
+	char influx_url[1024];	     /* full write URL, "" = no push */
+	char influx_token[512];
+	char collectd_socket[108];   /* unixsock path, "" = none */
+	char period_start[32];	     /* as given, for messages */
+	struct period_spec period;
+	unsigned int periods_kept;
+	unsigned int http_clients;   /* most HTTP connections at once */
 	bool has_ula;
 	struct prefix ula;
 };

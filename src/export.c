@@ -72,11 +72,11 @@ static void prom_series(FILE *f, const char *metric, const struct host *h, int f
 	fprintf(f, ",family=\"%s\",direction=\"%s\"} %llu\n", fam_label[fam], dir, v);
 }
 
-/* One counter metric, every reported host and family, tx then rx. */
-static void prom_metric(FILE *f, const struct hostset *s, const char *metric, const char *help,
-			bool bytes)
+/* One metric, every reported host and family, tx then rx. */
+static void prom_metric(FILE *f, const struct hostset *s, const char *metric, const char *type,
+			const char *help, bool bytes)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
 	for (size_t i = 0; i < s->n; i++)
 		for (int fam = 0; fam < FAM_COUNT; fam++) {
 			const struct host *h = &s->v[i];
@@ -94,10 +94,10 @@ static void write_prometheus(FILE *f, const struct export_ctx *x)
 {
 	const struct hostset *s = x->hosts;
 
-	prom_metric(f, s, "iptmon_host_bytes_total",
+	prom_metric(f, s, "iptmon_host_bytes_total", "counter",
 		    "Bytes counted per host, family and direction (tx: to the host, rx: from the host).",
 		    true);
-	prom_metric(f, s, "iptmon_host_packets_total",
+	prom_metric(f, s, "iptmon_host_packets_total", "counter",
 		    "Packets counted per host, family and direction.", false);
 	fputs("# HELP iptmon_hosts Hosts counted.\n# TYPE iptmon_hosts gauge\n", f);
 	fprintf(f, "iptmon_hosts %zu\n", s->n);
@@ -105,6 +105,20 @@ static void write_prometheus(FILE *f, const struct export_ctx *x)
 	fputs("iptmon_info{backend=", f);
 	prom_label_value(f, x->backend);
 	fputs("} 1\n", f);
+}
+
+void prom_period(FILE *f, const struct hostset *cur, long long start, long long end)
+{
+	prom_metric(f, cur, "iptmon_host_period_bytes", "gauge",
+		    "Bytes counted in the current accounting period.", true);
+	prom_metric(f, cur, "iptmon_host_period_packets", "gauge",
+		    "Packets counted in the current accounting period.", false);
+	fputs("# HELP iptmon_period_start_seconds Start of the current accounting period (Unix time).\n"
+	      "# TYPE iptmon_period_start_seconds gauge\n", f);
+	fprintf(f, "iptmon_period_start_seconds %lld\n", start);
+	fputs("# HELP iptmon_period_end_seconds End of the current accounting period (Unix time).\n"
+	      "# TYPE iptmon_period_end_seconds gauge\n", f);
+	fprintf(f, "iptmon_period_end_seconds %lld\n", end);
 }
 
 static void write_influx(FILE *f, const struct export_ctx *x)
@@ -156,7 +170,10 @@ static void write_collectd(FILE *f, const struct export_ctx *x)
 					fprintf(f, "/%s-mangle-iptmon_%s/%s-%s_", plugin[fam], dirs[d],
 						t ? "ipt_packets" : "ipt_bytes", dirs[d]);
 					collectd_ident(f, h->name);
-					fprintf(f, "\" %lld:%llu\n", (long long)(x->now_ns / 1000000000),
+					fputs("\" ", f);
+					if (x->interval)
+						fprintf(f, "interval=%u ", x->interval);
+					fprintf(f, "%lld:%llu\n", (long long)(x->now_ns / 1000000000),
 						(unsigned long long)(t ? c->packets : c->bytes));
 				}
 			}
@@ -166,7 +183,9 @@ static void write_collectd(FILE *f, const struct export_ctx *x)
 
 static void write_json(FILE *f, const struct export_ctx *x)
 {
-	show_json(f, x->backend, x->hosts);
+	struct show_info in = { .backend = x->backend, .source = x->source ? x->source : "kernel" };
+
+	show_json_ex(f, &in, x->hosts);
 }
 
 static const struct exporter_ops prometheus_ops = { "prometheus", write_prometheus };

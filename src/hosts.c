@@ -647,3 +647,25 @@ int statics_read(struct hostset *out, const struct config *c,
 	}
 	return ret;
 }
+
+void hostset_attach_macs(struct hostset *s, const char *lease_file)
+{
+	struct leases leases = { 0 };
+
+	if (leases_read(&leases, lease_file) == 0) {
+		for (size_t i = 0; i < s->n; i++) {
+			struct host *h = &s->v[i];
+
+			for (unsigned int j = 0; j < h->naddrs && !h->mac[0]; j++) {
+				const struct lease *le = leases_find_addr(&leases, &h->addrs[j]);
+
+				if (le && le->mac[0])
+					strcpy(h->mac, le->mac);
+			}
+			for (size_t k = 0; k < leases.n && !h->mac[0]; k++)
+				if (leases.v[k].mac[0] && !strcmp(leases.v[k].name, h->name))
+					strcpy(h->mac, leases.v[k].mac);
+		}
+	}
+	leases_free(&leases);
+}

@@ -24,6 +24,7 @@ struct host {
 	struct addr addrs[HOST_MAX_ADDRS];
 	unsigned int naddrs;
 	struct counter tx[FAM_COUNT], rx[FAM_COUNT];
+	float rate[FAM_COUNT][2]; /* bytes per second [fam][tx, rx], daemon views only */
 	unsigned char seen[HOST_MAX_ADDRS]; /* backends' scratch: directions read per address */
 };
 
@@ -72,6 +73,9 @@ int mac_parse(char out[MAC_SIZE], const char *s);
 
 /* The MAC inside a DUID-LLT or DUID-LL of an Ethernet interface ("00:01:00:01:..."). */
 int duid_mac(char out[MAC_SIZE], const char *duid);
+
+/* Fills in the MACs of S's hosts from the lease file (by address, else by name). */
+void hostset_attach_macs(struct hostset *s, const char *lease_file);
 
 /* Whether an address is counted at all under this configuration. */
 bool addr_countable(const struct config *c, const struct addr *a);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "name.h"
 #include "nft.h"
 #include "show.h"
+#include "totals.h"
 
 #ifndef IPTMON_VERSION
 #define IPTMON_VERSION "unknown"
@@ -479,28 +481,12 @@ out:
 /* The kernel's counters, with MACs from the lease file, sorted by name. */
 static int read_snapshot(struct ctx *c, struct hostset *s)
 {
-	struct leases leases = { 0 };
 	int ret;
 
 	ret = c->ops->read(c->be, FAMS_ALL, s);
 	if (ret)
 		return backend_fail(c, "cannot read counters", ret);
-	if (leases_read(&leases, c->cfg.lease_file) == 0) {
-		for (size_t i = 0; i < s->n; i++) {
-			struct host *h = &s->v[i];
-
-			for (unsigned int j = 0; j < h->naddrs && !h->mac[0]; j++) {
-				const struct lease *le = leases_find_addr(&leases, &h->addrs[j]);
-
-				if (le && le->mac[0])
-					strcpy(h->mac, le->mac);
-			}
-			for (size_t k = 0; k < leases.n && !h->mac[0]; k++)
-				if (leases.v[k].mac[0] && !strcmp(leases.v[k].name, h->name))
-					strcpy(h->mac, leases.v[k].mac);
-		}
-	}
-	leases_free(&leases);
+	hostset_attach_macs(s, c->cfg.lease_file);
 	hostset_sort(s);
 	return EXIT_OK;
 }
@@ -514,31 +500,144 @@ static int flush_stdout(void)
 	return EXIT_OK;
 }
 
+/*
+ * Where show and metrics take their numbers: the running daemon's totals (its live file),
+ * the state file (accounting periods while no daemon runs), or the kernel's counters.
+ */
+static int load_view(struct ctx *c, enum view which, bool kernel_only, struct hostset *out,
+		     struct show_info *in, char *desc, size_t desclen)
+{
+	char path[PATH_MAX + 32], when[64];
+	struct totals t;
+	struct hostset snap = { 0 };
+	struct stat st;
+	unsigned int bad;
+	bool live = !kernel_only && daemon_running(&c->cfg);
+	FILE *f = NULL;
+	int rc, ret;
+
+	memset(in, 0, sizeof(*in));
+	in->backend = c->ops->name;
+	in->source = "kernel";
+	if (kernel_only && which != VIEW_ALL) {
+		errorf("accounting periods are kept by the daemon, not the kernel");
+		return EXIT_USAGE;
+	}
+	if (live) {
+		daemon_live_path(path, sizeof(path), &c->cfg);
+		f = fopen(path, "re");
+		if (!f)
+			errorf("the daemon runs but its live totals %s cannot be read: %s", path,
+			       strerror(errno));
+	}
+	if (!f && which != VIEW_ALL) {
+		daemon_state_path(path, sizeof(path), &c->cfg);
+		f = fopen(path, "re");
+		if (!f) {
+			errorf("no accounting periods yet: `iptmon daemon` keeps them (%s: %s)", path,
+			       strerror(errno));
+			return EXIT_FILE;
+		}
+		live = false;
+	}
+	if (!f) {
+		rc = read_snapshot(c, out);
+		if (!rc)
+			warn_flowtables();
+		return rc;
+	}
+	ret = fstat(fileno(f), &st) ? -errno : totals_read(f, &t, &bad);
+	fclose(f);
+	if (ret) {
+		errorf("%s is not a state file iptmon can read (line %u)", path, bad);
+		return EXIT_FILE;
+	}
+	/* Addresses and MACs come from the kernel and the leases; the counts from the totals. */
+	if (c->ops->read(c->be, FAMS_ALL, &snap) == 0)
+		hostset_attach_macs(&snap, c->cfg.lease_file);
+	ret = totals_view(&t, &snap, which, out);
+	hostset_free(&snap);
+	if (ret) {
+		totals_free(&t);
+		errorf("out of memory");
+		return EXIT_FILE;
+	}
+	if (live) {
+		in->source = "daemon";
+		in->rates = which != VIEW_PREVIOUS && t.has_rates;
+		snprintf(desc, desclen, "totals kept by the iptmon daemon (last poll %llds ago)",
+			 (long long)(time(NULL) - st.st_mtime));
+	} else {
+		struct tm tm;
+
+		in->source = "state";
+		if (!localtime_r(&st.st_mtime, &tm) ||
+		    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
+			snprintf(when, sizeof(when), "?");
+		snprintf(desc, desclen,
+			 "totals from the state file written %s (the daemon is not running)", when);
+	}
+	in->source_desc = desc;
+	if (which == VIEW_CURRENT) {
+		in->period = "current";
+		in->period_start = t.period_start;
+		in->period_end = t.period_end;
+	} else if (which == VIEW_PREVIOUS) {
+		in->period = "previous";
+		if (!t.npast)
+			fprintf(stderr, "iptmon: no previous accounting period yet\n");
+		else {
+			in->period_start = t.past[0].start;
+			in->period_end = t.past[0].end;
+		}
+	}
+	totals_free(&t);
+	return EXIT_OK;
+}
+
 static int cmd_show(struct ctx *c, int argc, char **argv)
 {
 	struct hostset s = { 0 };
-	bool json = false, exact = false;
+	struct show_info in;
+	enum view which = VIEW_ALL;
+	bool json = false, exact = false, kernel = false;
+	char desc[200];
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
+		const char *p = NULL;
+
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (!strcmp(argv[i], "-x") || !strcmp(argv[i], "--exact")) {
 			exact = true;
+		} else if (!strcmp(argv[i], "--kernel")) {
+			kernel = true;
+		} else if (!strcmp(argv[i], "--period") && i + 1 < argc) {
+			p = argv[++i];
+		} else if (!strncmp(argv[i], "--period=", 9)) {
+			p = argv[i] + 9;
 		} else {
 			errorf("show: unknown option '%.64s'", argv[i]);
 			command_usage(stderr, &commands[0]);
 			return EXIT_USAGE;
 		}
+		if (p && !strcmp(p, "current")) {
+			which = VIEW_CURRENT;
+		} else if (p && !strcmp(p, "previous")) {
+			which = VIEW_PREVIOUS;
+		} else if (p) {
+			errorf("show: --period takes current or previous, not '%.64s'", p);
+			return EXIT_USAGE;
+		}
 	}
-	rc = read_snapshot(c, &s);
+	rc = load_view(c, which, kernel, &s, &in, desc, sizeof(desc));
 	if (rc)
 		return rc;
-	warn_flowtables();
 	if (json)
-		show_json(stdout, c->ops->name, &s);
+		show_json_ex(stdout, &in, &s);
 	else
-		show_table(stdout, c->ops->name, &s, exact);
+		show_table_ex(stdout, &in, &s, exact);
 	hostset_free(&s);
 	return flush_stdout();
 }
@@ -548,13 +647,19 @@ static int cmd_metrics(struct ctx *c, int argc, char **argv)
 	const struct exporter_ops *ex = exporter_find("prometheus");
 	struct export_ctx x = { .backend = c->ops->name };
 	struct hostset s = { 0 };
-	char host[256];
+	struct show_info in;
+	bool kernel = false;
+	char host[256], desc[200];
 	struct timespec ts;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		const char *fmt = NULL;
 
+		if (!strcmp(argv[i], "--kernel")) {
+			kernel = true;
+			continue;
+		}
 		if (!strcmp(argv[i], "--format") && i + 1 < argc)
 			fmt = argv[++i];
 		else if (!strncmp(argv[i], "--format=", 9))
@@ -565,7 +670,7 @@ static int cmd_metrics(struct ctx *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	rc = read_snapshot(c, &s);
+	rc = load_view(c, VIEW_ALL, kernel, &s, &in, desc, sizeof(desc));
 	if (rc)
 		return rc;
 	if (c->cfg.hostname[0]) {
@@ -577,6 +682,7 @@ static int cmd_metrics(struct ctx *c, int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	x.hosts = &s;
 	x.hostname = host;
+	x.source = in.source;
 	x.now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	ex->write(stdout, &x);
 	hostset_free(&s);
@@ -617,9 +723,10 @@ static int cmd_version(struct ctx *c, int argc, char **argv)
 
 /* show first: cmd_show refers to commands[0] for its usage. */
 static const struct command commands[] = {
-	{ "show", cmd_show, "[--json] [-x]", "print every counted host and its counters", false },
-	{ "metrics", cmd_metrics, "[--format F]",
-	  "the counters once; F: prometheus (default), influx, collectd, json", false },
+	{ "show", cmd_show, "[--json] [-x] [--period current|previous] [--kernel]",
+	  "every counted host and its counts (the daemon's totals when it runs)", false },
+	{ "metrics", cmd_metrics, "[--format F] [--kernel]",
+	  "the counts once; F: prometheus (default), influx, collectd, json", false },
 	{ "init", cmd_init, "", "create iptmon's objects; count static hosts and active leases",
 	  false },
 	{ "add", cmd_event, "MAC ADDR [NAME]", "dnsmasq: a lease was granted", true },

@@ -3,6 +3,7 @@
 #include "show.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "name.h"
 
@@ -48,14 +49,52 @@ static unsigned long long sum(const struct counter c[FAM_COUNT], bool bytes)
 	return bytes ? c[0].bytes + c[1].bytes : c[0].packets + c[1].packets;
 }
 
+static const char *local_time(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M", &tm))
+		snprintf(buf, len, "%lld", t);
+	return buf;
+}
+
+static const char *human_rate(double r, char *buf, size_t len)
+{
+	human_bytes((unsigned long long)(r + 0.5), buf, len);
+	if (strlen(buf) + 3 < len)
+		strcat(buf, "/s");
+	return buf;
+}
+
+static double rate_sum(const struct host *h, int dir)
+{
+	return (double)h->rate[FAM_V4][dir] + (double)h->rate[FAM_V6][dir];
+}
+
 void show_table(FILE *f, const char *backend, const struct hostset *s, bool exact)
+{
+	struct show_info in = { .backend = backend, .source = "kernel" };
+
+	show_table_ex(f, &in, s, exact);
+}
+
+void show_table_ex(FILE *f, const struct show_info *in, const struct hostset *s, bool exact)
 {
 	int wname = 4, waddr = 9;
 	char addrs[HOST_MAX_ADDRS * (ADDR_STRLEN + 1) + 2];
 
-	fprintf(f, "backend: %s, counters read from the kernel; tx = to the host (download), "
-		   "rx = from the host (upload)\n",
-		backend);
+	fprintf(f, "backend: %s, %s; tx = to the host (download), rx = from the host (upload)\n",
+		in->backend, in->source_desc ? in->source_desc : "counters read from the kernel");
+	if (in->period && !in->period_end) {
+		fprintf(f, "period: %s (none has closed yet)\n", in->period);
+	} else if (in->period) {
+		char a[40], b[40];
+
+		fprintf(f, "period: %s, %s to %s (local time)\n", in->period,
+			local_time(in->period_start, a, sizeof(a)),
+			local_time(in->period_end, b, sizeof(b)));
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		int n = (int)strlen(s->v[i].name);
 
@@ -66,8 +105,9 @@ void show_table(FILE *f, const char *backend, const struct hostset *s, bool exac
 		if (n > waddr)
 			waddr = n;
 	}
-	fprintf(f, "%-*s  %-17s  %-*s  %12s  %10s  %12s  %10s\n", wname, "HOST", "MAC", waddr,
+	fprintf(f, "%-*s  %-17s  %-*s  %12s  %10s  %12s  %10s", wname, "HOST", "MAC", waddr,
 		"ADDRESSES", "TX BYTES", "TX PKTS", "RX BYTES", "RX PKTS");
+	fputs(in->rates ? "  TX RATE       RX RATE\n" : "\n", f);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct host *h = &s->v[i];
 		char tx[32], rx[32];
@@ -81,26 +121,51 @@ void show_table(FILE *f, const char *backend, const struct hostset *s, bool exac
 			human_bytes(txb, tx, sizeof(tx));
 			human_bytes(rxb, rx, sizeof(rx));
 		}
-		fprintf(f, "%-*s  %-17s  %-*s  %12s  %10llu  %12s  %10llu\n", wname, h->name,
+		fprintf(f, "%-*s  %-17s  %-*s  %12s  %10llu  %12s  %10llu", wname, h->name,
 			h->mac[0] ? h->mac : "-", waddr, addrs, tx, sum(h->tx, false), rx,
 			sum(h->rx, false));
+		if (in->rates) {
+			char tr[40], rr[40];
+
+			fprintf(f, "  %-12s  %s", human_rate(rate_sum(h, 0), tr, sizeof(tr)),
+				human_rate(rate_sum(h, 1), rr, sizeof(rr)));
+		}
+		fputc('\n', f);
 	}
 	if (!s->n)
 		fprintf(f, "(no hosts counted)\n");
 }
 
-static void json_counters(FILE *f, const struct host *h, int fam)
+static void json_counters(FILE *f, const struct host *h, int fam, bool rates)
 {
-	fprintf(f, "{\"tx_bytes\": %llu, \"tx_packets\": %llu, \"rx_bytes\": %llu, \"rx_packets\": %llu}",
+	fprintf(f, "{\"tx_bytes\": %llu, \"tx_packets\": %llu, \"rx_bytes\": %llu, \"rx_packets\": %llu",
 		(unsigned long long)h->tx[fam].bytes, (unsigned long long)h->tx[fam].packets,
 		(unsigned long long)h->rx[fam].bytes, (unsigned long long)h->rx[fam].packets);
+	if (rates)
+		fprintf(f, ", \"tx_bytes_per_s\": %.1f, \"rx_bytes_per_s\": %.1f",
+			(double)h->rate[fam][0], (double)h->rate[fam][1]);
+	fputc('}', f);
 }
 
 void show_json(FILE *f, const char *backend, const struct hostset *s)
 {
+	struct show_info in = { .backend = backend, .source = "kernel" };
+
+	show_json_ex(f, &in, s);
+}
+
+void show_json_ex(FILE *f, const struct show_info *in, const struct hostset *s)
+{
 	fputs("{\"backend\": ", f);
-	json_write_string(f, backend);
-	fputs(", \"source\": \"kernel\", \"hosts\": [", f);
+	json_write_string(f, in->backend);
+	fputs(", \"source\": ", f);
+	json_write_string(f, in->source);
+	if (in->period) {
+		fputs(", \"period\": {\"name\": ", f);
+		json_write_string(f, in->period);
+		fprintf(f, ", \"start\": %lld, \"end\": %lld}", in->period_start, in->period_end);
+	}
+	fputs(", \"hosts\": [", f);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct host *h = &s->v[i];
 
@@ -120,9 +185,9 @@ void show_json(FILE *f, const char *backend, const struct hostset *s)
 			json_write_string(f, addr_format(&h->addrs[j], as, sizeof(as)));
 		}
 		fputs("], \"ipv4\": ", f);
-		json_counters(f, h, FAM_V4);
+		json_counters(f, h, FAM_V4, in->rates);
 		fputs(", \"ipv6\": ", f);
-		json_counters(f, h, FAM_V6);
+		json_counters(f, h, FAM_V6, in->rates);
 		fputs("}", f);
 	}
 	fputs(s->n ? "\n]}\n" : "]}\n", f);

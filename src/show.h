@@ -9,7 +9,19 @@
 
 /* "1.5 KiB" style, IEC units. */
 const char *human_bytes(unsigned long long v, char *buf, size_t len);
+/* Where the numbers come from, and which period they cover. */
+struct show_info {
+	const char *backend;
+	const char *source;	/* JSON "source": "kernel", "daemon", "state" */
+	const char *source_desc; /* the table's words for it */
+	const char *period;	/* NULL: all time; "current", "previous" */
+	long long period_start, period_end;
+	bool rates; /* hosts carry rates */
+};
+
 void show_table(FILE *f, const char *backend, const struct hostset *s, bool exact);
 void show_json(FILE *f, const char *backend, const struct hostset *s);
+void show_table_ex(FILE *f, const struct show_info *in, const struct hostset *s, bool exact);
+void show_json_ex(FILE *f, const struct show_info *in, const struct hostset *s);
 
 #endif

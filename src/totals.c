@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Monotonic per-host totals and their state file. */
+/* Monotonic per-host totals, accounting periods and their state file. */
 #include "totals.h"
 
 #include <errno.h>
@@ -7,28 +7,66 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "name.h"
+
+static void period_rec_free(struct period_rec *p)
+{
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
 void totals_free(struct totals *t)
 {
+	for (size_t i = 0; i < t->npast; i++)
+		period_rec_free(&t->past[i]);
+	free(t->past);
 	free(t->v);
-	t->v = NULL;
-	t->n = t->cap = 0;
+	free(t->idx);
+	memset(t, 0, sizeof(*t));
+}
+
+static int idx_rebuild(struct totals *t, size_t want)
+{
+	size_t cap = 64;
+	uint32_t *idx;
+
+	while (cap < want * 2)
+		cap *= 2;
+	idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t k = name_hash(t->v[i].name) & (cap - 1);
+
+		while (idx[k])
+			k = (k + 1) & (cap - 1);
+		idx[k] = (uint32_t)i + 1;
+	}
+	free(t->idx);
+	t->idx = idx;
+	t->idx_cap = cap;
+	return 0;
 }
 
 struct total *totals_find(const struct totals *t, const char *name)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].name, name))
-			return &t->v[i];
+	if (!t->idx)
+		return NULL;
+	for (size_t k = name_hash(name) & (t->idx_cap - 1); t->idx[k]; k = (k + 1) & (t->idx_cap - 1))
+		if (!strcmp(t->v[t->idx[k] - 1].name, name))
+			return &t->v[t->idx[k] - 1];
 	return NULL;
 }
 
-static struct total *totals_get(struct totals *t, const char *name)
+struct total *totals_get(struct totals *t, const char *name)
 {
 	struct total *e = totals_find(t, name);
+	size_t k;
 
 	if (e)
 		return e;
-	if (strlen(name) >= NAME_SIZE)
+	if (!name_is_valid(name) || t->n >= UINT32_MAX - 1)
 		return NULL;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -39,32 +77,45 @@ static struct total *totals_get(struct totals *t, const char *name)
 		t->v = v;
 		t->cap = cap;
 	}
-	e = &t->v[t->n++];
+	if ((t->n + 1) * 2 > t->idx_cap && idx_rebuild(t, t->n + 1))
+		return NULL;
+	e = &t->v[t->n];
 	memset(e, 0, sizeof(*e));
 	memcpy(e->name, name, strlen(name) + 1);
+	for (k = name_hash(name) & (t->idx_cap - 1); t->idx[k]; k = (k + 1) & (t->idx_cap - 1))
+		;
+	t->idx[k] = (uint32_t)++t->n;
 	return e;
 }
 
-static void fold(uint64_t *total, uint64_t *last, uint64_t cur)
+/* Down: the counter was recreated, all of it is new. Returns the increase. */
+static uint64_t fold(uint64_t *last, uint64_t cur)
 {
-	/* Down: the counter was recreated, all of it is new. */
-	if (cur < *last)
-		*total += cur;
-	else
-		*total += cur - *last;
+	uint64_t d = cur < *last ? cur : cur - *last;
+
 	*last = cur;
+	return d;
+}
+
+static void add_counts(struct counts *dst, const struct counts *d)
+{
+	for (int f = 0; f < FAM_COUNT; f++)
+		for (int r = 0; r < 2; r++) {
+			dst->bytes[f][r] += d->bytes[f][r];
+			dst->packets[f][r] += d->packets[f][r];
+		}
 }
 
 int totals_update(struct totals *t, const struct hostset *snap, const char *boot_id)
 {
 	bool new_boot = boot_id && *boot_id && t->boot_id[0] && strcmp(boot_id, t->boot_id);
 
-	/* A new boot: every counter was recreated, whatever its value. */
-	if (new_boot)
-		for (size_t i = 0; i < t->n; i++) {
-			memset(t->v[i].last_bytes, 0, sizeof(t->v[i].last_bytes));
-			memset(t->v[i].last_packets, 0, sizeof(t->v[i].last_packets));
-		}
+	for (size_t i = 0; i < t->n; i++) {
+		/* A new boot: every counter was recreated, whatever its value. */
+		if (new_boot)
+			memset(&t->v[i].last, 0, sizeof(t->v[i].last));
+		memset(&t->v[i].delta, 0, sizeof(t->v[i].delta));
+	}
 	if (boot_id && *boot_id)
 		snprintf(t->boot_id, sizeof(t->boot_id), "%s", boot_id);
 	for (size_t i = 0; i < snap->n; i++) {
@@ -73,53 +124,361 @@ int totals_update(struct totals *t, const struct hostset *snap, const char *boot
 
 		if (!e)
 			return -ENOMEM;
+		if (h->mac[0])
+			memcpy(e->mac, h->mac, sizeof(e->mac));
 		for (int f = 0; f < FAM_COUNT; f++) {
-			fold(&e->bytes[f][0], &e->last_bytes[f][0], h->tx[f].bytes);
-			fold(&e->packets[f][0], &e->last_packets[f][0], h->tx[f].packets);
-			fold(&e->bytes[f][1], &e->last_bytes[f][1], h->rx[f].bytes);
-			fold(&e->packets[f][1], &e->last_packets[f][1], h->rx[f].packets);
+			e->delta.bytes[f][0] = fold(&e->last.bytes[f][0], h->tx[f].bytes);
+			e->delta.packets[f][0] = fold(&e->last.packets[f][0], h->tx[f].packets);
+			e->delta.bytes[f][1] = fold(&e->last.bytes[f][1], h->rx[f].bytes);
+			e->delta.packets[f][1] = fold(&e->last.packets[f][1], h->rx[f].packets);
 		}
+		add_counts(&e->all, &e->delta);
+		add_counts(&e->cur, &e->delta);
 	}
 	return 0;
 }
 
-int totals_write(FILE *f, const struct totals *t)
+static bool counts_zero(const struct counts *c)
 {
-	fprintf(f, "%s %d\nboot %s\n", STATE_MAGIC, STATE_VERSION, t->boot_id[0] ? t->boot_id : "-");
+	static const struct counts zero;
+
+	return !memcmp(c, &zero, sizeof(zero));
+}
+
+int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsigned int kept)
+{
+	struct period_rec rec = { .start = t->period_start, .end = t->period_end };
+	time_t s, e;
+	int closed = 0;
+
+	if (t->period_end && now >= t->period_end) {
+		if (kept) {
+			rec.v = calloc(t->n ? t->n : 1, sizeof(*rec.v));
+			if (!rec.v)
+				return -ENOMEM;
+			for (size_t i = 0; i < t->n; i++)
+				if (!counts_zero(&t->v[i].cur)) {
+					memcpy(rec.v[rec.n].name, t->v[i].name, NAME_SIZE);
+					rec.v[rec.n++].c = t->v[i].cur;
+				}
+			if (t->npast < kept) {
+				struct period_rec *past = realloc(t->past, (t->npast + 1) * sizeof(*past));
+
+				if (!past) {
+					period_rec_free(&rec);
+					return -ENOMEM;
+				}
+				t->past = past;
+				t->npast++;
+			} else {
+				period_rec_free(&t->past[t->npast - 1]);
+			}
+			memmove(t->past + 1, t->past, (t->npast - 1) * sizeof(*t->past));
+			t->past[0] = rec;
+		}
+		for (size_t i = 0; i < t->n; i++)
+			memset(&t->v[i].cur, 0, sizeof(t->v[i].cur));
+		closed = 1;
+	}
+	while (t->npast > kept)
+		period_rec_free(&t->past[--t->npast]);
+	if (!t->period_end || now >= t->period_end || now < t->period_start) {
+		period_bounds(p, now, &s, &e);
+		t->period_start = s;
+		t->period_end = e;
+	}
+	return closed;
+}
+
+double totals_rate(const struct totals *t, uint64_t delta)
+{
+	return t->has_rates && t->dt_ms > 0 ? (double)delta * 1000.0 / (double)t->dt_ms : 0;
+}
+
+static void view_host(struct host *h, const struct counts *c, const struct hostset *snap,
+		      const char *mac)
+{
+	const struct host *k = snap ? hostset_find(snap, h->name) : NULL;
+
+	for (int f = 0; f < FAM_COUNT; f++) {
+		h->tx[f] = (struct counter){ c->bytes[f][0], c->packets[f][0] };
+		h->rx[f] = (struct counter){ c->bytes[f][1], c->packets[f][1] };
+	}
+	if (k) {
+		memcpy(h->addrs, k->addrs, sizeof(h->addrs));
+		h->naddrs = k->naddrs;
+		if (k->mac[0])
+			mac = k->mac;
+	}
+	if (mac && mac[0])
+		memcpy(h->mac, mac, MAC_SIZE);
+}
+
+int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
+		struct hostset *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (which == VIEW_PREVIOUS) {
+		const struct period_rec *p = t->npast ? &t->past[0] : NULL;
+
+		for (size_t i = 0; p && i < p->n; i++) {
+			struct host *h = hostset_ensure(out, p->v[i].name);
+			const struct total *e = totals_find(t, p->v[i].name);
+
+			if (!h)
+				goto nomem;
+			view_host(h, &p->v[i].c, snap, e ? e->mac : NULL);
+		}
+		hostset_sort(out);
+		return 0;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct total *e = &t->v[i];
+		struct host *h;
+
+		if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
+		    !(snap && hostset_find(snap, e->name)))
+			continue;
+		h = hostset_ensure(out, e->name);
+		if (!h)
+			goto nomem;
+		view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac);
+		for (int f = 0; f < FAM_COUNT; f++)
+			for (int d = 0; d < 2; d++)
+				h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
+	}
+	hostset_sort(out);
+	return 0;
+nomem:
+	hostset_free(out);
+	return -ENOMEM;
+}
+
+static void write_counts(FILE *f, const struct counts *c)
+{
+	for (int fam = 0; fam < FAM_COUNT; fam++)
+		for (int d = 0; d < 2; d++)
+			fprintf(f, " %" PRIu64 " %" PRIu64, c->bytes[fam][d], c->packets[fam][d]);
+}
+
+int totals_write(FILE *f, const struct totals *t, bool rates)
+{
+	fprintf(f, "%s %d\nboot %s\nperiod %lld %lld\n", STATE_MAGIC, STATE_VERSION,
+		t->boot_id[0] ? t->boot_id : "-", t->period_start, t->period_end);
+	if (rates && t->has_rates)
+		fprintf(f, "dt %" PRId64 "\n", t->dt_ms);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct total *e = &t->v[i];
 
-		for (int fam = 0; fam < FAM_COUNT; fam++)
-			for (int d = 0; d < 2; d++)
-				fprintf(f, "host %s %s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-					e->name, fam ? "ipv6" : "ipv4", d ? "rx" : "tx",
-					e->bytes[fam][d], e->packets[fam][d], e->last_bytes[fam][d],
-					e->last_packets[fam][d]);
+		fprintf(f, "host %s %s", e->name, e->mac[0] ? e->mac : "-");
+		write_counts(f, &e->all);
+		write_counts(f, &e->last);
+		fputc('\n', f);
+		if (!counts_zero(&e->cur)) {
+			fprintf(f, "cur %s", e->name);
+			write_counts(f, &e->cur);
+			fputc('\n', f);
+		}
+		if (rates && t->has_rates && !counts_zero(&e->delta)) {
+			fprintf(f, "delta %s", e->name);
+			write_counts(f, &e->delta);
+			fputc('\n', f);
+		}
+	}
+	for (size_t p = 0; p < t->npast; p++) {
+		fprintf(f, "past %lld %lld\n", t->past[p].start, t->past[p].end);
+		for (size_t i = 0; i < t->past[p].n; i++) {
+			fprintf(f, "was %s", t->past[p].v[i].name);
+			write_counts(f, &t->past[p].v[i].c);
+			fputc('\n', f);
+		}
 	}
 	fputs("end\n", f);
 	return ferror(f) ? -EIO : 0;
 }
 
+/* " n n n n n n n n" exactly; returns what follows, NULL when malformed. */
+static const char *counts_at(const char *s, struct counts *c)
+{
+	for (int fam = 0; fam < FAM_COUNT; fam++)
+		for (int d = 0; d < 2; d++)
+			for (int k = 0; k < 2; k++) {
+				char *end;
+				uint64_t v;
+
+				if (*s != ' ' || s[1] < '0' || s[1] > '9')
+					return NULL;
+				errno = 0;
+				v = strtoull(s + 1, &end, 10);
+				if (errno)
+					return NULL;
+				if (k)
+					c->packets[fam][d] = v;
+				else
+					c->bytes[fam][d] = v;
+				s = end;
+			}
+	return s;
+}
+
+/* The counts, then the line's end. */
+static int read_counts(const char *s, struct counts *c)
+{
+	s = counts_at(s, c);
+	return s && *s == '\n' ? 0 : -EINVAL;
+}
+
+/* "WORD NAME" then counts: the named word, a valid name; *rest after the name. */
+static int read_name(const char *line, const char *word, char name[NAME_SIZE], const char **rest)
+{
+	size_t wl = strlen(word), nl;
+
+	if (strncmp(line, word, wl) || line[wl] != ' ')
+		return -EINVAL;
+	line += wl + 1;
+	nl = strcspn(line, " \n");
+	if (!nl || nl >= NAME_SIZE)
+		return -EINVAL;
+	memcpy(name, line, nl);
+	name[nl] = '\0';
+	*rest = line + nl;
+	return name_is_valid(name) ? 0 : -EINVAL;
+}
+
+/* Version 1: "host NAME ipv4|ipv6 tx|rx bytes packets last_bytes last_packets". */
+static int read_v1_host(struct totals *t, const char *line)
+{
+	char name[NAME_SIZE + 1], fam[8], dir[8];
+	uint64_t v[4];
+	struct total *e;
+	int fi, di;
+
+	if (sscanf(line, "host %64s %7s %7s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64, name,
+		   fam, dir, &v[0], &v[1], &v[2], &v[3]) != 7 || !name_is_valid(name))
+		return -EINVAL;
+	fi = !strcmp(fam, "ipv4") ? 0 : !strcmp(fam, "ipv6") ? 1 : -1;
+	di = !strcmp(dir, "tx") ? 0 : !strcmp(dir, "rx") ? 1 : -1;
+	if (fi < 0 || di < 0)
+		return -EINVAL;
+	e = totals_get(t, name);
+	if (!e)
+		return -ENOMEM;
+	e->all.bytes[fi][di] = v[0];
+	e->all.packets[fi][di] = v[1];
+	e->last.bytes[fi][di] = v[2];
+	e->last.packets[fi][di] = v[3];
+	return 0;
+}
+
+static int read_line(struct totals *t, const char *line, int version, size_t *past_cap)
+{
+	char name[NAME_SIZE], boot[40], mac[MAC_SIZE + 1];
+	const char *rest;
+	struct total *e;
+	long long a, b;
+	int len = 0;
+
+	if (sscanf(line, "boot %39s", boot) == 1) {
+		snprintf(t->boot_id, sizeof(t->boot_id), "%s", strcmp(boot, "-") ? boot : "");
+		return 0;
+	}
+	if (version == 1)
+		return read_v1_host(t, line);
+	if (sscanf(line, "period %lld %lld%n", &a, &b, &len) == 2 && line[len] == '\n') {
+		if (a < 0 || b < a)
+			return -EINVAL;
+		t->period_start = a;
+		t->period_end = b;
+		return 0;
+	}
+	if (sscanf(line, "dt %lld%n", &a, &len) == 1 && line[len] == '\n' && a > 0) {
+		t->dt_ms = a;
+		t->has_rates = true;
+		return 0;
+	}
+	if (sscanf(line, "past %lld %lld%n", &a, &b, &len) == 2 && line[len] == '\n') {
+		if (a < 0 || b < a)
+			return -EINVAL;
+		if (t->npast == *past_cap) {
+			size_t cap = *past_cap ? *past_cap * 2 : 16;
+			struct period_rec *p = realloc(t->past, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			t->past = p;
+			*past_cap = cap;
+		}
+		t->past[t->npast++] = (struct period_rec){ .start = a, .end = b };
+		return 0;
+	}
+	if (!read_name(line, "was", name, &rest)) {
+		struct period_rec *p = t->npast ? &t->past[t->npast - 1] : NULL;
+		struct pname *v;
+
+		if (!p)
+			return -EINVAL;
+		v = realloc(p->v, (p->n + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		memcpy(v[p->n].name, name, NAME_SIZE);
+		memset(&v[p->n].c, 0, sizeof(v[p->n].c));
+		return read_counts(rest, &v[p->n++].c);
+	}
+	if (!read_name(line, "host", name, &rest)) {
+		size_t ml = strcspn(rest + 1, " \n");
+		struct counts all, last;
+		const char *after;
+		char lower[MAC_SIZE];
+
+		if (*rest != ' ' || !ml || ml > MAC_SIZE - 1)
+			return -EINVAL;
+		memcpy(mac, rest + 1, ml);
+		mac[ml] = '\0';
+		after = counts_at(rest + 1 + ml, &all);
+		if (!after || read_counts(after, &last))
+			return -EINVAL;
+		if (strcmp(mac, "-") && mac_parse(lower, mac))
+			return -EINVAL;
+		if (totals_find(t, name))
+			return -EINVAL; /* a name twice: not a file iptmon wrote */
+		e = totals_get(t, name);
+		if (!e)
+			return -ENOMEM;
+		if (strcmp(mac, "-"))
+			memcpy(e->mac, lower, sizeof(e->mac));
+		e->all = all;
+		e->last = last;
+		return 0;
+	}
+	if (!read_name(line, "cur", name, &rest)) {
+		e = totals_find(t, name);
+		return e ? read_counts(rest, &e->cur) : -EINVAL;
+	}
+	if (!read_name(line, "delta", name, &rest)) {
+		e = totals_find(t, name);
+		return e ? read_counts(rest, &e->delta) : -EINVAL;
+	}
+	return -EINVAL;
+}
+
 int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
 {
-	char line[512];
+	char line[1024];
 	unsigned int n = 0;
-	int version = 0;
+	int version = 0, ret;
 	bool ended = false;
+	size_t past_cap = 0;
 
 	memset(t, 0, sizeof(*t));
 	*bad_line = 0;
 	while (fgets(line, sizeof(line), f)) {
-		char name[NAME_SIZE + 1], fam[8], dir[8], boot[40];
-		uint64_t v[4];
-		struct total *e;
-		int fi, di;
-
 		n++;
 		if (!strchr(line, '\n') || ended)
 			goto bad;
 		if (n == 1) {
-			if (sscanf(line, STATE_MAGIC " %d", &version) != 1 || version != STATE_VERSION)
+			if (sscanf(line, STATE_MAGIC " %d", &version) != 1 || version < 1 ||
+			    version > STATE_VERSION)
 				goto bad;
 			continue;
 		}
@@ -127,26 +486,13 @@ int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
 			ended = true;
 			continue;
 		}
-		if (sscanf(line, "boot %39s", boot) == 1) {
-			snprintf(t->boot_id, sizeof(t->boot_id), "%s", strcmp(boot, "-") ? boot : "");
-			continue;
-		}
-		if (sscanf(line, "host %64s %7s %7s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
-			   name, fam, dir, &v[0], &v[1], &v[2], &v[3]) != 7 || !name_is_valid(name))
-			goto bad;
-		fi = !strcmp(fam, "ipv4") ? 0 : !strcmp(fam, "ipv6") ? 1 : -1;
-		di = !strcmp(dir, "tx") ? 0 : !strcmp(dir, "rx") ? 1 : -1;
-		if (fi < 0 || di < 0)
-			goto bad;
-		e = totals_get(t, name);
-		if (!e) {
+		ret = read_line(t, line, version, &past_cap);
+		if (ret == -ENOMEM) {
 			totals_free(t);
-			return -ENOMEM;
+			return ret;
 		}
-		e->bytes[fi][di] = v[0];
-		e->packets[fi][di] = v[1];
-		e->last_bytes[fi][di] = v[2];
-		e->last_packets[fi][di] = v[3];
+		if (ret)
+			goto bad;
 	}
 	if (!ended) { /* truncated: a torn write is not a state */
 		n++;

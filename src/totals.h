@@ -5,11 +5,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "hosts.h"
+#include "period.h"
 
 #define STATE_MAGIC "iptmon-state"
-#define STATE_VERSION 1
+#define STATE_VERSION 2 /* 1 is still read */
+
+/* Eight counts in the state file's order: [fam][dir] bytes then packets. */
+struct counts {
+	uint64_t bytes[FAM_COUNT][2], packets[FAM_COUNT][2]; /* [fam][tx=0, rx=1] */
+};
 
 /*
  * Monotonic per-host totals built from kernel counters, which start over whenever a rule or
@@ -18,23 +25,63 @@
  */
 struct total {
 	char name[NAME_SIZE];
-	uint64_t bytes[FAM_COUNT][2], packets[FAM_COUNT][2];	    /* [fam][tx=0, rx=1] */
-	uint64_t last_bytes[FAM_COUNT][2], last_packets[FAM_COUNT][2]; /* kernel, last poll */
+	char mac[MAC_SIZE];
+	struct counts all;   /* since the state began */
+	struct counts last;  /* the kernel's values at the last poll */
+	struct counts cur;   /* the current accounting period */
+	struct counts delta; /* what the last poll added (rates: delta / totals.dt_ms) */
+};
+
+/* A closed accounting period: the hosts that counted in it. */
+struct period_rec {
+	long long start, end;
+	struct pname {
+		char name[NAME_SIZE];
+		struct counts c;
+	} *v;
+	size_t n;
 };
 
 struct totals {
 	struct total *v;
 	size_t n, cap;
-	char boot_id[40]; /* the boot the last_* values come from */
+	uint32_t *idx; /* open addressing on the name: position + 1, 0 = empty */
+	size_t idx_cap;
+	char boot_id[40]; /* the boot the last values come from */
+	long long period_start, period_end; /* current period; 0 = not yet set */
+	struct period_rec *past;	    /* newest first */
+	size_t npast;
+	int64_t dt_ms; /* time the last poll's deltas took to build up; 0 = no rates */
+	bool has_rates;
 };
 
 void totals_free(struct totals *t);
 struct total *totals_find(const struct totals *t, const char *name);
-/* Folds one kernel snapshot in; boot_id "" when unknown. 0 or -ENOMEM. */
+/* NAME's total, created if new; NULL on a bad name or out of memory. */
+struct total *totals_get(struct totals *t, const char *name);
+/* Folds one kernel snapshot in (MACs too); boot_id "" when unknown. 0 or -ENOMEM. */
 int totals_update(struct totals *t, const struct hostset *snap, const char *boot_id);
-/* The state file: versioned text, every name checked on the way in. */
-int totals_write(FILE *f, const struct totals *t);
+/*
+ * Closes the current period when NOW is past its end (its counts become the newest past
+ * period, at most KEPT are kept) and opens the one holding NOW. Returns 1 when a period
+ * closed, 0 when not, -ENOMEM.
+ */
+int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsigned int kept);
+/* The state file: versioned text, every name checked on the way in. With rates, the live
+ * file `show` reads also carries each host's last per-second rates. */
+int totals_write(FILE *f, const struct totals *t, bool rates);
 /* 0, -EINVAL for a file that is not a valid state file (line in *bad_line), -ENOMEM. */
 int totals_read(FILE *f, struct totals *t, unsigned int *bad_line);
+enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
+
+/*
+ * The hosts as outputs show them: counts from the totals (all time, the current period or
+ * the previous one), addresses and MACs from the kernel snapshot SNAP (may be NULL), rates
+ * from the last poll. Sorted by name. 0 or -ENOMEM.
+ */
+int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
+		struct hostset *out);
+/* Rate of one counter delta in units per second (0 without rates). */
+double totals_rate(const struct totals *t, uint64_t delta);
 
 #endif

@@ -36,7 +36,9 @@ static void test_config_keys_table(void **state)
 {
 	static const char *const names[] = { "backend", "lease_file", "hosts_files", "ula_prefix",
 					     "lock_file", "max_hosts", "hostname", "interval",
-					     "commit_interval", "state_dir" };
+					     "commit_interval", "state_dir", "run_dir", "period_start",
+					     "periods_kept", "listen", "http_clients", "influx_url",
+					     "influx_token", "collectd_socket" };
 	struct config c;
 	char err[200];
 	size_t n = 0;
@@ -52,6 +54,45 @@ static void test_config_keys_table(void **state)
 		assert_int_equal(config_set(&c, k->name, k->def, err, sizeof(err)), 0);
 	}
 	assert_int_equal(n, TU_ARRAY_SIZE(names));
+}
+
+static void test_set_daemon_keys(void **state)
+{
+	static const struct {
+		const char *key, *value;
+	} bad[] = {
+		{ "listen", "9678" },	      { "listen", "127.0.0.1" },      { "listen", "127.0.0.1:0" },
+		{ "listen", "127.0.0.1:65536" }, { "listen", "::1:9678" },      { "listen", "[::1]9678" },
+		{ "listen", "localhost:9678" }, { "listen", "1.2.3:80" },	      { "listen", "[1.2.3.4]:80" },
+		{ "listen", "127.0.0.1:80x" },  { "influx_url", "ftp://x/write" }, { "influx_url", "localhost:8086" },
+		{ "period_start", "0" },	      { "period_start", "2026-02-30/7" }, { "periods_kept", "1001" },
+		{ "periods_kept", "-1" },	      { "http_clients", "0" },	      { "http_clients", "1025" },
+	};
+	struct config c;
+	char err[200];
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.listen, "127.0.0.1:9678");
+	assert_int_equal(c.periods_kept, 12);
+	assert_int_equal(c.period.mday, 1);
+	assert_string_equal(c.influx_url, "");
+	assert_string_equal(c.collectd_socket, "");
+	assert_string_equal(c.run_dir, "/var/run/iptmon");
+	assert_int_equal(config_set(&c, "listen", "off", err, sizeof(err)), 0);
+	assert_string_equal(c.listen, "");
+	assert_int_equal(config_set(&c, "listen", "[::]:80", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "listen", "0.0.0.0:9678", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "period_start", "2026-01-05/7", err, sizeof(err)), 0);
+	assert_int_equal(c.period.days, 7);
+	assert_int_equal(config_set(&c, "periods_kept", "0", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "influx_url", "http://127.0.0.1:8086/write?db=x", err,
+				    sizeof(err)), 0);
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		if (config_set(&c, bad[i].key, bad[i].value, err, sizeof(err)) != -EINVAL)
+			fail_msg("%s = %s accepted", bad[i].key, bad[i].value);
+		assert_non_null(strstr(err, bad[i].key));
+	}
 }
 
 static void test_set_max_hosts(void **state)
@@ -406,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_config_keys_table),
 		cmocka_unit_test(test_set_backends),
+		cmocka_unit_test(test_set_daemon_keys),
 		cmocka_unit_test(test_set_max_hosts),
 		cmocka_unit_test(test_set_unknown_key),
 		cmocka_unit_test(test_set_ula),

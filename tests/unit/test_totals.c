@@ -30,27 +30,27 @@ static void test_monotonic(void **state)
 	(void)state;
 	snap_set(&s, "pc", 1000, 500);
 	assert_int_equal(totals_update(&t, &s, "boot-a"), 0);
-	assert_int_equal(totals_find(&t, "pc")->bytes[FAM_V4][0], 1000);
+	assert_int_equal(totals_find(&t, "pc")->all.bytes[FAM_V4][0], 1000);
 	snap_set(&s, "pc", 1500, 700);
 	totals_update(&t, &s, "boot-a");
-	assert_int_equal(totals_find(&t, "pc")->bytes[FAM_V4][0], 1500);
-	assert_int_equal(totals_find(&t, "pc")->bytes[FAM_V4][1], 700);
+	assert_int_equal(totals_find(&t, "pc")->all.bytes[FAM_V4][0], 1500);
+	assert_int_equal(totals_find(&t, "pc")->all.bytes[FAM_V4][1], 700);
 	/* the counter was recreated: what it has now is added, nothing subtracted */
 	snap_set(&s, "pc", 200, 0);
 	totals_update(&t, &s, "boot-a");
-	assert_int_equal(totals_find(&t, "pc")->bytes[FAM_V4][0], 1700);
-	assert_int_equal(totals_find(&t, "pc")->bytes[FAM_V4][1], 700);
-	assert_int_equal(totals_find(&t, "pc")->packets[FAM_V4][0], 15 + 2);
+	assert_int_equal(totals_find(&t, "pc")->all.bytes[FAM_V4][0], 1700);
+	assert_int_equal(totals_find(&t, "pc")->all.bytes[FAM_V4][1], 700);
+	assert_int_equal(totals_find(&t, "pc")->all.packets[FAM_V4][0], 15 + 2);
 	/* a host that is gone keeps its totals */
 	hostset_free(&s);
 	snap_set(&s, "phone", 10, 10);
 	totals_update(&t, &s, "boot-a");
-	assert_int_equal(totals_find(&t, "pc")->bytes[FAM_V4][0], 1700);
-	assert_int_equal(totals_find(&t, "phone")->bytes[FAM_V4][0], 10);
+	assert_int_equal(totals_find(&t, "pc")->all.bytes[FAM_V4][0], 1700);
+	assert_int_equal(totals_find(&t, "phone")->all.bytes[FAM_V4][0], 10);
 	/* a new boot: every counter is new, even one above the last value */
 	snap_set(&s, "phone", 5000, 10);
 	totals_update(&t, &s, "boot-b");
-	assert_int_equal(totals_find(&t, "phone")->bytes[FAM_V4][0], 5010);
+	assert_int_equal(totals_find(&t, "phone")->all.bytes[FAM_V4][0], 5010);
 	assert_string_equal(t.boot_id, "boot-b");
 	hostset_free(&s);
 	totals_free(&t);
@@ -63,7 +63,7 @@ static char *write_str(const struct totals *t)
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	assert_int_equal(totals_write(f, t), 0);
+	assert_int_equal(totals_write(f, t, false), 0);
 	fclose(f);
 	return buf;
 }
@@ -91,9 +91,10 @@ static void test_state_round_trip(void **state)
 	snap_set(&s, "Living.Room_TV-2", 3, 4);
 	totals_update(&t, &s, "e394b081-754f-4025-bcb3-72e2e8de76ca");
 	text = write_str(&t);
-	assert_non_null(strstr(text, "iptmon-state 1\nboot e394b081-754f-4025-bcb3-72e2e8de76ca\n"));
-	assert_non_null(strstr(text, "host pc ipv4 tx 1000 10 1000 10\n"));
-	assert_non_null(strstr(text, "host pc ipv4 rx 500 5 500 5\n"));
+	assert_non_null(strstr(text, "iptmon-state 2\nboot e394b081-754f-4025-bcb3-72e2e8de76ca\n"));
+	/* all time, then the kernel's last values: tx4 rx4 tx6 rx6, bytes and packets each */
+	assert_non_null(strstr(text, "host pc - 1000 10 500 5 0 0 0 0 1000 10 500 5 0 0 0 0\n"));
+	assert_non_null(strstr(text, "cur pc 1000 10 500 5 0 0 0 0\n"));
 	assert_int_equal(read_str(text, &u, &bad), 0);
 	assert_int_equal(u.n, 2);
 	assert_string_equal(u.boot_id, t.boot_id);
@@ -114,7 +115,18 @@ static void test_state_damaged(void **state)
 	} bad[] = {
 		{ "", 1 },
 		{ "garbage\n", 1 },
-		{ "iptmon-state 2\nend\n", 1 },
+		{ "iptmon-state 3\nend\n", 1 },
+		{ "iptmon-state 0\nend\n", 1 },
+		{ "iptmon-state 2\nhost pc - 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\nend\n", 2 },	 /* 15 numbers */
+		{ "iptmon-state 2\nhost pc - 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\nend\n", 2 }, /* 17 */
+		{ "iptmon-state 2\nhost pc zz:bb:cc:dd:ee:ff 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\nend\n", 2 },
+		{ "iptmon-state 2\nhost pc - 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n"
+		  "host pc - 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\nend\n", 3 }, /* a name twice */
+		{ "iptmon-state 2\ncur pc 1 1 1 1 1 1 1 1\nend\n", 2 },	/* no such host */
+		{ "iptmon-state 2\nwas pc 1 1 1 1 1 1 1 1\nend\n", 2 },	/* no period open */
+		{ "iptmon-state 2\nperiod 10 5\nend\n", 2 },
+		{ "iptmon-state 2\nhost pc - 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 18446744073709551616\nend\n", 2 },
+		{ "iptmon-state 2\nhost pc - 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 -1\nend\n", 2 },
 		{ "iptmon-state 1\nboot -\nhost pc ipv4 tx 1 1 1 1\n", 4 }, /* truncated: no end */
 		{ "iptmon-state 1\nhost pc ipv4 tx 1 1 1", 2 },		    /* torn line */
 		{ "iptmon-state 1\nhost p$c ipv4 tx 1 1 1 1\nend\n", 2 },
@@ -138,12 +150,127 @@ static void test_state_damaged(void **state)
 	totals_free(&t);
 }
 
+static void test_state_v1(void **state)
+{
+	struct totals t;
+	unsigned int line;
+	const char *v1 = "iptmon-state 1\nboot b1\nhost pc ipv4 tx 1000 10 900 9\n"
+			 "host pc ipv6 rx 7 1 7 1\nend\n";
+
+	(void)state;
+	assert_int_equal(read_str(v1, &t, &line), 0);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.v[0].all.bytes[FAM_V4][0], 1000);
+	assert_int_equal(t.v[0].last.bytes[FAM_V4][0], 900);
+	assert_int_equal(t.v[0].all.packets[FAM_V6][1], 1);
+	assert_int_equal(t.period_end, 0);
+	totals_free(&t);
+}
+
+/* Periods: what a poll adds goes to the current one; closing keeps at most KEPT. */
+static void test_periods(void **state)
+{
+	struct period_spec p;
+	struct hostset s = { 0 };
+	struct totals t = { 0 }, u;
+	struct hostset v;
+	unsigned int bad;
+	char *text, *again;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(period_parse(&p, "1"), 0);
+	snap_set(&s, "pc", 1000, 500);
+	totals_update(&t, &s, "b");
+	assert_int_equal(totals_roll(&t, &p, 1795714883 /* 2026-11-26 */, 2), 0);
+	assert_int_equal(t.period_start, 1793491200); /* 2026-11-01 00:00 UTC */
+	assert_int_equal(t.period_end, 1796083200);   /* 2026-12-01 */
+	assert_int_equal(totals_find(&t, "pc")->cur.bytes[FAM_V4][0], 1000);
+	/* into December: November closes with its counts */
+	assert_int_equal(totals_roll(&t, &p, 1796083200, 2), 1);
+	assert_int_equal(t.npast, 1);
+	assert_int_equal(t.past[0].start, 1793491200);
+	assert_int_equal(t.past[0].n, 1);
+	assert_int_equal(t.past[0].v[0].c.bytes[FAM_V4][0], 1000);
+	assert_int_equal(totals_find(&t, "pc")->cur.bytes[FAM_V4][0], 0);
+	snap_set(&s, "pc", 1300, 500);
+	totals_update(&t, &s, "b");
+	assert_int_equal(totals_find(&t, "pc")->cur.bytes[FAM_V4][0], 300);
+	assert_int_equal(totals_find(&t, "pc")->all.bytes[FAM_V4][0], 1300);
+	/* views */
+	assert_int_equal(totals_view(&t, &s, VIEW_PREVIOUS, &v), 0);
+	assert_int_equal(v.n, 1);
+	assert_int_equal(v.v[0].tx[FAM_V4].bytes, 1000);
+	assert_int_equal(v.v[0].naddrs, 1); /* the address from the snapshot */
+	hostset_free(&v);
+	assert_int_equal(totals_view(&t, &s, VIEW_CURRENT, &v), 0);
+	assert_int_equal(v.v[0].tx[FAM_V4].bytes, 300);
+	hostset_free(&v);
+	/* months pass: at most 2 kept, newest first; an idle month closes empty */
+	assert_int_equal(totals_roll(&t, &p, 1798761600 /* 2027-01-01 */, 2), 1);
+	assert_int_equal(totals_roll(&t, &p, 1801440000 /* 2027-02-01 */, 2), 1);
+	assert_int_equal(t.npast, 2);
+	assert_int_equal(t.past[0].start, 1798761600);
+	assert_int_equal(t.past[0].n, 0);
+	assert_int_equal(t.past[1].v[0].c.bytes[FAM_V4][0], 300);
+	/* the file keeps it all */
+	text = write_str(&t);
+	assert_int_equal(read_str(text, &u, &bad), 0);
+	assert_int_equal(u.npast, 2);
+	assert_int_equal(u.period_start, 1801440000);
+	again = write_str(&u);
+	assert_string_equal(again, text);
+	free(again);
+	free(text);
+	/* fewer kept after a configuration change */
+	assert_int_equal(totals_roll(&u, &p, 1801440001, 1), 0);
+	assert_int_equal(u.npast, 1);
+	totals_free(&u);
+	hostset_free(&s);
+	totals_free(&t);
+}
+
+/* 5000 names through the hash index, found again after the file. */
+static void test_many(void **state)
+{
+	struct hostset s = { 0 };
+	struct totals t = { 0 }, u;
+	unsigned int bad;
+	char name[32], *text;
+
+	(void)state;
+	for (int i = 0; i < 5000; i++) {
+		struct host *h;
+
+		snprintf(name, sizeof(name), "h%d", i);
+		h = hostset_ensure(&s, name);
+		h->tx[FAM_V6].bytes = (uint64_t)i;
+	}
+	assert_int_equal(totals_update(&t, &s, "b"), 0);
+	assert_int_equal(t.n, 5000);
+	text = write_str(&t);
+	assert_int_equal(read_str(text, &u, &bad), 0);
+	for (int i = 0; i < 5000; i += 7) {
+		snprintf(name, sizeof(name), "h%d", i);
+		assert_int_equal(totals_find(&u, name)->all.bytes[FAM_V6][0], i);
+	}
+	assert_null(totals_find(&u, "h5000"));
+	free(text);
+	totals_free(&u);
+	totals_free(&t);
+	hostset_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_monotonic),
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_damaged),
+		cmocka_unit_test(test_state_v1),
+		cmocka_unit_test(test_periods),
+		cmocka_unit_test(test_many),
 	};
 
 	tu_init();

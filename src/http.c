@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * /metrics, /api/hosts and a small page, served by libmicrohttpd inside the daemon's own
+ * loop. Clients cannot stall polling (all sockets are non-blocking and MHD is only run when
+ * its epoll fd is ready) nor grow memory (connection limit, per-connection pool, idle
+ * timeout, one shared body per resource and poll).
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HTTP_IDLE_TIMEOUT 10	     /* seconds */
+#define HTTP_CONN_MEMORY (16 * 1024) /* per-connection pool: request line, headers */
+
+struct http {
+	struct MHD_Daemon *d;
+	int epfd;
+	http_render_fn render;
+	void *ctx;
+	struct MHD_Response *cache[HTTP_RES_COUNT];
+	struct MHD_Response *page;
+	unsigned long long requests;
+	unsigned int conns;
+};
+
+static const char page_html[] =
+	"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>iptmon</title>\n"
+	"<meta name=\"viewport\" content=\"width=device-width\">\n"
+	"<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}"
+	"td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
+	"td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}</style>\n"
+	"</head><body><h1>iptmon</h1>\n"
+	"<p><select id=\"p\"><option value=\"\">all time</option><option>current</option>"
+	"<option>previous</option></select> <span id=\"s\"></span></p>\n"
+	"<table><thead><tr><th>host</th><th>mac</th><th>download</th><th>upload</th>"
+	"<th>down/s</th><th>up/s</th></tr></thead><tbody id=\"t\"></tbody></table>\n"
+	"<p><a href=\"/metrics\">/metrics</a> <a href=\"/api/hosts\">/api/hosts</a></p>\n"
+	"<script>\n"
+	"function h(v){var u=['B','KiB','MiB','GiB','TiB'],i=0;while(v>=1024&&i<4){v/=1024;i++}"
+	"return (i?v.toFixed(1):v)+' '+u[i]}\n"
+	"function load(){var p=document.getElementById('p').value;"
+	"fetch('/api/hosts'+(p?'?period='+p:'')).then(r=>r.json()).then(j=>{"
+	"var t=document.getElementById('t');t.textContent='';"
+	"document.getElementById('s').textContent=j.backend+', '+j.source+(j.period?', from '+"
+	"new Date(j.period.start*1000).toLocaleString():'');"
+	"j.hosts.forEach(x=>{var r=t.insertRow(),a=x.ipv4,b=x.ipv6;"
+	"[x.name,x.mac||'-',h(a.tx_bytes+b.tx_bytes),h(a.rx_bytes+b.rx_bytes),"
+	"h((a.tx_bytes_per_s||0)+(b.tx_bytes_per_s||0))+'/s',"
+	"h((a.rx_bytes_per_s||0)+(b.rx_bytes_per_s||0))+'/s'].forEach(v=>{"
+	"r.insertCell().textContent=v})})})}\n"
+	"document.getElementById('p').onchange=load;load();setInterval(load,10000);\n"
+	"</script></body></html>\n";
+
+int listen_parse(const char *s, struct sockaddr_storage *ss)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *hs = s;
+	size_t hl;
+	char *end;
+	unsigned long port;
+
+	memset(ss, 0, sizeof(*ss));
+	colon = strrchr(s, ':');
+	if (!colon || !colon[1])
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port < 1 || port > 65535 || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+		hs = s + 1;
+		hl -= 2;
+		if (hl >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, hs, hl);
+		host[hl] = '\0';
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	if (hl >= sizeof(host) || !hl)
+		return -EINVAL;
+	memcpy(host, hs, hl);
+	host[hl] = '\0';
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+static struct MHD_Response *text_response(const char *text)
+{
+	return MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *text)
+{
+	struct MHD_Response *r = text_response(text);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static const char *const res_type[HTTP_RES_COUNT] = {
+	[HTTP_METRICS] = "text/plain; version=0.0.4; charset=utf-8",
+	[HTTP_HOSTS] = "application/json",
+	[HTTP_HOSTS_CURRENT] = "application/json",
+	[HTTP_HOSTS_PREVIOUS] = "application/json",
+};
+
+static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http_res res)
+{
+	if (!h->cache[res]) {
+		char *body = NULL;
+		size_t len = 0;
+		struct MHD_Response *r;
+
+		if (h->render(h->ctx, res, &body, &len))
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			free(body);
+			return MHD_NO;
+		}
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res_type[res]);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		h->cache[res] = r;
+	}
+	return MHD_queue_response(c, MHD_HTTP_OK, h->cache[res]);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http *h = cls;
+
+	(void)version;
+	(void)upload_data;
+	h->requests++;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		*upload_data_size = 0; /* a body is never read */
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
+	}
+	(void)con_cls;
+	if (!strcmp(url, "/metrics"))
+		return serve(h, c, HTTP_METRICS);
+	if (!strcmp(url, "/api/hosts")) {
+		const char *p = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
+
+		if (!p || !*p || !strcmp(p, "all"))
+			return serve(h, c, HTTP_HOSTS);
+		if (!strcmp(p, "current"))
+			return serve(h, c, HTTP_HOSTS_CURRENT);
+		if (!strcmp(p, "previous"))
+			return serve(h, c, HTTP_HOSTS_PREVIOUS);
+		return reply(c, MHD_HTTP_BAD_REQUEST, "period: all, current or previous\n");
+	}
+	if (!strcmp(url, "/")) {
+		if (!h->page) {
+			h->page = text_response(page_html);
+			if (!h->page)
+				return MHD_NO;
+			MHD_add_response_header(h->page, MHD_HTTP_HEADER_CONTENT_TYPE,
+						"text/html; charset=utf-8");
+		}
+		return MHD_queue_response(c, MHD_HTTP_OK, h->page);
+	}
+	return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /api/hosts or /\n");
+}
+
+static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+		    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+
+	(void)c;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		h->conns++;
+	else if (h->conns)
+		h->conns--;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("iptmon: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+struct http *http_start(const char *listen_at, unsigned int max_clients, http_render_fn render,
+			void *ctx, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct http *h;
+	const union MHD_DaemonInfo *info;
+	int fd, one = 1;
+	socklen_t sl;
+
+	if (listen_parse(listen_at, &ss)) {
+		snprintf(err, errlen, "bad listen address '%s'", listen_at);
+		return NULL;
+	}
+	sl = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 64) < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", listen_at, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->render = render;
+	h->ctx = ctx;
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_CONNECTION_LIMIT, max_clients,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+				MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
+				MHD_OPTION_END);
+	if (!h->d || !(info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD))) {
+		snprintf(err, errlen, "cannot start the HTTP server on %s", listen_at);
+		if (h->d)
+			MHD_stop_daemon(h->d);
+		else
+			close(fd);
+		free(h);
+		return NULL;
+	}
+	h->epfd = info->epoll_fd;
+	return h;
+}
+
+int http_fd(const struct http *h)
+{
+	return h->epfd;
+}
+
+int http_timeout_ms(struct http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(h->d, &ms) != MHD_YES)
+		return -1;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+void http_run(struct http *h)
+{
+	MHD_run(h->d);
+}
+
+void http_invalidate(struct http *h)
+{
+	for (int i = 0; i < HTTP_RES_COUNT; i++)
+		if (h->cache[i]) { /* freed once the last client sending it is done */
+			MHD_destroy_response(h->cache[i]);
+			h->cache[i] = NULL;
+		}
+}
+
+unsigned long long http_requests(const struct http *h)
+{
+	return h->requests;
+}
+
+unsigned int http_connections(const struct http *h)
+{
+	return h->conns;
+}
+
+void http_stop(struct http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	http_invalidate(h);
+	if (h->page)
+		MHD_destroy_response(h->page);
+	free(h);
+}

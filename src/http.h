@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPTMON_HTTP_H
+#define IPTMON_HTTP_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* "127.0.0.1:9678", "[::1]:9678", "0.0.0.0:9678", "[::]:9678". 0 or -EINVAL. */
+int listen_parse(const char *s, struct sockaddr_storage *ss);
+
+/*
+ * The daemon's HTTP read-out, on libmicrohttpd in external-epoll mode: one fd in the
+ * daemon's loop, no threads. Bounded: at most max_clients connections, each with a small
+ * fixed memory pool and a 10 s idle timeout; a body is rendered at most once per poll and
+ * shared by every client that fetches it (http_invalidate() drops it).
+ */
+enum http_res { HTTP_METRICS, HTTP_HOSTS, HTTP_HOSTS_CURRENT, HTTP_HOSTS_PREVIOUS, HTTP_RES_COUNT };
+
+/* Renders resource RES into a malloc'd *body; 0, or -errno (the client gets a 500). */
+typedef int (*http_render_fn)(void *ctx, enum http_res res, char **body, size_t *len);
+
+struct http;
+
+struct http *http_start(const char *listen, unsigned int max_clients, http_render_fn render,
+			void *ctx, char *err, size_t errlen);
+int http_fd(const struct http *h);
+/* Longest the loop may sleep before calling http_run(), in ms; -1 for no limit. */
+int http_timeout_ms(struct http *h);
+void http_run(struct http *h);
+void http_invalidate(struct http *h);
+/* Requests answered, and connections open now. */
+unsigned long long http_requests(const struct http *h);
+unsigned int http_connections(const struct http *h);
+void http_stop(struct http *h);
+
+#endif

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * InfluxDB line protocol pushes through libcurl's multi interface: one POST per poll's batch,
+ * oldest first, one at a time. When InfluxDB is down the batches wait (bounded; the oldest
+ * go first, which costs resolution only: the values are cumulative) and are sent in order
+ * when it answers again.
+ */
+#include "push.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct batch {
+	char *buf;
+	size_t len;
+	struct batch *next;
+};
+
+struct influx {
+	CURLM *m;
+	CURL *e;
+	struct curl_slist *hdrs;
+	char *url;
+	char where[256]; /* the URL without its query, which may hold a password */
+	struct batch *head, *tail;
+	size_t queued, max_queue;
+	bool busy, down;
+	char errbuf[CURL_ERROR_SIZE];
+	unsigned long long errors, dropped, sent;
+};
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return size * n;
+}
+
+struct influx *influx_new(const char *url, const char *token, size_t max_queue, char *err,
+			  size_t errlen)
+{
+	struct influx *ix = calloc(1, sizeof(*ix));
+
+	if (!ix || curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		free(ix);
+		snprintf(err, errlen, "cannot initialise libcurl");
+		return NULL;
+	}
+	ix->url = strdup(url);
+	snprintf(ix->where, sizeof(ix->where), "%.*s", (int)strcspn(url, "?"), url);
+	ix->m = curl_multi_init();
+	ix->max_queue = max_queue;
+	ix->hdrs = curl_slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
+	if (token && *token) {
+		char *h = NULL;
+
+		if (asprintf(&h, "Authorization: Token %s", token) > 0) {
+			ix->hdrs = curl_slist_append(ix->hdrs, h);
+			free(h);
+		}
+	}
+	if (!ix->url || !ix->m || !ix->hdrs) {
+		influx_free(ix);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return ix;
+}
+
+static void batch_pop(struct influx *ix)
+{
+	struct batch *b = ix->head;
+
+	ix->head = b->next;
+	if (!ix->head)
+		ix->tail = NULL;
+	ix->queued -= b->len;
+	free(b->buf);
+	free(b);
+}
+
+void influx_free(struct influx *ix)
+{
+	if (!ix)
+		return;
+	if (ix->e) {
+		curl_multi_remove_handle(ix->m, ix->e);
+		curl_easy_cleanup(ix->e);
+	}
+	while (ix->head)
+		batch_pop(ix);
+	if (ix->m)
+		curl_multi_cleanup(ix->m);
+	curl_slist_free_all(ix->hdrs);
+	free(ix->url);
+	free(ix);
+	curl_global_cleanup();
+}
+
+static void start(struct influx *ix)
+{
+	if (ix->busy || !ix->head)
+		return;
+	if (!ix->e) {
+		ix->e = curl_easy_init();
+		if (!ix->e)
+			return;
+	}
+	curl_easy_reset(ix->e);
+	curl_easy_setopt(ix->e, CURLOPT_URL, ix->url);
+	curl_easy_setopt(ix->e, CURLOPT_HTTPHEADER, ix->hdrs);
+	curl_easy_setopt(ix->e, CURLOPT_POSTFIELDS, ix->head->buf);
+	curl_easy_setopt(ix->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)ix->head->len);
+	curl_easy_setopt(ix->e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(ix->e, CURLOPT_ERRORBUFFER, ix->errbuf);
+	curl_easy_setopt(ix->e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(ix->e, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(ix->e, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(ix->e, CURLOPT_PROTOCOLS_STR, "http,https");
+	ix->errbuf[0] = '\0';
+	if (curl_multi_add_handle(ix->m, ix->e) == CURLM_OK)
+		ix->busy = true;
+}
+
+void influx_push(struct influx *ix, char *buf, size_t len)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		free(buf);
+		ix->dropped++;
+		return;
+	}
+	b->buf = buf;
+	b->len = len;
+	if (ix->tail)
+		ix->tail->next = b;
+	else
+		ix->head = b;
+	ix->tail = b;
+	ix->queued += len;
+	/* Over the bound: drop the oldest waiting batches (not the one being sent). */
+	while (ix->queued > ix->max_queue && ix->head != ix->tail &&
+	       !(ix->busy && ix->head->next == ix->tail)) {
+		struct batch *victim = ix->busy ? ix->head->next : ix->head;
+
+		if (ix->busy) {
+			ix->head->next = victim->next;
+			ix->queued -= victim->len;
+			free(victim->buf);
+			free(victim);
+		} else {
+			batch_pop(ix);
+		}
+		ix->dropped++;
+	}
+	start(ix);
+}
+
+int influx_poll(struct influx *ix, struct pollfd *pfd, unsigned int n, int timeout_ms)
+{
+	struct curl_waitfd w[8];
+	int numfds = 0;
+
+	if (n > 8)
+		n = 8;
+	for (unsigned int i = 0; i < n; i++) {
+		w[i] = (struct curl_waitfd){ .fd = pfd[i].fd, .events = pfd[i].events };
+		pfd[i].revents = 0;
+	}
+	if (curl_multi_poll(ix->m, w, n, timeout_ms < 0 ? 60000 : timeout_ms, &numfds) != CURLM_OK)
+		return -1;
+	for (unsigned int i = 0; i < n; i++)
+		pfd[i].revents = w[i].revents;
+	return numfds;
+}
+
+static void finished(struct influx *ix, CURLcode rc)
+{
+	long status = 0;
+
+	curl_easy_getinfo(ix->e, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(ix->m, ix->e);
+	ix->busy = false;
+	if (rc == CURLE_OK && status >= 200 && status < 300) {
+		if (ix->down)
+			fprintf(stderr, "iptmon: InfluxDB answers again, sending what waited\n");
+		ix->down = false;
+		ix->sent++;
+		batch_pop(ix);
+		start(ix); /* catch up: the next batch at once */
+		return;
+	}
+	ix->errors++;
+	if (rc == CURLE_OK && status == 400) { /* the data itself was refused: never retry it */
+		fprintf(stderr, "iptmon: InfluxDB refused a batch (HTTP 400); dropped\n");
+		ix->dropped++;
+		batch_pop(ix);
+		return;
+	}
+	if (!ix->down) {
+		if (rc != CURLE_OK)
+			fprintf(stderr, "iptmon: InfluxDB %s: %s (keeping points, retrying every poll)\n",
+				ix->where, ix->errbuf[0] ? ix->errbuf : curl_easy_strerror(rc));
+		else
+			fprintf(stderr, "iptmon: InfluxDB %s: HTTP %ld (keeping points, retrying every poll)\n",
+				ix->where, status);
+	}
+	ix->down = true; /* retried when the next poll pushes */
+}
+
+void influx_run(struct influx *ix)
+{
+	CURLMsg *msg;
+	int running, left;
+
+	curl_multi_perform(ix->m, &running);
+	while ((msg = curl_multi_info_read(ix->m, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == ix->e)
+			finished(ix, msg->data.result);
+}
+
+size_t influx_queued(const struct influx *ix)
+{
+	return ix->queued;
+}
+
+unsigned long long influx_errors(const struct influx *ix)
+{
+	return ix->errors;
+}
+
+unsigned long long influx_dropped(const struct influx *ix)
+{
+	return ix->dropped;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPTMON_PUSH_H
+#define IPTMON_PUSH_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * The daemon's pushes, both non-blocking inside its loop, both logging one line when an
+ * outage starts and one when it ends, never one per poll.
+ */
+
+/* collectd's unixsock plugin: PUTVAL lines out, one status line back per PUTVAL. */
+struct cdsock;
+struct cdsock *cd_new(const char *path);
+void cd_free(struct cdsock *c);
+/* Queues one poll's PUTVAL lines (taking BUF); skipped when the last poll's are not all
+ * sent yet (values are cumulative, a skipped poll loses nothing). */
+void cd_send(struct cdsock *c, char *buf, size_t len);
+/* The fd and events to wait for, -1 when idle. */
+int cd_pollfd(const struct cdsock *c, short *events);
+void cd_io(struct cdsock *c, short revents);
+unsigned long long cd_errors(const struct cdsock *c);
+
+/* InfluxDB line protocol over HTTP(S), through libcurl's multi interface. */
+struct influx;
+struct influx *influx_new(const char *url, const char *token, size_t max_queue, char *err,
+			  size_t errlen);
+void influx_free(struct influx *ix);
+/* Queues one poll's points (taking BUF); the oldest batches go when over max_queue. */
+void influx_push(struct influx *ix, char *buf, size_t len);
+/* poll(2) that also waits for libcurl's sockets. */
+int influx_poll(struct influx *ix, struct pollfd *pfd, unsigned int n, int timeout_ms);
+/* Moves transfers on; call after every wait. */
+void influx_run(struct influx *ix);
+size_t influx_queued(const struct influx *ix);
+unsigned long long influx_errors(const struct influx *ix);
+unsigned long long influx_dropped(const struct influx *ix);
+
+#endif
