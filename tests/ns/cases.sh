@@ -41,13 +41,34 @@ wait_for() {
 
 # iptmon inside the router namespace with this run's configuration.
 it() { ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" "$BIN" "$@"; }
-json() { it show --json; }
+json() { it show --json --kernel; } # the kernel's counters, even while a daemon runs
 # host_field NAME JQ-PATH: e.g. host_field pc '.ipv4.tx_bytes'
 host_field() { json | jq -r --arg n "$1" ".hosts[] | select(.name == \$n) | $2"; }
 host_names() { json | jq -r '.hosts[].name' | sort | tr '\n' ' ' | sed 's/ $//'; }
 has_host() { [ -n "$(json | jq -r --arg n "$1" '.hosts[] | select(.name == $n) | .name')" ]; }
 no_host() { ! has_host "$1"; }
 has_addr() { json | jq -e --arg n "$1" --arg a "$2" '.hosts[] | select(.name == $n) | .addresses | index($a)' >/dev/null; }
+
+# The daemon, in the router namespace, logging to $T/daemon.log; DPID its pid.
+start_daemon() {
+	ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" "$BIN" daemon 2>>"$T/daemon.log" &
+	DPID=$!
+	ns_on_cleanup "kill $DPID 2>/dev/null || true"
+	wait_for test -s "$T/run/iptmon.live" -a -n "$(cat "$T/run/iptmon.pid" 2>/dev/null)" || true
+}
+stop_daemon() {
+	kill -TERM "$DPID"
+	wait "$DPID" || fail "daemon exit status after TERM: $? ($(tail -n 3 "$T/daemon.log"))"
+	rm -f "$T/run/iptmon.live"
+}
+# st_field NAME N: field N of NAME's host line in the state file (4: IPv4 tx bytes).
+st_field() { awk -v n="$1" -v f="$2" '$1 == "host" && $2 == n { print $f }' "$T/state/iptmon.state" 2>/dev/null; }
+st_is() { [ "$(st_field "$1" "$2")" = "$3" ]; }
+total_is() { st_is pc 4 "$1"; }
+# live_is BYTES: pc's IPv4 tx total as the running daemon's show gives it
+live_is() { [ "$(it show --json | jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes')" = "$1" ]; }
+metric() { ns_rexec curl -s 127.0.0.1:9678/metrics | awk -v m="$1" '$1 == m { print $2 }'; }
+metric_ge() { local v; v=$(metric "$1"); [ -n "$v" ] && [ "${v%.*}" -ge "$2" ]; }
 
 is_nft() { [ "$BACKEND" = nft ]; }
 save4() {
@@ -128,6 +149,9 @@ backend = $BACKEND
 lease_file = $NS_LEASES
 hosts_files = $T/hosts
 lock_file = $T/iptmon.lock
+state_dir = $T/state
+run_dir = $T/run
+listen = off
 EOC
 	export IPTMON_CONFIG=$T/iptmon.conf
 }
@@ -656,53 +680,155 @@ case_daemon() {
 	cat >>"$T/iptmon.conf" <<EOC
 interval = 1
 commit_interval = 1
-state_dir = $T/state
 EOC
 	ns_add_client 1 $MAC1
 	it_start_dnsmasq
 	IP1=$(ns_dhcp4 1 pc)
 	wait_for has_host pc || fail "pc not counted"
-	local st="$T/state/iptmon.state" dpid
-	start_daemon() {
-		ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" "$BIN" daemon 2>>"$T/daemon.log" &
-		dpid=$!
-		ns_on_cleanup "kill $dpid 2>/dev/null || true"
-	}
-	total_is() { grep -qx "host pc ipv4 tx $1 .*" "$st" 2>/dev/null; }
+	local st="$T/state/iptmon.state"
 	start_daemon
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
-	wait_for total_is 10280 || fail "state after 10 pings: $(grep 'pc ipv4 tx' "$st")"
+	wait_for total_is 10280 || fail "state after 10 pings: $(grep '^host pc' "$st")"
 	# The kernel's counters start over; the totals do not.
 	it flush
 	DNSMASQ_DATA_MISSING=1 it old $MAC1 "$IP1" pc
 	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 0 "kernel count after flush + replay"
 	# A poll sees the counter at zero (the last kernel value in the state goes to 0) ...
-	wait_for grep -qx "host pc ipv4 tx 10280 10 0 0" "$st" || fail "no poll after the flush: $(grep 'pc ipv4 tx' "$st")"
+	wait_for st_is pc 12 0 || fail "no poll after the flush: $(grep '^host pc' "$st")"
+	expect_eq "$(st_field pc 4)" 10280 "total right after the flush"
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
-	wait_for total_is 20560 || fail "total after a counter reset: $(grep 'pc ipv4 tx' "$st")"
-	kill -TERM $dpid
-	wait $dpid || fail "daemon exit status after TERM"
+	wait_for total_is 20560 || fail "total after a counter reset: $(grep '^host pc' "$st")"
+	# show and metrics read the daemon's totals while it runs, and say so
+	wait_for live_is 20560 || fail "show --json while the daemon runs: $(it show --json)"
+	expect_eq "$(it show --json | jq -r .source)" daemon "show's source"
+	it show | head -n 1 | grep -q "totals kept by the iptmon daemon" || fail "show's header: $(it show | head -n 1)"
+	it metrics | grep -qx "iptmon_host_bytes_total{host=\"pc\",mac=\"$MAC1\",family=\"ipv4\",direction=\"tx\"} 20560" ||
+		fail "metrics from the daemon: $(it metrics | grep 'host="pc"')"
+	# A second daemon on the same run_dir refuses to start
+	local rc=0
+	it daemon 2>"$T/err2" || rc=$?
+	expect_eq "$rc" 3 "exit code of a second daemon"
+	grep -q "another iptmon daemon runs" "$T/err2" || fail "second daemon's message: $(cat "$T/err2")"
+	stop_daemon
+	# Without the daemon, show reads the kernel again
+	expect_eq "$(it show --json | jq -r .source)" kernel "show's source without a daemon"
 	# Restarted: it carries on from the state file.
 	start_daemon
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
-	wait_for total_is 30840 || fail "total after a restart: $(grep 'pc ipv4 tx' "$st")"
-	kill -9 $dpid
-	wait $dpid 2>/dev/null || true
+	wait_for total_is 30840 || fail "total after a restart: $(grep '^host pc' "$st")"
+	kill -9 $DPID
+	wait $DPID 2>/dev/null || true
 	tail -n 1 "$st" | grep -qx end || fail "state file torn by kill -9"
 	start_daemon
 	sleep 1.5
-	total_is 30840 || fail "total after kill -9: $(grep 'pc ipv4 tx' "$st")"
+	total_is 30840 || fail "total after kill -9: $(grep '^host pc' "$st")"
 	grep -q damaged "$T/daemon.log" && fail "a good state file was called damaged"
-	kill -TERM $dpid
-	wait $dpid || true
+	stop_daemon
 	# A truncated state file is set aside, not used, not overwritten.
 	head -c 40 "$st" >"$st.new" && mv "$st.new" "$st"
 	start_daemon
 	wait_for grep -q "is damaged (line" "$T/daemon.log" || fail "no log line for a damaged state file"
 	ls "$T/state" | grep -q 'iptmon.state.bad-' || fail "damaged state not set aside"
-	kill -TERM $dpid
-	wait $dpid || fail "daemon exit status after a damaged state"
+	stop_daemon
 	expect_eq "$(grep -c 'is damaged' "$T/daemon.log")" 1 "log lines for one damaged file"
+}
+
+# Accounting periods: a state file whose period ended long ago closes it when the daemon
+# starts; show --period previous gives its counts, current only what came after.
+case_period() {
+	it_setup
+	cat >>"$T/iptmon.conf" <<EOC
+interval = 1
+periods_kept = 2
+EOC
+	ns_add_client 1 $MAC1
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4 1 pc)
+	wait_for has_host pc || fail "pc not counted"
+	local rc=0
+	it show --period current 2>"$T/err" || rc=$?
+	expect_eq "$rc" 3 "show --period before any daemon ran"
+	grep -q "no accounting periods yet" "$T/err" || fail "message: $(cat "$T/err")"
+	mkdir -p "$T/state"
+	# a period of 1000 s in 1970, when pc counted 5000 bytes (and 3 older periods)
+	cat >"$T/state/iptmon.state" <<EOS
+iptmon-state 2
+boot -
+period 1000 2000
+host pc $MAC1 7000 7 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+host gone - 100 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+cur pc 5000 5 0 0 0 0 0 0
+past 0 1000
+was pc 2000 2 0 0 0 0 0 0
+was gone 100 1 0 0 0 0 0 0
+past 0 0
+end
+EOS
+	start_daemon
+	wait_for grep -q "accounting period closed" "$T/daemon.log" || fail "no period closed: $(cat "$T/daemon.log")"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	wait_for live_is 17280 || fail "all-time total: $(it show --json)"
+	local prev cur
+	prev=$(it show --period previous --json)
+	expect_eq "$(jq -r .source <<<"$prev")" daemon "source"
+	expect_eq "$(jq -c .period <<<"$prev")" '{"name":"previous","start":1000,"end":2000}' "previous period"
+	expect_eq "$(jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes' <<<"$prev")" 5000 "pc in the previous period"
+	expect_eq "$(jq -r '[.hosts[].name] | join(",")' <<<"$prev")" pc "hosts in the previous period"
+	cur=$(it show --period current --json)
+	expect_eq "$(jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes' <<<"$cur")" 10280 "pc in the current period"
+	expect_eq "$(jq -r '.period.end > now' <<<"$cur")" true "the current period ends in the future"
+	it show --period previous | grep -q "^period: previous, 1970-01-01" || fail "table's period line: $(it show --period previous | head -n 2)"
+	expect_eq "$(it show --period=bogus 2>&1 >/dev/null)" "iptmon: show: --period takes current or previous, not 'bogus'" "bad --period"
+	stop_daemon
+	# saved: kept periods (2: the one that closed and the 0-1000 one), newest first
+	expect_eq "$(grep -c '^past ' "$T/state/iptmon.state")" 2 "periods kept"
+	expect_eq "$(grep '^past ' "$T/state/iptmon.state" | head -n 1)" "past 1000 2000" "newest past period"
+	# without the daemon, periods come from the state file
+	expect_eq "$(it show --period previous --json | jq -r .source)" state "source without a daemon"
+	expect_eq "$(it show --period current --json | jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes')" 10280 "current period from the state file"
+	# the HTTP read-out serves the same periods
+	echo "listen = 127.0.0.1:9678" >>"$T/iptmon.conf"
+	start_daemon
+	wait_for ns_rexec curl -sf 127.0.0.1:9678/metrics || fail "no /metrics: $(cat "$T/daemon.log")"
+	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/hosts?period=previous' | jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes')" 5000 "/api/hosts?period=previous"
+	ns_rexec curl -s 127.0.0.1:9678/metrics | grep -qx 'iptmon_period_start_seconds [0-9]\{10\}' || fail "iptmon_period_start_seconds"
+	expect_eq "$(ns_rexec curl -s -o /dev/null -w '%{http_code}' '127.0.0.1:9678/api/hosts?period=x')" 400 "bad period over HTTP"
+	stop_daemon
+}
+
+# 100 HTTP clients connect and send nothing: polling goes on, /metrics is still served, and
+# the idle connections are closed after the timeout.
+case_idle_clients() {
+	it_setup
+	cat >>"$T/iptmon.conf" <<EOC
+interval = 1
+listen = 127.0.0.1:9678
+EOC
+	ns_add_client 1 $MAC1
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4 1 pc)
+	wait_for has_host pc || fail "pc not counted"
+	start_daemon
+	wait_for ns_rexec curl -sf 127.0.0.1:9678/metrics || fail "no /metrics: $(cat "$T/daemon.log")"
+	# 100 connections held open by one shell inside the namespace, sending nothing
+	ns_rexec bash -c 'for i in $(seq 100); do exec {fd}<>/dev/tcp/127.0.0.1/9678 || exit 1; done; echo ready; sleep 30' >"$T/idle.out" 2>&1 &
+	local ipid=$!
+	ns_on_cleanup "kill $ipid 2>/dev/null || true"
+	wait_for grep -q ready "$T/idle.out" || fail "could not open 100 connections: $(cat "$T/idle.out")"
+	wait_for metric_ge iptmon_daemon_http_connections 100 || fail "connections: $(metric iptmon_daemon_http_connections)"
+	local polls
+	polls=$(metric iptmon_daemon_polls_total)
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	wait_for metric_ge iptmon_daemon_polls_total $((polls + 3)) || fail "polls stalled at $(metric iptmon_daemon_polls_total)"
+	wait_for live_is 10280 || fail "traffic not counted while clients idle"
+	# the idle ones are dropped after 10 s; the shell is still alive holding them
+	kill -0 $ipid || fail "the idle clients' shell ended early"
+	for ((i = 0; i < 30; i++)); do
+		[ "$(metric iptmon_daemon_http_connections)" -le 1 ] && break
+		sleep 0.5
+	done
+	[ "$(metric iptmon_daemon_http_connections)" -le 1 ] || fail "idle connections not closed: $(metric iptmon_daemon_http_connections)"
+	stop_daemon
 }
 
 # dnsmasq's contract at the edges.
