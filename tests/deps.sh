@@ -7,11 +7,13 @@ set -eu
 PKGS=(
 	gcc make pkg-config libc6-dev        # build
 	libiptc-dev libmnl-dev libnftnl-dev  # netfilter libraries
+	libmicrohttpd-dev libcurl4-openssl-dev  # the daemon: HTTP read-out, InfluxDB push
+	tzdata                               # unit tests of accounting periods across DST
 	libcmocka-dev                        # unit tests
 	iptables nftables iproute2 procps    # the kernel side
 	dnsmasq-base busybox isc-dhcp-client iputils-ping socat jq  # demo and namespace tests
 	collectd-core                        # collectd's iptables and unixsock plugins, for real
-	prometheus                           # promtool checks the metrics exposition
+	prometheus influxdb curl             # promtool; real Prometheus and InfluxDB 1.x (tests/ns/services.sh)
 	iperf3                               # bench/ only
 )
 missing=()
@@ -22,6 +24,17 @@ done
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	echo "deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# The postinst of influxdb (and prometheus) would start a system service; the tests run
+	# their own. policy-rc.d exiting 101 ("action forbidden") stops invoke-rc.d and
+	# deb-systemd-invoke from starting anything. An existing one (Docker images have one) stays.
+	rc_d=/usr/sbin/policy-rc.d
+	if (set -C && printf '#!/bin/sh\n# tests/deps.sh: no service starts during its apt-get install\nexit 101\n' >"$rc_d") 2>/dev/null; then
+		trap 'rm -f "$rc_d"' EXIT
+		trap 'exit 129' HUP
+		trap 'exit 130' INT
+		trap 'exit 143' TERM
+		chmod 755 "$rc_d"
+	fi
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 else

@@ -12,6 +12,7 @@ BIN=${IPTMON_BIN:-$TOP/iptmon}
 NS_PFX=${NS_PFX:-it$$}
 NS_PFX=${NS_PFX:0:9}
 . tests/ns/lib.sh
+. tests/ns/services.sh
 
 fail() {
 	echo "FAIL [$BACKEND/$CASE]: $*" >&2
@@ -915,6 +916,79 @@ EOC
 	wait_for have "$d/iptables-mangle-iptmon_tx/ipt_packets-tx_pc" 10 || fail "collectd tx_pc packets"
 	wait_for have "$d/ip6tables-mangle-iptmon_tx/ipt_bytes-tx_pc" 10480 || fail "collectd ip6 tx_pc bytes"
 	wait_for have "$d/iptables-mangle-iptmon_tx/ipt_bytes-tx_phone" 0 || fail "collectd tx_phone bytes"
+}
+
+# The daemon's read-out into real services, all started here: Prometheus scrapes /metrics,
+# InfluxDB 1.x takes the pushes, collectd takes PUTVALs through its unixsock and forwards
+# them with its network plugin to InfluxDB's collectd listener (measurement iptables_value,
+# the shell tool's identifiers). Then InfluxDB goes away mid-run and comes back.
+case_outputs() {
+	it_setup
+	local cdport=25826
+	svc_influxd_start "$R" $cdport || fail "influxd"
+	svc_collectd_start "$R" "$T/cd.sock" $cdport || fail "collectd"
+	svc_prometheus_start "$R" 127.0.0.1:9678 1s || fail "prometheus"
+	cat >>"$T/iptmon.conf" <<EOC
+interval = 1
+hostname = router
+listen = 127.0.0.1:9678
+influx_url = $INFLUX_URL/write?db=iptmon
+collectd_socket = $T/cd.sock
+EOC
+	three_clients
+	IP6=$(ns_dhcp6 1)
+	wait_for has_addr pc "$IP6" || fail "pc's v6 not counted"
+	start_daemon
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	ns_ping 1 "$NS_W6" 10 1000 || fail "ping6"
+	# Prometheus: the exact byte counts through its query API
+	svc_prom_wait 'iptmon_host_bytes_total{host="pc",family="ipv4",direction="tx"}' 10280 30 ||
+		fail "prometheus ipv4 tx"
+	svc_prom_wait 'iptmon_host_bytes_total{host="pc",family="ipv6",direction="rx"}' 10480 || fail "prometheus ipv6 rx"
+	svc_prom_wait "iptmon_host_packets_total{host=\"pc\",mac=\"$MAC1\",family=\"ipv4\",direction=\"rx\"}" 10 ||
+		fail "prometheus packets with the MAC label"
+	svc_prom_wait 'iptmon_daemon_up' 1 || fail "prometheus: iptmon_daemon_up"
+	# InfluxDB: measurement iptmon, fields bytes and packets
+	local q="SELECT last(bytes) FROM iptmon WHERE host='pc' AND family='ipv4' AND direction='tx'"
+	wait_for_value() { # DB QUERY VALUE [TRIES of 0.5 s]
+		local i v
+		for ((i = 0; i < ${4:-40}; i++)); do
+			v=$(svc_influx_value "$1" "$2")
+			[ "$v" = "$3" ] && return 0
+			sleep 0.5
+		done
+		echo "last value: '$v'" >&2
+		return 1
+	}
+	wait_for_value iptmon "$q" 10280 || fail "influx: $q"
+	wait_for_value iptmon "SELECT last(packets) FROM iptmon WHERE host='pc' AND mac='$MAC1' AND family='ipv6' AND direction='rx'" 10 ||
+		fail "influx ipv6 rx packets with the mac tag"
+	# collectd -> network -> InfluxDB: the identifiers of collectd's iptables plugin
+	wait_for_value collectd "SELECT last(value) FROM iptables_value WHERE host='router' AND instance='mangle-iptmon_tx' AND type='ipt_bytes' AND type_instance='tx_pc'" 10280 ||
+		fail "collectd via InfluxDB: iptables tx_pc bytes"
+	wait_for_value collectd "SELECT last(value) FROM ip6tables_value WHERE instance='mangle-iptmon_rx' AND type='ipt_packets' AND type_instance='rx_pc'" 10 ||
+		fail "collectd via InfluxDB: ip6tables rx_pc packets"
+	grep -q "collectd refused" "$T/daemon.log" && fail "collectd refused values: $(cat "$T/daemon.log")"
+	# /api/hosts
+	expect_eq "$(ns_rexec curl -s 127.0.0.1:9678/api/hosts | jq -r '.source + " " + (.hosts[] | select(.name == "pc") | .ipv6.tx_bytes | tostring)')" "daemon 10480" "/api/hosts"
+	# InfluxDB goes away: the daemon goes on, says so once, and catches up when it returns
+	svc_influxd_stop
+	local t_down
+	t_down=$(date +%s)
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	wait_for live_is 20560 || fail "counting stopped while InfluxDB is down"
+	sleep 3
+	expect_eq "$(grep -c 'InfluxDB .*retrying' "$T/daemon.log")" 1 "log lines for one outage"
+	metric_ge iptmon_daemon_influx_queued_bytes 1 || fail "nothing queued while InfluxDB is down"
+	svc_influxd_restart || fail "influxd restart"
+	wait_for_value iptmon "$q" 20560 || fail "influx after the outage"
+	wait_for grep -q "InfluxDB answers again" "$T/daemon.log" || fail "no log line when InfluxDB came back"
+	# the points from the outage arrived too (one per poll, with their own timestamps)
+	local n
+	n=$(svc_influx_value iptmon "SELECT count(bytes) FROM iptmon WHERE host='pc' AND family='ipv4' AND direction='tx' AND time >= ${t_down}s AND time < ${t_down}s + 4s")
+	[ "${n:-0}" -ge 3 ] || fail "points from the outage: '$n'"
+	expect_eq "$(grep -c 'InfluxDB .*retrying\|InfluxDB answers again' "$T/daemon.log")" 2 "InfluxDB log lines (down, back)"
+	stop_daemon
 }
 
 "case_$CASE"
