@@ -24,9 +24,11 @@ endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
 	src/backend.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
-	src/http.c src/cdsock.c src/influx.c src/daemon.c
-LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc libmicrohttpd libcurl \
-	2>/dev/null || echo -lnftnl -lmnl -lip4tc -lip6tc -lmicrohttpd -lcurl)
+	src/http.c src/cdsock.c src/influx.c src/dl.c src/daemon.c
+# libmicrohttpd and libcurl are not linked: the daemon dlopen()s them (src/dl.h); only their
+# headers are needed here.
+LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc 2>/dev/null || \
+	echo -lnftnl -lmnl -lip4tc -lip6tc) -ldl
 SRCS := $(LIB_SRCS) src/main.c
 OBJS := $(SRCS:src/%.c=build/%.o)
 UNIT_TESTS := test_addr test_name test_config test_hosts test_dhcp test_show test_nft test_export test_totals test_period

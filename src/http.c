@@ -16,8 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dl.h"
+
 #define HTTP_IDLE_TIMEOUT 10	     /* seconds */
 #define HTTP_CONN_MEMORY (16 * 1024) /* per-connection pool: request line, headers */
+
+static const struct mhd_api *M; /* libmicrohttpd, loaded by http_start() */
 
 struct http {
 	struct MHD_Daemon *d;
@@ -101,7 +105,7 @@ int listen_parse(const char *s, struct sockaddr_storage *ss)
 
 static struct MHD_Response *text_response(const char *text)
 {
-	return MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	return M->create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *text)
@@ -111,11 +115,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	M->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		M->add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = M->queue_response(c, status, r);
+	M->destroy_response(r);
 	return ret;
 }
 
@@ -135,16 +139,16 @@ static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http
 
 		if (h->render(h->ctx, res, &body, &len))
 			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
-		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		r = M->create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 		if (!r) {
 			free(body);
 			return MHD_NO;
 		}
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res_type[res]);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		M->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res_type[res]);
+		M->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 		h->cache[res] = r;
 	}
-	return MHD_queue_response(c, MHD_HTTP_OK, h->cache[res]);
+	return M->queue_response(c, MHD_HTTP_OK, h->cache[res]);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -164,7 +168,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!strcmp(url, "/metrics"))
 		return serve(h, c, HTTP_METRICS);
 	if (!strcmp(url, "/api/hosts")) {
-		const char *p = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
+		const char *p = M->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
 
 		if (!p || !*p || !strcmp(p, "all"))
 			return serve(h, c, HTTP_HOSTS);
@@ -179,10 +183,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			h->page = text_response(page_html);
 			if (!h->page)
 				return MHD_NO;
-			MHD_add_response_header(h->page, MHD_HTTP_HEADER_CONTENT_TYPE,
+			M->add_response_header(h->page, MHD_HTTP_HEADER_CONTENT_TYPE,
 						"text/html; charset=utf-8");
 		}
-		return MHD_queue_response(c, MHD_HTTP_OK, h->page);
+		return M->queue_response(c, MHD_HTTP_OK, h->page);
 	}
 	return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /api/hosts or /\n");
 }
@@ -216,6 +220,9 @@ struct http *http_start(const char *listen_at, unsigned int max_clients, http_re
 	int fd, one = 1;
 	socklen_t sl;
 
+	M = mhd_api(err, errlen);
+	if (!M)
+		return NULL;
 	if (listen_parse(listen_at, &ss)) {
 		snprintf(err, errlen, "bad listen address '%s'", listen_at);
 		return NULL;
@@ -237,7 +244,7 @@ struct http *http_start(const char *listen_at, unsigned int max_clients, http_re
 	}
 	h->render = render;
 	h->ctx = ctx;
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+	h->d = M->start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_CONNECTION_LIMIT, max_clients,
@@ -245,10 +252,10 @@ struct http *http_start(const char *listen_at, unsigned int max_clients, http_re
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 				MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
 				MHD_OPTION_END);
-	if (!h->d || !(info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD))) {
+	if (!h->d || !(info = M->get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD))) {
 		snprintf(err, errlen, "cannot start the HTTP server on %s", listen_at);
 		if (h->d)
-			MHD_stop_daemon(h->d);
+			M->stop_daemon(h->d);
 		else
 			close(fd);
 		free(h);
@@ -267,21 +274,21 @@ int http_timeout_ms(struct http *h)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	if (MHD_get_timeout(h->d, &ms) != MHD_YES)
+	if (M->get_timeout(h->d, &ms) != MHD_YES)
 		return -1;
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
 void http_run(struct http *h)
 {
-	MHD_run(h->d);
+	M->run(h->d);
 }
 
 void http_invalidate(struct http *h)
 {
 	for (int i = 0; i < HTTP_RES_COUNT; i++)
 		if (h->cache[i]) { /* freed once the last client sending it is done */
-			MHD_destroy_response(h->cache[i]);
+			M->destroy_response(h->cache[i]);
 			h->cache[i] = NULL;
 		}
 }
@@ -300,9 +307,9 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);
+	M->stop_daemon(h->d);
 	http_invalidate(h);
 	if (h->page)
-		MHD_destroy_response(h->page);
+		M->destroy_response(h->page);
 	free(h);
 }

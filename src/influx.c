@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dl.h"
+
+static const struct curl_api *C; /* libcurl, loaded by influx_new() */
+
 struct batch {
 	char *buf;
 	size_t len;
@@ -41,23 +45,27 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 struct influx *influx_new(const char *url, const char *token, size_t max_queue, char *err,
 			  size_t errlen)
 {
-	struct influx *ix = calloc(1, sizeof(*ix));
+	struct influx *ix;
 
-	if (!ix || curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	C = curl_api(err, errlen);
+	if (!C)
+		return NULL;
+	ix = calloc(1, sizeof(*ix));
+	if (!ix || C->global_init(CURL_GLOBAL_DEFAULT)) {
 		free(ix);
 		snprintf(err, errlen, "cannot initialise libcurl");
 		return NULL;
 	}
 	ix->url = strdup(url);
 	snprintf(ix->where, sizeof(ix->where), "%.*s", (int)strcspn(url, "?"), url);
-	ix->m = curl_multi_init();
+	ix->m = C->multi_init();
 	ix->max_queue = max_queue;
-	ix->hdrs = curl_slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
+	ix->hdrs = C->slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
 	if (token && *token) {
 		char *h = NULL;
 
 		if (asprintf(&h, "Authorization: Token %s", token) > 0) {
-			ix->hdrs = curl_slist_append(ix->hdrs, h);
+			ix->hdrs = C->slist_append(ix->hdrs, h);
 			free(h);
 		}
 	}
@@ -86,17 +94,17 @@ void influx_free(struct influx *ix)
 	if (!ix)
 		return;
 	if (ix->e) {
-		curl_multi_remove_handle(ix->m, ix->e);
-		curl_easy_cleanup(ix->e);
+		C->multi_remove_handle(ix->m, ix->e);
+		C->easy_cleanup(ix->e);
 	}
 	while (ix->head)
 		batch_pop(ix);
 	if (ix->m)
-		curl_multi_cleanup(ix->m);
-	curl_slist_free_all(ix->hdrs);
+		C->multi_cleanup(ix->m);
+	C->slist_free_all(ix->hdrs);
 	free(ix->url);
 	free(ix);
-	curl_global_cleanup();
+	C->global_cleanup();
 }
 
 static void start(struct influx *ix)
@@ -104,23 +112,23 @@ static void start(struct influx *ix)
 	if (ix->busy || !ix->head)
 		return;
 	if (!ix->e) {
-		ix->e = curl_easy_init();
+		ix->e = C->easy_init();
 		if (!ix->e)
 			return;
 	}
-	curl_easy_reset(ix->e);
-	curl_easy_setopt(ix->e, CURLOPT_URL, ix->url);
-	curl_easy_setopt(ix->e, CURLOPT_HTTPHEADER, ix->hdrs);
-	curl_easy_setopt(ix->e, CURLOPT_POSTFIELDS, ix->head->buf);
-	curl_easy_setopt(ix->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)ix->head->len);
-	curl_easy_setopt(ix->e, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(ix->e, CURLOPT_ERRORBUFFER, ix->errbuf);
-	curl_easy_setopt(ix->e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(ix->e, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(ix->e, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(ix->e, CURLOPT_PROTOCOLS_STR, "http,https");
+	C->easy_reset(ix->e);
+	C->easy_setopt(ix->e, CURLOPT_URL, ix->url);
+	C->easy_setopt(ix->e, CURLOPT_HTTPHEADER, ix->hdrs);
+	C->easy_setopt(ix->e, CURLOPT_POSTFIELDS, ix->head->buf);
+	C->easy_setopt(ix->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)ix->head->len);
+	C->easy_setopt(ix->e, CURLOPT_WRITEFUNCTION, discard);
+	C->easy_setopt(ix->e, CURLOPT_ERRORBUFFER, ix->errbuf);
+	C->easy_setopt(ix->e, CURLOPT_NOSIGNAL, 1L);
+	C->easy_setopt(ix->e, CURLOPT_CONNECTTIMEOUT, 5L);
+	C->easy_setopt(ix->e, CURLOPT_TIMEOUT, 30L);
+	C->easy_setopt(ix->e, CURLOPT_PROTOCOLS_STR, "http,https");
 	ix->errbuf[0] = '\0';
-	if (curl_multi_add_handle(ix->m, ix->e) == CURLM_OK)
+	if (C->multi_add_handle(ix->m, ix->e) == CURLM_OK)
 		ix->busy = true;
 }
 
@@ -170,7 +178,7 @@ int influx_poll(struct influx *ix, struct pollfd *pfd, unsigned int n, int timeo
 		w[i] = (struct curl_waitfd){ .fd = pfd[i].fd, .events = pfd[i].events };
 		pfd[i].revents = 0;
 	}
-	if (curl_multi_poll(ix->m, w, n, timeout_ms < 0 ? 60000 : timeout_ms, &numfds) != CURLM_OK)
+	if (C->multi_poll(ix->m, w, n, timeout_ms < 0 ? 60000 : timeout_ms, &numfds) != CURLM_OK)
 		return -1;
 	for (unsigned int i = 0; i < n; i++)
 		pfd[i].revents = w[i].revents;
@@ -181,8 +189,8 @@ static void finished(struct influx *ix, CURLcode rc)
 {
 	long status = 0;
 
-	curl_easy_getinfo(ix->e, CURLINFO_RESPONSE_CODE, &status);
-	curl_multi_remove_handle(ix->m, ix->e);
+	C->easy_getinfo(ix->e, CURLINFO_RESPONSE_CODE, &status);
+	C->multi_remove_handle(ix->m, ix->e);
 	ix->busy = false;
 	if (rc == CURLE_OK && status >= 200 && status < 300) {
 		if (ix->down)
@@ -203,7 +211,7 @@ static void finished(struct influx *ix, CURLcode rc)
 	if (!ix->down) {
 		if (rc != CURLE_OK)
 			fprintf(stderr, "iptmon: InfluxDB %s: %s (keeping points, retrying every poll)\n",
-				ix->where, ix->errbuf[0] ? ix->errbuf : curl_easy_strerror(rc));
+				ix->where, ix->errbuf[0] ? ix->errbuf : C->easy_strerror(rc));
 		else
 			fprintf(stderr, "iptmon: InfluxDB %s: HTTP %ld (keeping points, retrying every poll)\n",
 				ix->where, status);
@@ -216,8 +224,8 @@ void influx_run(struct influx *ix)
 	CURLMsg *msg;
 	int running, left;
 
-	curl_multi_perform(ix->m, &running);
-	while ((msg = curl_multi_info_read(ix->m, &left)))
+	C->multi_perform(ix->m, &running);
+	while ((msg = C->multi_info_read(ix->m, &left)))
 		if (msg->msg == CURLMSG_DONE && msg->easy_handle == ix->e)
 			finished(ix, msg->data.result);
 }

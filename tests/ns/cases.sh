@@ -835,6 +835,8 @@ EOC
 # dnsmasq's contract at the edges.
 case_contract() {
 	it_setup
+	# dnsmasq starts iptmon per event: the daemon's libraries are never loaded at start-up
+	ldd "$BIN" | grep -E 'libcurl|libmicrohttpd' && fail "iptmon links the daemon's libraries (src/dl.h)"
 	out=$(it init)
 	expect_eq "$out" "" "init stdout"
 	expect_eq "$(it --help | tail -n 1)" "Backend in use here: $BACKEND (backend = $BACKEND)" "--help's backend line"
