@@ -866,7 +866,7 @@ case_contract() {
 	rc=0
 	it show 2>"$T/err" || rc=$?
 	expect_eq "$rc" 1 "exit code for a bad config key"
-	grep -q "iptmon.conf:6: unknown key 'bogus'" "$T/err" || fail "config error: $(cat "$T/err")"
+	grep -q "iptmon.conf:9: unknown key 'bogus'" "$T/err" || fail "config error: $(cat "$T/err")"
 	sed -i '$d' "$T/iptmon.conf"
 	rc=0
 	it show --config=/nonexistent 2>"$T/err" || rc=$?
