@@ -993,5 +993,86 @@ EOC
 	stop_daemon
 }
 
+# The daemon at its edges: totals across address changes (no double counting; on
+# iptables-nft, whose IPv6 counters restart, the totals carry on), HUP moving the HTTP
+# server and the InfluxDB target, the InfluxDB 2.x request form (recorded by a stand-in
+# server: no InfluxDB 2.x in Debian), an oversized request header, the page.
+case_daemon_edges() {
+	it_setup
+	cat >>"$T/iptmon.conf" <<EOC
+interval = 1
+listen = 127.0.0.1:9678
+EOC
+	ns_add_client 1 $MAC1
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4 1 pc)
+	IP6=$(ns_dhcp6 1)
+	wait_for has_addr pc "$IP6" || fail "pc's v6 not counted"
+	start_daemon
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	ns_ping 1 "$NS_W6" 10 1000 || fail "ping6"
+	v6_total() { it show --json | jq -r '.hosts[] | select(.name == "pc") | .ipv6.tx_bytes'; }
+	wait_for live_is 10280 || fail "v4 total"
+	wait_for test "$(v6_total)" = 10480 || fail "v6 total: $(v6_total)"
+	# new addresses in both families: counts follow the host, never twice
+	it old $MAC1 192.168.88.141 pc
+	DNSMASQ_MAC=$MAC1 it old 00:01:00:01:2c:00:00:01:02:00:00:00:88:01 fd00:88::1fe pc
+	wait_for has_addr pc fd00:88::1fe || fail "pc's new v6 address"
+	local polls
+	polls=$(metric iptmon_daemon_polls_total)
+	wait_for metric_ge iptmon_daemon_polls_total $((polls + 2)) || fail "polls stalled"
+	live_is 10280 || fail "v4 total after the address change: $(it show --json)"
+	expect_eq "$(v6_total)" 10480 "v6 total after the address change"
+	if [ "$BACKEND" = iptables-nft ]; then
+		expect_eq "$(host_field pc '.ipv6.tx_bytes')" 0 "ip6tables-nft restarts the kernel counter (known)"
+	else
+		expect_eq "$(host_field pc '.ipv6.tx_bytes')" 10480 "kernel v6 count after the address change"
+	fi
+	# the page
+	local ct
+	ct=$(ns_rexec curl -s -o "$T/page" -w '%{content_type}' 127.0.0.1:9678/)
+	expect_eq "$ct" "text/html; charset=utf-8" "page content type"
+	grep -q "fetch('/api/hosts'" "$T/page" || fail "the page does not read /api/hosts"
+	# a 20 KB request header is refused, and the daemon goes on
+	local code
+	code=$(ns_rexec curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" 127.0.0.1:9678/metrics || true)
+	case $code in 431|413|400|000) ;; *) fail "20 KB header: HTTP $code" ;; esac
+	ns_rexec curl -sf 127.0.0.1:9678/metrics >/dev/null || fail "/metrics after an oversized request"
+	# a stand-in InfluxDB 2.x that records each request and answers 204
+	mkdir -p "$T/v2"
+	cat >"$T/v2/handle" <<'EOS'
+#!/bin/bash
+f=$V2DIR/req.$(date +%s%N)
+while IFS= read -r l; do l=${l%$'\r'}; printf '%s\n' "$l" >>"$f.h"; [ -z "$l" ] && break; done
+len=$(sed -n 's/^[Cc]ontent-[Ll]ength: *//p' "$f.h")
+head -c "${len:-0}" >"$f.b"
+printf 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n'
+EOS
+	chmod +x "$T/v2/handle"
+	ns_rexec env V2DIR="$T/v2" socat TCP-LISTEN:18087,bind=127.0.0.1,reuseaddr,fork EXEC:"$T/v2/handle" 2>"$T/v2/log" &
+	local spid=$!
+	ns_on_cleanup "kill $spid 2>/dev/null || true"
+	# HUP: the HTTP server moves, the push starts
+	sed -i 's/^listen = .*/listen = 127.0.0.1:9680/' "$T/iptmon.conf"
+	cat >>"$T/iptmon.conf" <<EOC
+influx_url = http://127.0.0.1:18087/api/v2/write?org=home&bucket=net&precision=ns
+influx_token = s3cret
+EOC
+	kill -HUP "$DPID"
+	wait_for ns_rexec curl -sf 127.0.0.1:9680/metrics || fail "no /metrics on the new port after HUP: $(tail -n 3 "$T/daemon.log")"
+	ns_rexec curl -s 127.0.0.1:9678/metrics >/dev/null && fail "the old port still answers after HUP"
+	wait_for test -s "$(ls "$T"/v2/req.*.b 2>/dev/null | head -n 1)" || fail "no InfluxDB 2.x request: $(tail -n 3 "$T/daemon.log")"
+	local h b
+	h=$(ls "$T"/v2/req.*.h | head -n 1)
+	b=${h%.h}.b
+	expect_eq "$(head -n 1 "$h")" "POST /api/v2/write?org=home&bucket=net&precision=ns HTTP/1.1" "2.x request line"
+	grep -qx "Authorization: Token s3cret" "$h" || fail "2.x token header: $(cat "$h")"
+	grep -qx "Content-Type: text/plain; charset=utf-8" "$h" || fail "2.x content type: $(cat "$h")"
+	grep -Eq "^iptmon,host=pc,mac=$MAC1,family=ipv6,direction=tx bytes=10480i,packets=10i [0-9]{19}$" "$b" ||
+		fail "2.x body: $(cat "$b")"
+	grep -q s3cret "$T/daemon.log" && fail "the token was logged"
+	stop_daemon
+}
+
 "case_$CASE"
 echo "ok"
