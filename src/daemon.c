@@ -63,6 +63,16 @@ static void logf_(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static const char *local_time(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M", &tm))
+		snprintf(buf, len, "%lld", t);
+	return buf;
+}
+
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -388,7 +398,11 @@ static int poll_once(struct dmn *d)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->last_poll = ts.tv_sec;
 	if (totals_roll(&d->t, &d->cfg->period, ts.tv_sec, d->cfg->periods_kept) == 1) {
-		logf_("accounting period closed; the new one ends %lld", d->t.period_end);
+		char a[32], b[32];
+
+		logf_("accounting period closed; the current one runs %s to %s",
+		      local_time(d->t.period_start, a, sizeof(a)),
+		      local_time(d->t.period_end, b, sizeof(b)));
 		state_save(d); /* a closed period is worth a flash write at once */
 	}
 	d->polls++;
