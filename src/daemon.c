@@ -143,7 +143,18 @@ static int state_load(const struct config *cfg, struct totals *t)
 	ret = totals_read(f, t, &bad);
 	fclose(f);
 	if (ret == -EINVAL) {
-		snprintf(aside, sizeof(aside), "%s.bad-%lld", path, (long long)time(NULL));
+		/* A name no earlier damaged file has: none is ever overwritten. */
+		for (int i = 0;; i++) {
+			struct stat st;
+
+			if (i)
+				snprintf(aside, sizeof(aside), "%s.bad-%lld-%d", path,
+					 (long long)time(NULL), i);
+			else
+				snprintf(aside, sizeof(aside), "%s.bad-%lld", path, (long long)time(NULL));
+			if (lstat(aside, &st) < 0 || i > 1000)
+				break;
+		}
 		if (rename(path, aside) < 0) {
 			logf_("state file %s is damaged (line %u) and cannot be set aside: %s", path,
 			      bad, strerror(errno));

@@ -732,6 +732,13 @@ EOC
 	ls "$T/state" | grep -q 'iptmon.state.bad-' || fail "damaged state not set aside"
 	stop_daemon
 	expect_eq "$(grep -c 'is damaged' "$T/daemon.log")" 1 "log lines for one damaged file"
+	# Garbage (binary, no magic) too; the daemon counts on from zero and saves anew.
+	head -c 3000 /dev/urandom >"$st"
+	start_daemon
+	wait_for test "$(grep -c 'is damaged' "$T/daemon.log")" = 2 || fail "no log line for a garbage state file"
+	stop_daemon
+	expect_eq "$(ls "$T/state" | grep -c 'iptmon.state.bad-')" 2 "damaged files set aside"
+	head -n 1 "$st" | grep -qx "iptmon-state 2" || fail "no fresh state file after garbage"
 }
 
 # Accounting periods: a state file whose period ended long ago closes it when the daemon

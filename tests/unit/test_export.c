@@ -193,6 +193,13 @@ static bool collectd_line_ok(const char *l)
 	p++;
 	if (*p++ != ' ')
 		return false;
+	if (!strncmp(p, "interval=", 9)) { /* the one option iptmon sends */
+		const char *sp = strchr(p, ' ');
+
+		if (!sp || !all_digits(p + 9, sp))
+			return false;
+		p = sp + 1;
+	}
 	colon = strchr(p, ':');
 	if (!colon || !all_digits(p, colon) || !all_digits(colon + 1, colon + strlen(colon)))
 		return false;
@@ -227,6 +234,9 @@ static void test_checkers(void **state)
 	assert_true(prom_line_ok("a{b=\"c\\\"d\\\\e\\nf\",g=\"\"} 1"));
 	assert_true(prom_line_ok("iptmon_hosts 3"));
 	assert_false(prom_line_ok("a{b=\"c\"d\"} 1"));
+	assert_true(collectd_line_ok("PUTVAL \"h/p-i/t-ti\" interval=10 1:2"));
+	assert_false(collectd_line_ok("PUTVAL \"h/p-i/t-ti\" interval=x 1:2"));
+	assert_false(collectd_line_ok("PUTVAL \"h/p-i/t-ti\" interval=10"));
 	assert_false(prom_line_ok("a{b=\"c\\x\"} 1"));
 	assert_false(prom_line_ok("a{b=\"c\"} "));
 	assert_true(prom_ok("# HELP a x\n# TYPE a counter\na 1\n", &n));
@@ -547,6 +557,25 @@ static void test_collectd_golden(void **state)
 	hostset_free(&s);
 }
 
+/* The daemon's collectd stream says its interval. */
+static void test_collectd_interval(void **state)
+{
+	struct hostset s;
+	struct export_ctx x;
+	unsigned int lines;
+	char *out;
+
+	make_hosts(&s);
+	make_ctx(&x, &s);
+	x.interval = 10;
+	out = run_exporter("collectd", &x);
+	assert_int_equal(strncmp(out, "PUTVAL \"router/iptables-mangle-iptmon_tx/ipt_bytes-tx_pc\" interval=10 1700000000:10280\n", 83), 0);
+	assert_int_equal(tu_count(out, "\" interval=10 1700000000:"), 20);
+	assert_true(collectd_ok(out, &lines));
+	free(out);
+	hostset_free(&s);
+}
+
 static void test_json_golden(void **state)
 {
 	struct hostset s;
@@ -704,6 +733,37 @@ static void test_hostile_prometheus(void **state)
 	hostset_free(&s);
 }
 
+/* The current period's gauges, hostile names included. */
+static void test_prom_period(void **state)
+{
+	struct hostset s;
+	struct tu_capture c;
+	unsigned int samples;
+
+	make_hostile(&s);
+	prom_period(tu_capture_open(&c), &s, 1793491200, 1796083200);
+	tu_capture_close(&c);
+	assert_string_equal(c.buf,
+		"# HELP iptmon_host_period_bytes Bytes counted in the current accounting period.\n"
+		"# TYPE iptmon_host_period_bytes gauge\n"
+		"iptmon_host_period_bytes{" HOSTILE_PROM ",family=\"ipv4\",direction=\"tx\"} 200\n"
+		"iptmon_host_period_bytes{" HOSTILE_PROM ",family=\"ipv4\",direction=\"rx\"} 0\n"
+		"# HELP iptmon_host_period_packets Packets counted in the current accounting period.\n"
+		"# TYPE iptmon_host_period_packets gauge\n"
+		"iptmon_host_period_packets{" HOSTILE_PROM ",family=\"ipv4\",direction=\"tx\"} 2\n"
+		"iptmon_host_period_packets{" HOSTILE_PROM ",family=\"ipv4\",direction=\"rx\"} 0\n"
+		"# HELP iptmon_period_start_seconds Start of the current accounting period (Unix time).\n"
+		"# TYPE iptmon_period_start_seconds gauge\n"
+		"iptmon_period_start_seconds 1793491200\n"
+		"# HELP iptmon_period_end_seconds End of the current accounting period (Unix time).\n"
+		"# TYPE iptmon_period_end_seconds gauge\n"
+		"iptmon_period_end_seconds 1796083200\n");
+	assert_true(prom_ok(c.buf, &samples));
+	assert_int_equal(samples, 6);
+	tu_capture_free(&c);
+	hostset_free(&s);
+}
+
 static void test_hostile_influx(void **state)
 {
 	struct hostset s;
@@ -794,6 +854,8 @@ int main(void)
 		cmocka_unit_test(test_prometheus_golden),
 		cmocka_unit_test(test_influx_golden),
 		cmocka_unit_test(test_collectd_golden),
+		cmocka_unit_test(test_collectd_interval),
+		cmocka_unit_test(test_prom_period),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_family_reporting),
 		cmocka_unit_test(test_empty_hostset),

@@ -224,6 +224,55 @@ static void test_show_table(void **state)
 	hostset_free(&s);
 }
 
+/* From the daemon: rates, a period, the source named. */
+static void test_show_daemon(void **state)
+{
+	struct hostset s;
+	struct tu_capture c;
+	struct show_info in = { .backend = "nft", .source = "daemon",
+				.source_desc = "totals kept by the iptmon daemon (last poll 1s ago)",
+				.period = "current", .period_start = 1793491200,
+				.period_end = 1796083200, .rates = true };
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	make_hosts(&s);
+	s.v[0].rate[FAM_V4][0] = 1536.0f;
+	s.v[0].rate[FAM_V6][0] = 512.0f;
+	s.v[0].rate[FAM_V4][1] = 10.4f;
+	show_json_ex(tu_capture_open(&c), &in, &s);
+	tu_capture_close(&c);
+	assert_true(json_valid(c.buf));
+	assert_non_null(strstr(c.buf, "{\"backend\": \"nft\", \"source\": \"daemon\", \"period\": "
+				      "{\"name\": \"current\", \"start\": 1793491200, \"end\": 1796083200}, \"hosts\": ["));
+	assert_non_null(strstr(c.buf, "\"ipv4\": {\"tx_bytes\": 1000, \"tx_packets\": 10, \"rx_bytes\": 2000, "
+				      "\"rx_packets\": 20, \"tx_bytes_per_s\": 1536.0, \"rx_bytes_per_s\": 10.4}"));
+	tu_capture_free(&c);
+	show_table_ex(tu_capture_open(&c), &in, &s, false);
+	tu_capture_close(&c);
+	assert_string_equal(c.buf,
+		"backend: nft, totals kept by the iptmon daemon (last poll 1s ago); tx = to the host "
+		"(download), rx = from the host (upload)\n"
+		"period: current, 2026-11-01 00:00 to 2026-12-01 00:00 (local time)\n"
+		"HOST    MAC                ADDRESSES                    TX BYTES     TX PKTS      "
+		"RX BYTES     RX PKTS  TX RATE       RX RATE\n"
+		"laptop  02:00:00:00:00:01  192.168.88.101,fd00::11       1.3 KiB          13       "
+		"2.3 KiB          24  2.0 KiB/s     10 B/s\n"
+		"tv      -                  192.168.88.20                     0 B           0           "
+		"0 B           0  0 B/s         0 B/s\n");
+	tu_capture_free(&c);
+	/* no period closed yet */
+	in.period = "previous";
+	in.period_start = in.period_end = 0;
+	in.rates = false;
+	show_table_ex(tu_capture_open(&c), &in, &s, false);
+	tu_capture_close(&c);
+	assert_non_null(strstr(c.buf, "\nperiod: previous (none has closed yet)\nHOST "));
+	assert_null(strstr(c.buf, "RATE"));
+	tu_capture_free(&c);
+	hostset_free(&s);
+}
+
 /* Every row's columns start where the header's do, whatever the name and address widths. */
 static void test_show_table_alignment(void **state)
 {
@@ -308,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_show_json_edge_values),
 		cmocka_unit_test(test_show_json_many_hosts),
 		cmocka_unit_test(test_show_table),
+		cmocka_unit_test(test_show_daemon),
 		cmocka_unit_test(test_show_table_alignment),
 		cmocka_unit_test(test_show_table_empty),
 	};
