@@ -881,6 +881,9 @@ case_contract() {
 	rc=0
 	ip netns exec "$R" "$BIN" --config=/nonexistent show 2>"$T/err" || rc=$?
 	expect_eq "$rc" 3 "exit code for a missing --config file"
+	# the example configuration in contrib/ is one iptmon accepts
+	ip netns exec "$R" "$BIN" --config="$TOP/contrib/iptmon.conf" --run_dir="$T/run" show --json >/dev/null 2>"$T/err" ||
+		fail "contrib/iptmon.conf: $(cat "$T/err")"
 }
 
 # collectd's iptables plugin reads the legacy rules: iptables-mangle-iptmon_tx/ipt_bytes-tx_pc.
