@@ -48,7 +48,7 @@ struct dmn {
 	time_t started, last_poll;
 	double poll_seconds;
 	unsigned long long polls, poll_errors, saves, save_errors;
-	bool failing;
+	bool failing, live_failing, save_failing;
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -167,21 +167,26 @@ static int state_load(const struct config *cfg, struct totals *t)
 	return ret;
 }
 
-/* Writes DIR/NAME through NAME.tmp and a rename; with sync, to the disk before the rename. */
-static int write_atomic(const char *dir, const char *path, const struct totals *t, bool live)
+/* Writes PATH (in DIR) through PATH.tmp and a rename; unless LIVE, fsynced before the
+ * rename and the directory after it. Failures are logged when LOUD. */
+static int write_atomic(const char *dir, const char *path, const struct totals *t, bool live,
+			bool loud)
 {
 	char tmp[PATH_MAX + 40];
 	FILE *f;
 	int fd, ret = 0;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		logf_("cannot create %s: %s", dir, strerror(errno));
-		return -errno;
+		ret = -errno;
+		if (loud)
+			logf_("cannot create %s: %s", dir, strerror(errno));
+		return ret;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		logf_("cannot write %s: %s", tmp, strerror(errno));
+		if (loud)
+			logf_("cannot write %s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -EIO;
@@ -193,7 +198,8 @@ static int write_atomic(const char *dir, const char *path, const struct totals *
 	if (!ret && rename(tmp, path) < 0)
 		ret = -EIO;
 	if (ret) {
-		logf_("cannot write %s: %s", path, strerror(errno));
+		if (loud)
+			logf_("cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 		return ret;
 	}
@@ -213,11 +219,14 @@ static int state_save(struct dmn *d)
 	int ret;
 
 	daemon_state_path(path, sizeof(path), d->cfg);
-	ret = write_atomic(d->cfg->state_dir, path, &d->t, false);
+	ret = write_atomic(d->cfg->state_dir, path, &d->t, false, !d->save_failing);
 	if (ret)
 		d->save_errors++;
 	else
 		d->saves++;
+	if (!ret && d->save_failing)
+		logf_("state file %s written again", path);
+	d->save_failing = ret != 0;
 	return ret;
 }
 
@@ -226,7 +235,7 @@ static void live_save(struct dmn *d)
 	char path[PATH_MAX + 32];
 
 	daemon_live_path(path, sizeof(path), d->cfg);
-	write_atomic(d->cfg->run_dir, path, &d->t, true);
+	d->live_failing = write_atomic(d->cfg->run_dir, path, &d->t, true, !d->live_failing) != 0;
 }
 
 /* A memory stream for one output; NULL on failure. */
@@ -432,32 +441,41 @@ static int arm(int tfd, unsigned int interval)
 	return timerfd_settime(tfd, 0, &its, NULL);
 }
 
-/* The outputs that depend on the configuration: (re)started from it. */
-static int outputs_start(struct dmn *d, bool initial)
+enum { OUT_HTTP = 1, OUT_CD = 2, OUT_INFLUX = 4, OUT_ALL = 7 };
+
+/* The outputs in WHICH, (re)started from the configuration. */
+static int outputs_start(struct dmn *d, int which, bool initial)
 {
 	char err[256];
 
-	http_stop(d->http);
-	d->http = NULL;
-	if (d->cfg->listen[0]) {
-		d->http = http_start(d->cfg->listen, d->cfg->http_clients, render, d, err, sizeof(err));
-		if (!d->http) {
-			logf_("%s", err);
-			if (initial)
-				return -1;
+	if (which & OUT_HTTP) {
+		http_stop(d->http);
+		d->http = NULL;
+		if (d->cfg->listen[0]) {
+			d->http = http_start(d->cfg->listen, d->cfg->http_clients, render, d, err,
+					     sizeof(err));
+			if (!d->http) {
+				logf_("%s", err);
+				if (initial)
+					return -1;
+			}
 		}
 	}
-	cd_free(d->cd);
-	d->cd = d->cfg->collectd_socket[0] ? cd_new(d->cfg->collectd_socket) : NULL;
-	influx_free(d->ix);
-	d->ix = NULL;
-	if (d->cfg->influx_url[0]) {
-		d->ix = influx_new(d->cfg->influx_url, d->cfg->influx_token, INFLUX_MAX_QUEUE, err,
-				   sizeof(err));
-		if (!d->ix) {
-			logf_("%s", err);
-			if (initial)
-				return -1;
+	if (which & OUT_CD) {
+		cd_free(d->cd);
+		d->cd = d->cfg->collectd_socket[0] ? cd_new(d->cfg->collectd_socket) : NULL;
+	}
+	if (which & OUT_INFLUX) {
+		influx_free(d->ix);
+		d->ix = NULL;
+		if (d->cfg->influx_url[0]) {
+			d->ix = influx_new(d->cfg->influx_url, d->cfg->influx_token, INFLUX_MAX_QUEUE,
+					   err, sizeof(err));
+			if (!d->ix) {
+				logf_("%s", err);
+				if (initial)
+					return -1;
+			}
 		}
 	}
 	if (d->cfg->hostname[0])
@@ -468,10 +486,13 @@ static int outputs_start(struct dmn *d, bool initial)
 	return 0;
 }
 
+#define CHANGED(f) (strcmp(d->cfg->f, fresh.f) != 0)
+
 static void reload(struct dmn *d, const char *cfgpath, int tfd)
 {
 	struct config fresh;
 	char err[512];
+	int which = 0;
 
 	config_defaults(&fresh);
 	if (config_load(&fresh, cfgpath, err, sizeof(err)) &&
@@ -479,7 +500,14 @@ static void reload(struct dmn *d, const char *cfgpath, int tfd)
 		logf_("SIGHUP: keeping the old configuration: %s", err);
 		return;
 	}
-	/* What can change while running; the backend and the files stay. */
+	/* What can change while running; the backend and the files stay. An output is only
+	 * restarted when its keys changed: InfluxDB's queue survives a HUP. */
+	if (CHANGED(listen) || d->cfg->http_clients != fresh.http_clients)
+		which |= OUT_HTTP;
+	if (CHANGED(collectd_socket))
+		which |= OUT_CD;
+	if (CHANGED(influx_url) || CHANGED(influx_token))
+		which |= OUT_INFLUX;
 	d->cfg->interval = fresh.interval;
 	d->cfg->commit_interval = fresh.commit_interval;
 	d->cfg->period = fresh.period;
@@ -491,7 +519,7 @@ static void reload(struct dmn *d, const char *cfgpath, int tfd)
 	memcpy(d->cfg->collectd_socket, fresh.collectd_socket, sizeof(fresh.collectd_socket));
 	memcpy(d->cfg->hostname, fresh.hostname, sizeof(fresh.hostname));
 	arm(tfd, d->cfg->interval);
-	outputs_start(d, false);
+	outputs_start(d, which, false);
 	logf_("SIGHUP: configuration re-read");
 }
 
@@ -559,7 +587,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, const struct backend_ops
 		rc = 3;
 		goto out;
 	}
-	if (outputs_start(&d, true)) {
+	if (outputs_start(&d, OUT_ALL, true)) {
 		rc = 3;
 		goto out;
 	}

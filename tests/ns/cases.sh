@@ -992,6 +992,10 @@ EOC
 	sleep 3
 	expect_eq "$(grep -c 'InfluxDB .*retrying' "$T/daemon.log")" 1 "log lines for one outage"
 	metric_ge iptmon_daemon_influx_queued_bytes 1 || fail "nothing queued while InfluxDB is down"
+	# a HUP that leaves the InfluxDB keys alone keeps what waits
+	kill -HUP "$DPID"
+	wait_for grep -q "SIGHUP: configuration re-read" "$T/daemon.log" || fail "no HUP"
+	metric_ge iptmon_daemon_influx_queued_bytes 1 || fail "the queue went with a HUP"
 	svc_influxd_restart || fail "influxd restart"
 	wait_for_value iptmon "$q" 20560 || fail "influx after the outage"
 	wait_for grep -q "InfluxDB answers again" "$T/daemon.log" || fail "no log line when InfluxDB came back"
