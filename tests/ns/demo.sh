@@ -25,6 +25,9 @@ backend = ${DEMO_BACKEND:-auto}
 lease_file = $NS_LEASES
 hosts_files = $T/hosts
 lock_file = $T/iptmon.lock
+state_dir = $T/state
+run_dir = $T/run
+interval = 1
 EOC
 export IPTMON_CONFIG=$T/iptmon.conf
 it() { ip netns exec "$R" "$BIN" "$@"; }
@@ -82,4 +85,17 @@ iptables-legacy)
 	ip netns exec "$R" iptables-nft-save -t mangle | grep iptmon
 	;;
 esac
+say "iptmon daemon: totals that survive, rates, /metrics and /api/hosts on 127.0.0.1:9678"
+ip netns exec "$R" "$BIN" daemon 2>"$T/daemon.log" &
+dpid=$!
+ns_on_cleanup "kill $dpid 2>/dev/null || true"
+for i in $(seq 1 100); do ip netns exec "$R" curl -sf 127.0.0.1:9678/metrics >/dev/null 2>&1 && break; sleep 0.05; done
+echo "phone:  ping -c5 -s1400 $NS_W4 while the daemon polls every second"
+ns_ping 2 "$NS_W4" 5 1400
+sleep 1.2
+it show
+echo "curl http://127.0.0.1:9678/metrics | grep 'host=\"pc\"' (first 4)"
+ip netns exec "$R" curl -s 127.0.0.1:9678/metrics | grep 'host="pc"' | head -n 4
+kill -TERM $dpid && wait $dpid || true
+echo "daemon stopped; state kept in $T/state/iptmon.state ($(wc -c <"$T/state/iptmon.state") bytes)"
 say "done; cleaning up"
