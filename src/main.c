@@ -118,7 +118,18 @@ static void command_usage(FILE *f, const struct command *c)
 		c->summary);
 	if (!strcmp(c->name, "show"))
 		fprintf(f, "\n  --json      machine-readable output (see iptmon(8))\n"
-			   "  -x, --exact exact byte counts instead of KiB/MiB/...\n");
+			   "  -x, --exact exact byte counts instead of KiB/MiB/...\n"
+			   "  --period current|previous\n"
+			   "              one accounting period (from the daemon or its state file)\n"
+			   "  --kernel    the kernel's counters even while the daemon runs\n");
+	if (!strcmp(c->name, "metrics"))
+		fprintf(f, "\n  --format F  prometheus (default), influx, collectd or json\n"
+			   "  --kernel    the kernel's counters even while the daemon runs\n");
+	if (!strcmp(c->name, "daemon"))
+		fprintf(f, "\n  Polls every `interval` s into totals and accounting periods kept in\n"
+			   "  state_dir/iptmon.state; serves /metrics, /api/hosts and / on `listen`;\n"
+			   "  pushes to `influx_url` and `collectd_socket` when set. TERM/INT: save and\n"
+			   "  exit; HUP: re-read the configuration. Logs on stderr.\n");
 	if (c->event)
 		fprintf(f, "\n  Arguments are taken as dnsmasq passes them (for DHCPv6 the MAC comes\n"
 			   "  from DNSMASQ_MAC or the DUID); options go before the command only.\n");
@@ -740,7 +751,7 @@ static const struct command commands[] = {
 	{ "reload-hosts", cmd_reload_hosts, "", "re-read hosts files; drop hosts no longer known",
 	  false },
 	{ "remove", cmd_remove, "", "remove everything iptmon created", false },
-	{ "daemon", cmd_daemon, "", "poll the counters into totals that survive (foreground)",
+	{ "daemon", cmd_daemon, "", "totals, periods, HTTP, InfluxDB and collectd (foreground)",
 	  false },
 	{ "help", cmd_help, "[COMMAND]", "this text, or one command's", false },
 	{ "version", cmd_version, "", "print the version", false },
