@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,40 +65,38 @@ static const char page_html[] =
 
 int listen_parse(const char *s, struct sockaddr_storage *ss)
 {
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *hs = s;
+	const char *colon;
 	size_t hl;
 	char *end;
 	unsigned long port;
+	bool v6;
 
 	memset(ss, 0, sizeof(*ss));
 	colon = strrchr(s, ':');
-	if (!colon || !colon[1])
+	if (!colon || colon[1] < '0' || colon[1] > '9')
 		return -EINVAL;
 	errno = 0;
 	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || port < 1 || port > 65535 || colon[1] < '0' || colon[1] > '9')
+	if (errno || *end || port < 1 || port > 65535)
 		return -EINVAL;
 	hl = (size_t)(colon - s);
-	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
-		hs = s + 1;
+	v6 = hl >= 2 && s[0] == '[' && s[hl - 1] == ']';
+	if (v6) { /* "[ADDR]:PORT" */
+		s++;
 		hl -= 2;
-		if (hl >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, hs, hl);
-		host[hl] = '\0';
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
+	}
+	if (!hl || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (v6) {
 		a6->sin6_family = AF_INET6;
 		a6->sin6_port = htons((uint16_t)port);
 		return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -EINVAL;
 	}
-	if (hl >= sizeof(host) || !hl)
-		return -EINVAL;
-	memcpy(host, hs, hl);
-	host[hl] = '\0';
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
 	a4->sin_family = AF_INET;
 	a4->sin_port = htons((uint16_t)port);
 	return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -EINVAL;

@@ -522,7 +522,7 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 	struct totals t;
 	struct hostset snap = { 0 };
 	struct stat st;
-	unsigned int bad;
+	unsigned int bad = 0;
 	bool live = !kernel_only && daemon_running(&c->cfg);
 	FILE *f = NULL;
 	int rc, ret;
@@ -575,7 +575,7 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 	}
 	if (live) {
 		in->source = "daemon";
-		in->rates = which != VIEW_PREVIOUS && t.has_rates;
+		in->rates = which != VIEW_PREVIOUS; /* 0 until the daemon's second poll */
 		snprintf(desc, desclen, "totals kept by the iptmon daemon (last poll %llds ago)",
 			 (long long)(time(NULL) - st.st_mtime));
 	} else {
