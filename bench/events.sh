@@ -64,7 +64,7 @@ lease_file = $BENCH_TMP/none
 hosts_files = $BENCH_TMP/hosts-$n
 lock_file = $BENCH_TMP/lock
 EOC
-		read -r init add old del tru < <(ip netns exec "$ns" env BENCH_TMP="$BENCH_TMP" BIN="$BIN" \
+		read -r init add old del tru < <(ip netns exec "$ns" env BENCH_INNER_TMP="$BENCH_TMP" BIN="$BIN" \
 			bash -c ". bench/lib.sh; trap - EXIT; $(declare -f inner median); inner '$conf' $REPS")
 		counted=$(ip netns exec "$ns" env IPTMON_CONFIG="$conf" "$BIN" show --json | jq '.hosts|length')
 		[ "$counted" = "$n" ] || { echo "bench: expected $n hosts counted, got $counted" >&2; exit 1; }

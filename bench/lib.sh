@@ -3,7 +3,8 @@
 BENCH_PFX="ib$$"
 BENCH_NS=()
 BENCH_PIDS=()
-BENCH_TMP=$(mktemp -d /tmp/iptmon-bench.XXXXXX)
+# An inner shell (events.sh) passes its parent's BENCH_TMP: it must not make (and leak) its own.
+BENCH_TMP=${BENCH_INNER_TMP:-$(mktemp -d /tmp/iptmon-bench.XXXXXX)}
 
 bench_cleanup() {
 	local p ns

@@ -11,3 +11,6 @@ bench/events.sh "$@"
 echo
 echo "## forwarding throughput, 64-byte UDP, ratio to no accounting"
 bench/forward.sh "$@"
+echo
+echo "## the daemon: memory, CPU per poll, /metrics, state file, N hosts counted"
+bench/daemon.sh "$@"
