@@ -63,16 +63,6 @@ static void logf_(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static const char *local_time(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M", &tm))
-		snprintf(buf, len, "%lld", t);
-	return buf;
-}
-
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -421,8 +411,8 @@ static int poll_once(struct dmn *d)
 		char a[32], b[32];
 
 		logf_("accounting period closed; the current one runs %s to %s",
-		      local_time(d->t.period_start, a, sizeof(a)),
-		      local_time(d->t.period_end, b, sizeof(b)));
+		      show_local_time(d->t.period_start, a, sizeof(a)),
+		      show_local_time(d->t.period_end, b, sizeof(b)));
 		state_save(d); /* a closed period is worth a flash write at once */
 	}
 	d->polls++;

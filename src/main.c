@@ -579,14 +579,10 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		snprintf(desc, desclen, "totals kept by the iptmon daemon (last poll %llds ago)",
 			 (long long)(time(NULL) - st.st_mtime));
 	} else {
-		struct tm tm;
-
 		in->source = "state";
-		if (!localtime_r(&st.st_mtime, &tm) ||
-		    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
-			snprintf(when, sizeof(when), "?");
 		snprintf(desc, desclen,
-			 "totals from the state file written %s (the daemon is not running)", when);
+			 "totals from the state file written %s (the daemon is not running)",
+			 show_local_time(st.st_mtime, when, sizeof(when)));
 	}
 	in->source_desc = desc;
 	if (which == VIEW_CURRENT) {

@@ -49,7 +49,7 @@ static unsigned long long sum(const struct counter c[FAM_COUNT], bool bytes)
 	return bytes ? c[0].bytes + c[1].bytes : c[0].packets + c[1].packets;
 }
 
-static const char *local_time(long long t, char *buf, size_t len)
+const char *show_local_time(long long t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -92,8 +92,8 @@ void show_table_ex(FILE *f, const struct show_info *in, const struct hostset *s,
 		char a[40], b[40];
 
 		fprintf(f, "period: %s, %s to %s (local time)\n", in->period,
-			local_time(in->period_start, a, sizeof(a)),
-			local_time(in->period_end, b, sizeof(b)));
+			show_local_time(in->period_start, a, sizeof(a)),
+			show_local_time(in->period_end, b, sizeof(b)));
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		int n = (int)strlen(s->v[i].name);

@@ -7,6 +7,8 @@
 
 #include "hosts.h"
 
+/* "2026-11-01 00:00", local time. */
+const char *show_local_time(long long t, char *buf, size_t len);
 /* "1.5 KiB" style, IEC units. */
 const char *human_bytes(unsigned long long v, char *buf, size_t len);
 /* Where the numbers come from, and which period they cover. */
