@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,21 @@ const struct config_key config_keys[] = {
 
 static const char *const backends[] = { "auto", "nft", "iptables", "iptables-legacy",
 					"iptables-nft", NULL };
+
+/* The whole-number keys: where each goes and its range. */
+static const struct uint_key {
+	const char *name;
+	size_t offset;
+	unsigned long lo, hi;
+	const char *unit;
+} uint_keys[] = {
+	{ "interval", offsetof(struct config, interval), 1, 31536000, "seconds, " },
+	{ "commit_interval", offsetof(struct config, commit_interval), 1, 31536000, "seconds, " },
+	{ "max_hosts", offsetof(struct config, max_hosts), 1, 16777216, NULL },
+	{ "periods_kept", offsetof(struct config, periods_kept), 0, 1000, NULL },
+	{ "http_clients", offsetof(struct config, http_clients), 1, 1024, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
 
 static int set_string(char *dst, size_t size, const char *key, const char *value, char *err,
 		      size_t errlen)
@@ -70,22 +86,6 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 			return -EINVAL;
 		}
 		return set_string(c->lock_file, sizeof(c->lock_file), key, value, err, errlen);
-	}
-	if (!strcmp(key, "interval") || !strcmp(key, "commit_interval")) {
-		char *end;
-		unsigned long v;
-
-		errno = 0;
-		v = strtoul(value, &end, 10);
-		if (errno || !isdigit((unsigned char)*value) || *end || v < 1 || v > 31536000) {
-			snprintf(err, errlen, "bad %s '%.64s' (seconds, 1 or more)", key, value);
-			return -EINVAL;
-		}
-		if (!strcmp(key, "interval"))
-			c->interval = (unsigned int)v;
-		else
-			c->commit_interval = (unsigned int)v;
-		return 0;
 	}
 	if (!strcmp(key, "state_dir"))
 		return set_string(c->state_dir, sizeof(c->state_dir), key, value, err, errlen);
@@ -125,35 +125,20 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		}
 		return set_string(c->period_start, sizeof(c->period_start), key, value, err, errlen);
 	}
-	if (!strcmp(key, "periods_kept") || !strcmp(key, "http_clients")) {
-		bool kept = !strcmp(key, "periods_kept");
-		unsigned long lo = kept ? 0 : 1, hi = kept ? 1000 : 1024;
+	for (const struct uint_key *u = uint_keys; u->name; u++) {
 		char *end;
 		unsigned long v;
 
+		if (strcmp(key, u->name))
+			continue;
 		errno = 0;
 		v = strtoul(value, &end, 10);
-		if (errno || !isdigit((unsigned char)*value) || *end || v < lo || v > hi) {
-			snprintf(err, errlen, "bad %s '%.64s' (%lu to %lu)", key, value, lo, hi);
+		if (errno || !isdigit((unsigned char)*value) || *end || v < u->lo || v > u->hi) {
+			snprintf(err, errlen, "bad %s '%.64s' (%s%lu to %lu)", key, value,
+				 u->unit ? u->unit : "", u->lo, u->hi);
 			return -EINVAL;
 		}
-		if (kept)
-			c->periods_kept = (unsigned int)v;
-		else
-			c->http_clients = (unsigned int)v;
-		return 0;
-	}
-	if (!strcmp(key, "max_hosts")) {
-		char *end;
-		unsigned long v;
-
-		errno = 0;
-		v = strtoul(value, &end, 10);
-		if (errno || !isdigit((unsigned char)*value) || *end || v < 1 || v > 16777216) {
-			snprintf(err, errlen, "bad max_hosts '%.64s' (1 to 16777216)", value);
-			return -EINVAL;
-		}
-		c->max_hosts = (unsigned int)v;
+		*(unsigned int *)((char *)c + u->offset) = (unsigned int)v;
 		return 0;
 	}
 	if (!strcmp(key, "ula_prefix")) {
