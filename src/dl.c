@@ -6,26 +6,47 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Resolves NAMES[i] into the i-th pointer of API (a struct of function pointers). */
-static int load(const char *lib, const char *const *names, size_t n, void **api, char *err,
-		size_t errlen)
-{
-	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+/* One optional library: its soname, the symbols (in the order of its API struct's pointers). */
+struct lib {
+	const char *soname;
+	const char *const *names;
+	size_t n;
+	void **api;
+	int state; /* 0 not tried, 1 loaded, -1 failed */
+	char why[256];
+};
 
-	if (!h) {
-		snprintf(err, errlen, "cannot load %s: %s", lib, dlerror());
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		api[i] = dlsym(h, names[i]);
-		if (!api[i]) {
-			snprintf(err, errlen, "%s has no %s", lib, names[i]);
-			dlclose(h);
-			return -1;
+/* Loads LIB once (it stays loaded for the process's life); 0, or -1 with err set. */
+static int load(struct lib *lib, char *err, size_t errlen)
+{
+	void *h;
+
+	if (!lib->state) {
+		lib->state = -1;
+		h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			snprintf(lib->why, sizeof(lib->why), "cannot load %s: %s", lib->soname,
+				 dlerror());
+		} else {
+			size_t i;
+
+			for (i = 0; i < lib->n && (lib->api[i] = dlsym(h, lib->names[i])); i++)
+				;
+			if (i < lib->n) {
+				snprintf(lib->why, sizeof(lib->why), "%s has no %s", lib->soname,
+					 lib->names[i]);
+				dlclose(h);
+			} else {
+				lib->state = 1;
+			}
 		}
 	}
-	return 0; /* stays loaded for the process's life */
+	if (lib->state < 0)
+		snprintf(err, errlen, "%s", lib->why);
+	return lib->state > 0 ? 0 : -1;
 }
+
+#define NAMES(a) a, sizeof(a) / sizeof(a[0])
 
 const struct mhd_api *mhd_api(char *err, size_t errlen)
 {
@@ -35,19 +56,11 @@ const struct mhd_api *mhd_api(char *err, size_t errlen)
 		"MHD_queue_response", "MHD_destroy_response", "MHD_lookup_connection_value",
 	};
 	static struct mhd_api api;
-	static int state; /* 0 not tried, 1 loaded, -1 failed */
-	static char why[256];
+	static struct lib lib = { "libmicrohttpd.so.12", NAMES(names), (void **)&api, 0, "" };
 
 	_Static_assert(sizeof(api) == sizeof(names) / sizeof(names[0]) * sizeof(void *),
 		       "one name per pointer");
-	if (!state)
-		state = load("libmicrohttpd.so.12", names, sizeof(names) / sizeof(names[0]),
-			     (void **)&api, why, sizeof(why)) ? -1 : 1;
-	if (state < 0) {
-		snprintf(err, errlen, "%s", why);
-		return NULL;
-	}
-	return &api;
+	return load(&lib, err, errlen) ? NULL : &api;
 }
 
 const struct curl_api *curl_api(char *err, size_t errlen)
@@ -60,17 +73,9 @@ const struct curl_api *curl_api(char *err, size_t errlen)
 		"curl_multi_info_read", "curl_slist_append", "curl_slist_free_all",
 	};
 	static struct curl_api api;
-	static int state;
-	static char why[256];
+	static struct lib lib = { "libcurl.so.4", NAMES(names), (void **)&api, 0, "" };
 
 	_Static_assert(sizeof(api) == sizeof(names) / sizeof(names[0]) * sizeof(void *),
 		       "one name per pointer");
-	if (!state)
-		state = load("libcurl.so.4", names, sizeof(names) / sizeof(names[0]), (void **)&api,
-			     why, sizeof(why)) ? -1 : 1;
-	if (state < 0) {
-		snprintf(err, errlen, "%s", why);
-		return NULL;
-	}
-	return &api;
+	return load(&lib, err, errlen) ? NULL : &api;
 }

@@ -149,19 +149,16 @@ void influx_push(struct influx *ix, char *buf, size_t len)
 		ix->head = b;
 	ix->tail = b;
 	ix->queued += len;
-	/* Over the bound: drop the oldest waiting batches (not the one being sent). */
-	while (ix->queued > ix->max_queue && ix->head != ix->tail &&
-	       !(ix->busy && ix->head->next == ix->tail)) {
-		struct batch *victim = ix->busy ? ix->head->next : ix->head;
+	/* Over the bound: drop the oldest waiting batches; never the one being sent (the head,
+	 * while busy), never the newest. */
+	for (struct batch **pp = ix->busy ? &ix->head->next : &ix->head;
+	     ix->queued > ix->max_queue && *pp != ix->tail;) {
+		struct batch *victim = *pp;
 
-		if (ix->busy) {
-			ix->head->next = victim->next;
-			ix->queued -= victim->len;
-			free(victim->buf);
-			free(victim);
-		} else {
-			batch_pop(ix);
-		}
+		*pp = victim->next;
+		ix->queued -= victim->len;
+		free(victim->buf);
+		free(victim);
 		ix->dropped++;
 	}
 	start(ix);
