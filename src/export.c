@@ -62,32 +62,52 @@ void collectd_ident(FILE *f, const char *s)
 	}
 }
 
-static void prom_series(FILE *f, const char *metric, const struct host *h, int fam,
-			const char *dir, unsigned long long v)
-{
-	fprintf(f, "%s{host=", metric);
-	prom_label_value(f, h->name);
-	fputs(",mac=", f);
-	prom_label_value(f, h->mac);
-	fprintf(f, ",family=\"%s\",direction=\"%s\"} %llu\n", fam_label[fam], dir, v);
-}
+static const char *const dir_label[2] = { "tx", "rx" };
 
-/* One metric, every reported host and family, tx then rx. */
-static void prom_metric(FILE *f, const struct hostset *s, const char *metric, const char *type,
-			const char *help, bool bytes)
+/* One series: a host's counter in one family and direction (0 tx, 1 rx). */
+typedef void series_fn(FILE *f, const void *arg, const struct host *h, int fam, int dir,
+		       const struct counter *c);
+
+/* Every series every format writes, in one order: by host, reported families, tx then rx. */
+static void each_series(FILE *f, const struct hostset *s, series_fn *fn, const void *arg)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
 	for (size_t i = 0; i < s->n; i++)
 		for (int fam = 0; fam < FAM_COUNT; fam++) {
 			const struct host *h = &s->v[i];
 
 			if (!fam_reported(h, fam))
 				continue;
-			prom_series(f, metric, h, fam, "tx",
-				    (unsigned long long)(bytes ? h->tx[fam].bytes : h->tx[fam].packets));
-			prom_series(f, metric, h, fam, "rx",
-				    (unsigned long long)(bytes ? h->rx[fam].bytes : h->rx[fam].packets));
+			fn(f, arg, h, fam, 0, &h->tx[fam]);
+			fn(f, arg, h, fam, 1, &h->rx[fam]);
 		}
+}
+
+struct prom_arg {
+	const char *metric;
+	bool bytes;
+};
+
+static void prom_series(FILE *f, const void *arg, const struct host *h, int fam, int dir,
+			const struct counter *c)
+{
+	const struct prom_arg *a = arg;
+
+	fprintf(f, "%s{host=", a->metric);
+	prom_label_value(f, h->name);
+	fputs(",mac=", f);
+	prom_label_value(f, h->mac);
+	fprintf(f, ",family=\"%s\",direction=\"%s\"} %llu\n", fam_label[fam], dir_label[dir],
+		(unsigned long long)(a->bytes ? c->bytes : c->packets));
+}
+
+/* One metric, every reported host and family, tx then rx. */
+static void prom_metric(FILE *f, const struct hostset *s, const char *metric, const char *type,
+			const char *help, bool bytes)
+{
+	struct prom_arg a = { metric, bytes };
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
+	each_series(f, s, prom_series, &a);
 }
 
 static void write_prometheus(FILE *f, const struct export_ctx *x)
@@ -121,64 +141,51 @@ void prom_period(FILE *f, const struct hostset *cur, long long start, long long 
 	fprintf(f, "iptmon_period_end_seconds %lld\n", end);
 }
 
+static void influx_point(FILE *f, const void *arg, const struct host *h, int fam, int dir,
+			 const struct counter *c)
+{
+	const struct export_ctx *x = arg;
+
+	fputs("iptmon,host=", f);
+	influx_tag_value(f, h->name);
+	if (h->mac[0]) { /* an empty tag value is not allowed */
+		fputs(",mac=", f);
+		influx_tag_value(f, h->mac);
+	}
+	fprintf(f, ",family=%s,direction=%s bytes=%llui,packets=%llui %lld\n", fam_label[fam],
+		dir_label[dir], (unsigned long long)c->bytes, (unsigned long long)c->packets,
+		(long long)x->now_ns);
+}
+
 static void write_influx(FILE *f, const struct export_ctx *x)
 {
-	const struct hostset *s = x->hosts;
+	each_series(f, x->hosts, influx_point, x);
+}
 
-	for (size_t i = 0; i < s->n; i++) {
-		const struct host *h = &s->v[i];
+/* Bytes then packets, as collectd's iptables plugin names them. */
+static void collectd_putvals(FILE *f, const void *arg, const struct host *h, int fam, int dir,
+			     const struct counter *c)
+{
+	static const char *const plugin[FAM_COUNT] = { "iptables", "ip6tables" };
+	const struct export_ctx *x = arg;
 
-		for (int fam = 0; fam < FAM_COUNT; fam++) {
-			if (!fam_reported(h, fam))
-				continue;
-			for (int d = 0; d < 2; d++) {
-				const struct counter *c = d ? &h->rx[fam] : &h->tx[fam];
-
-				fputs("iptmon,host=", f);
-				influx_tag_value(f, h->name);
-				if (h->mac[0]) { /* an empty tag value is not allowed */
-					fputs(",mac=", f);
-					influx_tag_value(f, h->mac);
-				}
-				fprintf(f, ",family=%s,direction=%s bytes=%llui,packets=%llui %lld\n",
-					fam_label[fam], d ? "rx" : "tx",
-					(unsigned long long)c->bytes, (unsigned long long)c->packets,
-					(long long)x->now_ns);
-			}
-		}
+	for (int t = 0; t < 2; t++) {
+		fputs("PUTVAL \"", f);
+		collectd_ident(f, x->hostname);
+		fprintf(f, "/%s-mangle-iptmon_%s/%s-%s_", plugin[fam], dir_label[dir],
+			t ? "ipt_packets" : "ipt_bytes", dir_label[dir]);
+		collectd_ident(f, h->name);
+		fputs("\" ", f);
+		if (x->interval)
+			fprintf(f, "interval=%u ", x->interval);
+		fprintf(f, "%lld:%llu\n", (long long)(x->now_ns / 1000000000),
+			(unsigned long long)(t ? c->packets : c->bytes));
 	}
 }
 
 static void write_collectd(FILE *f, const struct export_ctx *x)
 {
-	static const char *const plugin[FAM_COUNT] = { "iptables", "ip6tables" };
-	static const char *const dirs[2] = { "tx", "rx" };
-	const struct hostset *s = x->hosts;
-
-	for (size_t i = 0; i < s->n; i++) {
-		const struct host *h = &s->v[i];
-
-		for (int fam = 0; fam < FAM_COUNT; fam++) {
-			if (!fam_reported(h, fam))
-				continue;
-			for (int d = 0; d < 2; d++) {
-				const struct counter *c = d ? &h->rx[fam] : &h->tx[fam];
-
-				for (int t = 0; t < 2; t++) {
-					fputs("PUTVAL \"", f);
-					collectd_ident(f, x->hostname);
-					fprintf(f, "/%s-mangle-iptmon_%s/%s-%s_", plugin[fam], dirs[d],
-						t ? "ipt_packets" : "ipt_bytes", dirs[d]);
-					collectd_ident(f, h->name);
-					fputs("\" ", f);
-					if (x->interval)
-						fprintf(f, "interval=%u ", x->interval);
-					fprintf(f, "%lld:%llu\n", (long long)(x->now_ns / 1000000000),
-						(unsigned long long)(t ? c->packets : c->bytes));
-				}
-			}
-		}
-	}
+	each_series(f, x->hosts, collectd_putvals, x);
 }
 
 static void write_json(FILE *f, const struct export_ctx *x)
