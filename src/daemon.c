@@ -236,54 +236,56 @@ static FILE *membuf(char **buf, size_t *len)
 	return open_memstream(buf, len);
 }
 
+/* One health metric: HELP, TYPE and its value. */
+static void health(FILE *f, const char *name, const char *type, const char *help, double v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", name, help, name, type, name, v);
+}
+
 static void write_health(FILE *f, const struct dmn *d)
 {
 	struct rusage ru;
 
-#define METRIC(name, type, help) fputs("# HELP " name " " help "\n# TYPE " name " " type "\n", f)
-	METRIC("iptmon_daemon_start_time_seconds", "gauge", "When the daemon started (Unix time).");
-	fprintf(f, "iptmon_daemon_start_time_seconds %lld\n", (long long)d->started);
-	METRIC("iptmon_daemon_polls_total", "counter", "Polls of the kernel's counters.");
-	fprintf(f, "iptmon_daemon_polls_total %llu\n", d->polls);
-	METRIC("iptmon_daemon_poll_errors_total", "counter", "Polls that could not read the counters.");
-	fprintf(f, "iptmon_daemon_poll_errors_total %llu\n", d->poll_errors);
-	METRIC("iptmon_daemon_up", "gauge", "1 when the last poll read the counters.");
-	fprintf(f, "iptmon_daemon_up %d\n", d->polls && !d->failing);
-	METRIC("iptmon_daemon_last_poll_timestamp_seconds", "gauge", "When the last good poll ran.");
-	fprintf(f, "iptmon_daemon_last_poll_timestamp_seconds %lld\n", (long long)d->last_poll);
-	METRIC("iptmon_daemon_poll_duration_seconds", "gauge", "How long the last poll took.");
-	fprintf(f, "iptmon_daemon_poll_duration_seconds %.6f\n", d->poll_seconds);
-	METRIC("iptmon_daemon_state_writes_total", "counter", "State file writes.");
-	fprintf(f, "iptmon_daemon_state_writes_total %llu\n", d->saves);
-	METRIC("iptmon_daemon_state_write_errors_total", "counter", "State file writes that failed.");
-	fprintf(f, "iptmon_daemon_state_write_errors_total %llu\n", d->save_errors);
+	health(f, "iptmon_daemon_start_time_seconds", "gauge", "When the daemon started (Unix time).",
+	       (double)d->started);
+	health(f, "iptmon_daemon_polls_total", "counter", "Polls of the kernel's counters.",
+	       (double)d->polls);
+	health(f, "iptmon_daemon_poll_errors_total", "counter", "Polls that could not read the counters.",
+	       (double)d->poll_errors);
+	health(f, "iptmon_daemon_up", "gauge", "1 when the last poll read the counters.",
+	       (double)(d->polls && !d->failing));
+	health(f, "iptmon_daemon_last_poll_timestamp_seconds", "gauge", "When the last good poll ran.",
+	       (double)d->last_poll);
+	health(f, "iptmon_daemon_poll_duration_seconds", "gauge", "How long the last poll took.",
+	       (double)d->poll_seconds);
+	health(f, "iptmon_daemon_state_writes_total", "counter", "State file writes.",
+	       (double)d->saves);
+	health(f, "iptmon_daemon_state_write_errors_total", "counter", "State file writes that failed.",
+	       (double)d->save_errors);
 	if (d->http) {
-		METRIC("iptmon_daemon_http_connections", "gauge", "HTTP connections open.");
-		fprintf(f, "iptmon_daemon_http_connections %u\n", http_connections(d->http));
-		METRIC("iptmon_daemon_http_requests_total", "counter", "HTTP requests answered.");
-		fprintf(f, "iptmon_daemon_http_requests_total %llu\n", http_requests(d->http));
+		health(f, "iptmon_daemon_http_connections", "gauge", "HTTP connections open.",
+		       (double)http_connections(d->http));
+		health(f, "iptmon_daemon_http_requests_total", "counter", "HTTP requests answered.",
+		       (double)http_requests(d->http));
 	}
 	if (d->ix) {
-		METRIC("iptmon_daemon_influx_queued_bytes", "gauge", "Line protocol waiting for InfluxDB.");
-		fprintf(f, "iptmon_daemon_influx_queued_bytes %zu\n", influx_queued(d->ix));
-		METRIC("iptmon_daemon_influx_errors_total", "counter", "Failed InfluxDB writes.");
-		fprintf(f, "iptmon_daemon_influx_errors_total %llu\n", influx_errors(d->ix));
-		METRIC("iptmon_daemon_influx_dropped_total", "counter", "Batches dropped (queue full or refused).");
-		fprintf(f, "iptmon_daemon_influx_dropped_total %llu\n", influx_dropped(d->ix));
+		health(f, "iptmon_daemon_influx_queued_bytes", "gauge", "Line protocol waiting for InfluxDB.",
+		       (double)influx_queued(d->ix));
+		health(f, "iptmon_daemon_influx_errors_total", "counter", "Failed InfluxDB writes.",
+		       (double)influx_errors(d->ix));
+		health(f, "iptmon_daemon_influx_dropped_total", "counter", "Batches dropped (queue full or refused).",
+		       (double)influx_dropped(d->ix));
 	}
-	if (d->cd) {
-		METRIC("iptmon_daemon_collectd_errors_total", "counter", "collectd socket errors and refused values.");
-		fprintf(f, "iptmon_daemon_collectd_errors_total %llu\n", cd_errors(d->cd));
-	}
+	if (d->cd)
+		health(f, "iptmon_daemon_collectd_errors_total", "counter",
+		       "collectd socket errors and refused values.", (double)cd_errors(d->cd));
 	if (!getrusage(RUSAGE_SELF, &ru)) {
-		METRIC("iptmon_daemon_cpu_seconds_total", "counter", "CPU time the daemon used.");
-		fprintf(f, "iptmon_daemon_cpu_seconds_total %.3f\n",
-			(double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-				(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
-		METRIC("iptmon_daemon_max_rss_bytes", "gauge", "Peak resident memory.");
-		fprintf(f, "iptmon_daemon_max_rss_bytes %lld\n", (long long)ru.ru_maxrss * 1024);
+		health(f, "iptmon_daemon_cpu_seconds_total", "counter", "CPU time the daemon used.",
+		       (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+			       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+		health(f, "iptmon_daemon_max_rss_bytes", "gauge", "Peak resident memory.",
+		       (double)ru.ru_maxrss * 1024);
 	}
-#undef METRIC
 }
 
 static int render(void *ctx, enum http_res res, char **body, size_t *len)

@@ -1044,6 +1044,10 @@ EOC
 	else
 		expect_eq "$(host_field pc '.ipv6.tx_bytes')" 10480 "kernel v6 count after the address change"
 	fi
+	# the daemon's exposition (per-host counters, period gauges, health) passes promtool
+	ns_rexec curl -s 127.0.0.1:9678/metrics >"$T/daemon.prom"
+	promtool check metrics <"$T/daemon.prom" >"$T/promtool" 2>&1 || fail "promtool on the daemon's /metrics: $(cat "$T/promtool")"
+	grep -qx 'iptmon_daemon_up 1' "$T/daemon.prom" || fail "iptmon_daemon_up: $(grep daemon_up "$T/daemon.prom")"
 	# the page
 	local ct
 	ct=$(ns_rexec curl -s -o "$T/page" -w '%{content_type}' 127.0.0.1:9678/)
