@@ -166,6 +166,14 @@ MAC1=02:00:00:00:88:01
 MAC2=02:00:00:00:88:02
 MAC3=02:00:00:00:88:03
 
+# pc alone, counted after its DHCPv4 lease (IP1).
+one_client() {
+	ns_add_client 1 $MAC1
+	it_start_dnsmasq
+	IP1=$(ns_dhcp4 1 pc)
+	wait_for has_host pc || fail "pc not counted"
+}
+
 three_clients() {
 	ns_add_client 1 $MAC1
 	ns_add_client 2 $MAC2
@@ -247,10 +255,7 @@ case_release() {
 # A hostname change for the same MAC renames the host, leaving no rule under the old name.
 case_rename() {
 	it_setup
-	ns_add_client 1 $MAC1
-	it_start_dnsmasq
-	IP1=$(ns_dhcp4 1 pc)
-	wait_for has_host pc || fail "pc not counted"
+	one_client
 	IP6=$(ns_dhcp6 1)
 	wait_for has_addr pc "$IP6" || fail "pc's v6 not counted"
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
@@ -302,10 +307,7 @@ case_restart() {
 # A host's new address replaces the old one, keeping its counts; exact name matching.
 case_address_change() {
 	it_setup
-	ns_add_client 1 $MAC1
-	it_start_dnsmasq
-	IP1=$(ns_dhcp4 1 pc)
-	wait_for has_host pc || fail "pc not counted"
+	one_client
 	it add 02:00:00:00:99:01 192.168.88.140 pc-laptop
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
 	it old $MAC1 192.168.88.141 pc
@@ -682,10 +684,7 @@ case_daemon() {
 interval = 1
 commit_interval = 1
 EOC
-	ns_add_client 1 $MAC1
-	it_start_dnsmasq
-	IP1=$(ns_dhcp4 1 pc)
-	wait_for has_host pc || fail "pc not counted"
+	one_client
 	local st="$T/state/iptmon.state"
 	start_daemon
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
@@ -749,10 +748,7 @@ case_period() {
 interval = 1
 periods_kept = 2
 EOC
-	ns_add_client 1 $MAC1
-	it_start_dnsmasq
-	IP1=$(ns_dhcp4 1 pc)
-	wait_for has_host pc || fail "pc not counted"
+	one_client
 	local rc=0
 	it show --period current 2>"$T/err" || rc=$?
 	expect_eq "$rc" 3 "show --period before any daemon ran"
@@ -814,10 +810,7 @@ case_idle_clients() {
 interval = 1
 listen = 127.0.0.1:9678
 EOC
-	ns_add_client 1 $MAC1
-	it_start_dnsmasq
-	IP1=$(ns_dhcp4 1 pc)
-	wait_for has_host pc || fail "pc not counted"
+	one_client
 	start_daemon
 	wait_for ns_rexec curl -sf 127.0.0.1:9678/metrics || fail "no /metrics: $(cat "$T/daemon.log")"
 	# 100 connections held open by one shell inside the namespace, sending nothing
