@@ -27,6 +27,7 @@
 #   api_hosts_bytes, api_hosts_cold_ms, api_hosts_warm_ms  the same for /api/hosts (its cold
 #                        request comes right after /metrics' one, in the same poll)
 #   state_bytes, state_bytes_per_host  state_dir/iptmon.state as TERM left it, and per host
+# EXTRA: configuration lines added to each run's file, e.g. EXTRA="max_hosts = 1024".
 # Each size gets a new namespace, config, N static hosts counted by `iptmon init`, a daemon
 # (stopped by TERM to its pid) and, briefly, busybox httpd (killed by pid).
 # Runs the real binary against real netfilter in a throwaway namespace per backend and N.
@@ -133,6 +134,7 @@ run_dir = $d/run
 listen = 127.0.0.1:$PORT
 interval = 1
 commit_interval = $COMMIT
+${EXTRA:-}
 EOC
 		ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$BIN" init
 		counted=$(ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$BIN" show --json | jq '.hosts|length')
