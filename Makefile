@@ -31,7 +31,7 @@ LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc 2>/dev/nu
 	echo -lnftnl -lmnl -lip4tc -lip6tc) -ldl
 SRCS := $(LIB_SRCS) src/main.c
 OBJS := $(SRCS:src/%.c=build/%.o)
-UNIT_TESTS := test_addr test_name test_config test_hosts test_dhcp test_show test_nft test_export test_totals test_period test_push
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_TESTS:%=build/tests/%)
 SAN_BINS := $(UNIT_TESTS:%=build/san/%)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -101,5 +101,8 @@ uninstall:
 
 clean:
 	rm -rf build iptmon
+
+# Extra targets, one file per subject (cross builds, fuzzing, packages).
+include $(wildcard mk/*.mk)
 
 -include $(OBJS:.o=.d)

@@ -1087,5 +1087,10 @@ EOC
 	stop_daemon
 }
 
+# More cases, one file per subject: tests/ns/cases.d/*.sh (each defines case_NAME functions).
+for f in tests/ns/cases.d/*.sh; do
+	[ -e "$f" ] && . "$f"
+done
+
 "case_$CASE"
 echo "ok"

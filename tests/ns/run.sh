@@ -15,7 +15,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ ${#backends[@]} -gt 0 ] || backends=(nft iptables-legacy iptables-nft)
-[ ${#cases[@]} -gt 0 ] || mapfile -t cases < <(sed -n 's/^case_\([a-z_0-9]*\)() {$/\1/p' tests/ns/cases.sh)
+[ ${#cases[@]} -gt 0 ] || mapfile -t cases < <(sed -n 's/^case_\([a-z_0-9]*\)() {$/\1/p' tests/ns/cases.sh tests/ns/cases.d/*.sh 2>/dev/null)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "tests/ns: must run as root (network namespaces, netfilter)" >&2
