@@ -154,6 +154,8 @@ static int state_load(const struct config *cfg, struct totals *t)
 		      path, bad, aside);
 		return 0;
 	}
+	if (ret)
+		logf_("cannot read state file %s: %s", path, strerror(-ret));
 	return ret;
 }
 
@@ -619,6 +621,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, const struct backend_ops
 			}
 			/* TERM, INT: one last poll, save, leave. */
 			poll_once(&d);
+			d.save_failing = false; /* the last save says why it fails, again */
 			rc = state_save(&d) ? 3 : 0;
 			break;
 		}

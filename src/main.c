@@ -239,6 +239,13 @@ static bool lease_active(const struct lease *le, time_t now)
 	return le->expires == 0 || le->expires > (long long)now;
 }
 
+static int upsert_fail(const char *name, int ret)
+{
+	errorf("cannot count host '%s': %s", name,
+	       ret == -ENOSPC ? "more addresses than a host may have" : strerror(-ret));
+	return EXIT_FILE;
+}
+
 /* Counts every static host and every active lease in `want`. */
 static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *statics,
 			   struct leases *leases)
@@ -267,13 +274,13 @@ static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *
 		strcpy(ev.name, le->name);
 		if (event_resolve_name(&ev, leases, want, statics, name))
 			continue;
-		if (hostset_upsert(want, name, &le->addr) < 0)
-			return EXIT_FILE;
+		if ((ret = hostset_upsert(want, name, &le->addr)) < 0)
+			return upsert_fail(name, ret);
 	}
 	for (size_t i = 0; i < statics->n; i++)
 		for (unsigned int j = 0; j < statics->v[i].naddrs; j++)
-			if (hostset_upsert(want, statics->v[i].name, &statics->v[i].addrs[j]) < 0)
-				return EXIT_FILE;
+			if ((ret = hostset_upsert(want, statics->v[i].name, &statics->v[i].addrs[j])) < 0)
+				return upsert_fail(statics->v[i].name, ret);
 	return EXIT_OK;
 }
 
@@ -291,6 +298,7 @@ static int sync_hosts(struct ctx *c, bool prune, const char *what)
 		return backend_fail(c, what, ret);
 	warn_flowtables();
 	if (hostset_copy(&want, &old)) {
+		errorf("out of memory");
 		rc = EXIT_FILE;
 		goto out;
 	}
@@ -450,6 +458,7 @@ static int cmd_event(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	if (hostset_copy(&want, &old)) {
+		errorf("out of memory");
 		rc = EXIT_FILE;
 		goto out;
 	}
