@@ -116,7 +116,7 @@ EOC
 		sleep 1.5
 	done
 	kill -0 "$tpid" || fail "the trickling clients ended early: $(cat "$T/trickle.out")"
-	[ "$(http_established)" -ge 128 ] || fail "the flood was not kept up: $(http_established) established"
+	wait_for http_established_ge 128 || fail "the flood was not kept up: $(http_established) established"
 	# polling went on: the daemon's poll counter moved during the flood
 	local p1 p2
 	p1=$(grep -m1 '^iptmon_daemon_polls_total ' "$T/m.0" | cut -d' ' -f2)
