@@ -287,12 +287,17 @@ static void slot_close(struct slot *s)
 	s->state = SLOT_CLOSING;
 }
 
-/* Bytes the client sent that MHD has not read yet (a request may come with end of file). */
-static int unread(int fd)
+/*
+ * The client has closed its end (or reset), and MHD has read all it sent: no request can
+ * come any more. (A request may arrive with its end of file: MHD has not read it yet then.)
+ */
+static bool client_gone(int fd, short revents)
 {
-	int n = 0;
+	int unread = 0;
 
-	return ioctl(fd, FIONREAD, &n) < 0 ? 0 : n;
+	if (revents & (POLLHUP | POLLERR))
+		return true;
+	return (revents & POLLRDHUP) && ioctl(fd, FIONREAD, &unread) == 0 && unread == 0;
 }
 
 /* The backlog holds a client that MHD cannot accept: every slot is taken. */
@@ -327,8 +332,7 @@ static unsigned int sweep(struct http *h)
 
 		if (s->state != SLOT_WAITING)
 			continue;
-		if ((h->pfd[n++].revents & (POLLRDHUP | POLLHUP | POLLERR) && !unread(s->fd)) ||
-		    now - s->since >= HTTP_HEADER_TIMEOUT) {
+		if (client_gone(s->fd, h->pfd[n++].revents) || now - s->since >= HTTP_HEADER_TIMEOUT) {
 			slot_close(s);
 			closed++;
 		} else if (!oldest || s->since < oldest->since) {
