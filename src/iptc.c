@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,10 +28,13 @@ static const char *const chain_name[2] = { "iptmon_tx", "iptmon_rx" };
 static const char *const dir_prefix[2] = { "tx_", "rx_" };
 
 /*
- * What iptables itself locks around table changes (see iptables -w); XTABLES_LOCKFILE moves
- * it, for iptables as for iptmon. iptmon waits for it at most XTABLES_LOCK_WAIT_MS.
+ * What iptables itself locks around table changes (see iptables -w): XTABLES_LOCKFILE when
+ * set, as for iptables; else iptables' default, /run/xtables.lock; where there is no /run
+ * (OpenWrt, whose iptables is built with --with-xt-lock-name=/var/run/xtables.lock), that.
+ * iptmon waits for it at most XTABLES_LOCK_WAIT_MS.
  */
 #define XTABLES_LOCK "/run/xtables.lock"
+#define XTABLES_LOCK_NO_RUN "/var/run/xtables.lock"
 #define XTABLES_LOCK_WAIT_MS 10000
 
 /* The family-specific halves of libiptc behind one set of entry points. */
@@ -376,16 +380,24 @@ static int flock_until(int fd, long long deadline)
  * Shares iptables' own lock, so `iptables -w` and iptmon take turns. Like iptables, iptmon
  * does not touch the tables without it: a lock that cannot be opened or taken is an error.
  */
-static int xt_lock(struct backend *b)
+static const char *xt_lock_path(void)
 {
 	const char *path = getenv("XTABLES_LOCKFILE");
+	struct stat st;
+
+	if (path && *path)
+		return path;
+	return stat("/run", &st) == 0 && S_ISDIR(st.st_mode) ? XTABLES_LOCK : XTABLES_LOCK_NO_RUN;
+}
+
+static int xt_lock(struct backend *b)
+{
+	const char *path = xt_lock_path();
 	struct iptc *p = P(b);
 	int fd, ret;
 
 	if (p->xt_lock >= 0)
 		return 0;
-	if (!path || !*path)
-		path = XTABLES_LOCK;
 	fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
