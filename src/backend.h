@@ -16,6 +16,9 @@ struct backend {
 	const struct backend_ops *ops;
 	char err[512];     /* one line: why the last call failed */
 	char warning[256]; /* scratch for a one-line warning */
+	/* Set by read(): iptmon's base objects (table, chains, jumps) are missing in part or
+	 * whole, e.g. deleted by `nft flush ruleset` or a firewall stop. */
+	bool base_missing;
 	void *priv;
 };
 

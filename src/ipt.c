@@ -252,6 +252,11 @@ static int ipt_read(struct backend *b, unsigned int fams, struct hostset *out)
 			return ret;
 		}
 	}
+	b->base_missing = false;
+	for (int fam = 0; fam < FAM_COUNT; fam++)
+		for (int d = 0; d < 2; d++)
+			if ((fams & (1u << fam)) && (!P(b)->st[fam].chain[d] || !P(b)->st[fam].jumps[d]))
+				b->base_missing = true;
 	return 0;
 }
 

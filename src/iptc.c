@@ -395,6 +395,7 @@ static bool host_rule(const struct tc_ops *o, const void *e, int dir, struct xtc
 static int iptc_read(struct backend *b, unsigned int fams, struct hostset *out)
 {
 	memset(out, 0, sizeof(*out));
+	b->base_missing = false;
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		const struct tc_ops *o = tc_fam[fam];
 		struct xtc_handle *h;
@@ -409,8 +410,10 @@ static int iptc_read(struct backend *b, unsigned int fams, struct hostset *out)
 			return ret;
 		}
 		for (int d = 0; d < 2; d++) {
-			if (!o->is_chain(chain_name[d], h))
+			if (!o->is_chain(chain_name[d], h)) {
+				b->base_missing = true;
 				continue;
+			}
 			for (const void *e = o->first(chain_name[d], h); e; e = o->next(e, h)) {
 				struct xt_counters c;
 				const char *name;

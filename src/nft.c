@@ -45,6 +45,8 @@ enum { DIR_TX = 0, DIR_RX = 1 };
  * a big buffer means few dump rounds, and the kernel restarts its object walk every round.
  */
 #define NFT_RXBUF (512 * 1024)
+/* Reads of the whole table, tried again while transactions keep interrupting them. */
+#define NFT_READ_TRIES 8
 
 static const char *const map_names[2][FAM_COUNT] = { { "tx4", "tx6" }, { "rx4", "rx6" } };
 static const char *const host_map_names[FAM_COUNT] = { "host4", "host6" };
@@ -54,20 +56,36 @@ const char *nft_map_name(int dir, int fam)
 	return map_names[dir][fam];
 }
 
+/*
+ * nft's parser takes no ':' in an object name, so a saved `nft list ruleset` holding one
+ * would not load (and with it the whole firewall): ':' is written '/', which names never
+ * hold and nft reads back.
+ */
 void nft_counter_name(char *buf, size_t len, int dir, int fam, const char *host)
 {
-	snprintf(buf, len, "%s_%s", map_names[dir][fam], host);
+	int n = snprintf(buf, len, "%s_%s", map_names[dir][fam], host);
+
+	for (char *p = buf + 4; n > 4 && *p; p++)
+		if (*p == ':')
+			*p = '/';
 }
 
-/* "tx4_pc" -> dir, fam, "pc"; false for anything else. */
-static bool parse_counter_name(const char *s, int *dir, int *fam, const char **host)
+/* "tx4_pc" -> dir, fam, "pc" (into host); false for anything else. */
+static bool parse_counter_name(const char *s, int *dir, int *fam, char host[NAME_SIZE])
 {
+	size_t len = strlen(s);
+
+	if (len < 5 || len - 4 >= NAME_SIZE || s[3] != '_')
+		return false;
+	for (size_t i = 4; i <= len; i++)
+		host[i - 4] = s[i] == '/' ? ':' : s[i];
+	if (!name_is_valid(host))
+		return false;
 	for (int d = 0; d < 2; d++)
 		for (int f = 0; f < FAM_COUNT; f++)
-			if (!strncmp(s, map_names[d][f], 3) && s[3] == '_' && name_is_valid(s + 4)) {
+			if (!strncmp(s, map_names[d][f], 3)) {
 				*dir = d;
 				*fam = f;
-				*host = s + 4;
 				return true;
 			}
 	return false;
@@ -80,6 +98,7 @@ struct builder {
 	uint32_t *seq;
 	char *tmp;
 	int err;
+	uint32_t genid; /* the generation the batch was built from; 0: none */
 };
 
 static struct nlmsghdr *msg_start(struct builder *bd, uint16_t type, uint16_t flags)
@@ -100,6 +119,9 @@ static void batch_mark(struct builder *bd, bool begin)
 
 	memset(bd->tmp, 0, MSGBUF_SIZE);
 	nlh = begin ? nftnl_batch_begin(bd->tmp, (*bd->seq)++) : nftnl_batch_end(bd->tmp, (*bd->seq)++);
+	/* The kernel refuses the whole batch (ERESTART) if the ruleset moved since the read. */
+	if (begin && bd->genid)
+		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(bd->genid));
 	msg_end(bd, nlh);
 }
 
@@ -418,11 +440,12 @@ static void put_elems(struct builder *bd, uint16_t type, const struct hostset *f
 		}
 }
 
-static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq)
+static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq, uint32_t genid)
 {
 	bd->out = out;
 	bd->seq = seq;
 	bd->err = 0;
+	bd->genid = genid;
 	bd->tmp = malloc(MSGBUF_SIZE);
 	return bd->tmp ? 0 : -ENOMEM;
 }
@@ -439,7 +462,7 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 	struct builder bd;
 	bool map_new[3][FAM_COUNT];
 
-	if (builder_init(&bd, out, seq))
+	if (builder_init(&bd, out, seq, base->genid))
 		return -ENOMEM;
 	batch_mark(&bd, true);
 	if (!base->table)
@@ -477,12 +500,12 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 	return builder_done(&bd);
 }
 
-int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old)
+int nft_build_flush(struct buf *out, uint32_t *seq, uint32_t genid, const struct hostset *old)
 {
 	struct builder bd;
 	const bool none_new[3][FAM_COUNT] = { { false } };
 
-	if (builder_init(&bd, out, seq))
+	if (builder_init(&bd, out, seq, genid))
 		return -ENOMEM;
 	batch_mark(&bd, true);
 	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL, none_new);
@@ -492,11 +515,11 @@ int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old)
 	return builder_done(&bd);
 }
 
-int nft_build_remove(struct buf *out, uint32_t *seq)
+int nft_build_remove(struct buf *out, uint32_t *seq, uint32_t genid)
 {
 	struct builder bd;
 
-	if (builder_init(&bd, out, seq))
+	if (builder_init(&bd, out, seq, genid))
 		return -ENOMEM;
 	batch_mark(&bd, true);
 	put_table(&bd, NFT_MSG_DELTABLE, 0);
@@ -514,6 +537,7 @@ struct nft {
 	struct nft_base base;
 	char *rxbuf;
 	size_t rxlen;
+	unsigned long long resets, read_retries; /* for tests and health metrics */
 };
 
 static struct nft *P(struct backend *b)
@@ -557,26 +581,98 @@ static int nl_open(struct backend *b)
 
 typedef int (*dump_cb)(const struct nlmsghdr *nlh, void *data);
 
-/* One request, every reply through cb; 0 or -errno (-ENOENT: no such object). */
-static int talk(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *data)
+/*
+ * The transport's recovery. A socket that saw any error may still hold replies of the
+ * request that failed (the rest of an interrupted dump, late acks): it is closed, and the
+ * next request opens a new one, so no later request ever reads a stale reply.
+ */
+static void nl_reset(struct backend *b)
+{
+	struct nft *n = P(b);
+
+	if (n->nl)
+		mnl_socket_close(n->nl);
+	n->nl = NULL;
+	n->resets++;
+}
+
+/* One request, every reply through cb; 0 or -errno. Any error resets the socket. */
+static int talk_once(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *data)
 {
 	struct nft *n = P(b);
 	uint32_t seq = req->nlmsg_seq;
 	int ret;
 
 	if (mnl_socket_sendto(n->nl, req, req->nlmsg_len) < 0)
-		return -errno;
+		goto fail;
 	for (;;) {
 		ssize_t len = mnl_socket_recvfrom(n->nl, n->rxbuf, n->rxlen);
 
 		if (len < 0)
-			return -errno;
+			goto fail;
 		ret = mnl_cb_run(n->rxbuf, (size_t)len, seq, n->portid, cb, data);
 		if (ret < 0)
-			return -errno;
+			goto fail;
 		if (ret == MNL_CB_STOP)
 			return 0;
 	}
+fail:
+	ret = errno ? -errno : -EIO;
+	/* -ENOENT answers a GET of a missing object; the socket is clean after it. */
+	if (ret != -ENOENT)
+		nl_reset(b);
+	return ret;
+}
+
+/*
+ * One request on a clean socket. An interrupted dump (NLM_F_DUMP_INTR: a transaction
+ * committed meanwhile; EINTR from libmnl) comes back as -EINTR and the caller retries the
+ * whole read it belongs to (read_consistent()). 0 or -errno (-ENOENT: no such object).
+ */
+static int talk(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *data)
+{
+	int ret = nl_open(b);
+
+	if (ret)
+		return ret;
+	req->nlmsg_seq = P(b)->seq++;
+	return talk_once(b, req, cb, data);
+}
+
+struct gen_ctx {
+	uint32_t id;
+	bool found;
+};
+
+static int gen_attr(const struct nlattr *a, void *data)
+{
+	struct gen_ctx *g = data;
+
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+		g->id = ntohl(mnl_attr_get_u32(a));
+		g->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int cb_gen(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_attr, data);
+	return MNL_CB_OK;
+}
+
+/* The ruleset generation: it moves with every committed transaction. */
+static int get_gen(struct backend *b, uint32_t *gen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct gen_ctx g = { 0 };
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, NFPROTO_UNSPEC, 0, 0);
+	int ret = talk(b, nlh, cb_gen, &g);
+
+	if (!ret && !g.found)
+		ret = -EPROTO;
+	*gen = g.id;
+	return ret;
 }
 
 static struct nlmsghdr *request(struct backend *b, char *buf, uint16_t type, uint16_t family,
@@ -603,7 +699,8 @@ static int cb_counter(const struct nlmsghdr *nlh, void *data)
 {
 	struct hostset *out = data;
 	struct nftnl_obj *o = nftnl_obj_alloc();
-	const char *name, *host;
+	const char *name;
+	char host[NAME_SIZE];
 	struct host *h;
 	int dir, fam, ret = MNL_CB_OK;
 
@@ -613,7 +710,7 @@ static int cb_counter(const struct nlmsghdr *nlh, void *data)
 		goto out;
 	name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
 	if (!name || nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER ||
-	    !parse_counter_name(name, &dir, &fam, &host))
+	    !parse_counter_name(name, &dir, &fam, host))
 		goto out;
 	h = hostset_ensure(out, host);
 	if (!h) {
@@ -645,13 +742,13 @@ static int elem_one(struct nftnl_set_elem *e, void *data)
 	const char *ref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
 	const void *key;
 	uint32_t klen = 0;
-	const char *host;
+	char host[NAME_SIZE];
 	struct addr a = { .fam = ctx->fam };
 	int dir, fam;
 
 	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
 	if (!ref || !key || klen != (ctx->fam == FAM_V4 ? 4u : 16u) ||
-	    !parse_counter_name(ref, &dir, &fam, &host) || dir != ctx->dir || fam != ctx->fam)
+	    !parse_counter_name(ref, &dir, &fam, host) || dir != ctx->dir || fam != ctx->fam)
 		return 0;
 	memcpy(&a.u, key, klen);
 	/* Only addresses of hosts whose counters exist (all of them do, unless tampered with). */
@@ -769,7 +866,9 @@ void nft_flowtable_warning(char *out, size_t len)
 	nft_close(b);
 }
 
-static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
+static bool base_complete(const struct nft_base *base);
+
+static int read_all_once(struct backend *b, const void *arg, struct hostset *out)
 {
 	struct nft *n = P(b);
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -779,7 +878,7 @@ static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
 	struct nftnl_set *s = nftnl_set_alloc();
 	int ret;
 
-	(void)fams; /* one table holds both families: always read whole */
+	(void)arg;
 	memset(out, 0, sizeof(*out));
 	memset(&n->base, 0, sizeof(n->base));
 	n->have_base = false;
@@ -795,6 +894,7 @@ static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
 	ret = get_one(b, NFT_MSG_GETTABLE, fill_table, t, NLM_F_ACK, cb_exists, &n->base.table);
 	if (ret == -ENOENT) {
 		n->have_base = true; /* nothing of ours yet */
+		b->base_missing = true;
 		ret = 0;
 		goto out;
 	}
@@ -843,6 +943,7 @@ static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
 		ret = 0;
 	}
 	n->have_base = true;
+	b->base_missing = !base_complete(&n->base);
 	goto out;
 fail:
 	snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
@@ -861,8 +962,6 @@ out:
 		nftnl_set_free(s);
 	return ret;
 }
-
-static bool base_complete(const struct nft_base *base);
 
 /* ---- reading a few hosts: what an event needs, whatever the number of hosts ---- */
 
@@ -970,9 +1069,18 @@ static int load_host(struct backend *b, const char *name, struct hostset *out)
 	return ret;
 }
 
-static int nft_read_some(struct backend *b, const char *const *names, size_t nnames,
-			 const struct addr *addrs, size_t naddrs, struct hostset *out)
+struct some {
+	const char *const *names;
+	size_t nnames;
+	const struct addr *addrs;
+	size_t naddrs;
+};
+
+static int read_some_once(struct backend *b, const void *arg, struct hostset *out)
 {
+	const char *const *names = ((const struct some *)arg)->names;
+	const struct addr *addrs = ((const struct some *)arg)->addrs;
+	size_t nnames = ((const struct some *)arg)->nnames, naddrs = ((const struct some *)arg)->naddrs;
 	struct nft *n = P(b);
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nftnl_chain *c = nftnl_chain_alloc();
@@ -1023,11 +1131,11 @@ static int nft_read_some(struct backend *b, const char *const *names, size_t nna
 	for (size_t i = 0; i < naddrs && !ret; i++) {
 		const struct addr *a = &addrs[i];
 		struct one_elem x = { .fam = a->fam };
-		const char *host;
+		char host[NAME_SIZE];
 		int dir, fam;
 
 		ret = get_elem(b, map_names[DIR_TX][a->fam], &a->u, a->fam == FAM_V4 ? 4 : 16, &x);
-		if (!ret && x.found && parse_counter_name(x.ref, &dir, &fam, &host))
+		if (!ret && x.found && parse_counter_name(x.ref, &dir, &fam, host))
 			ret = load_host(b, host, out);
 	}
 	if (!ret)
@@ -1047,6 +1155,72 @@ out:
 	if (s)
 		nftnl_set_free(s);
 	return ret;
+}
+
+/*
+ * A read made of several requests is one consistent picture only if no transaction
+ * committed in between: it is bracketed by the ruleset generation and done again when the
+ * generation moved or a dump was interrupted (bounded; a short pause between tries lets a
+ * burst of transactions pass). The generation it saw goes into the next batch, so that
+ * the kernel refuses a commit built on a read that is stale by then.
+ */
+static int read_consistent(struct backend *b, int (*once)(struct backend *, const void *,
+							   struct hostset *),
+			   const void *arg, struct hostset *out)
+{
+	struct nft *n = P(b);
+	int ret = 0;
+
+	for (int i = 0; i < NFT_READ_TRIES; i++) {
+		uint32_t g1 = 0, g2 = 0;
+
+		if (i) {
+			struct timespec ts = { 0, (long)i * 2000000L };
+
+			n->read_retries++;
+			nanosleep(&ts, NULL);
+		}
+		ret = get_gen(b, &g1);
+		if (!ret)
+			ret = once(b, arg, out);
+		if (!ret) {
+			ret = get_gen(b, &g2);
+			if (!ret && g1 == g2) {
+				n->base.genid = g1;
+				return 0;
+			}
+			hostset_free(out);
+			n->have_base = false;
+			if (!ret)
+				ret = -EINTR;
+		}
+		if (ret != -EINTR)
+			break;
+	}
+	if (ret == -EINTR)
+		snprintf(b->err, sizeof(b->err),
+			 "cannot read table inet %s: the ruleset changed during each of %d reads",
+			 NFT_TABLE, NFT_READ_TRIES);
+	else if (ret && ret != -EAGAIN && !b->err[0])
+		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
+			 strerror(-ret));
+	return ret;
+}
+
+static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
+{
+	(void)fams; /* one table holds both families: always read whole */
+	b->err[0] = '\0';
+	return read_consistent(b, read_all_once, NULL, out);
+}
+
+static int nft_read_some(struct backend *b, const char *const *names, size_t nnames,
+			 const struct addr *addrs, size_t naddrs, struct hostset *out)
+{
+	struct some arg = { names, nnames, addrs, naddrs };
+
+	b->err[0] = '\0';
+	return read_consistent(b, read_some_once, &arg, out);
 }
 
 /* What the batch message with this sequence number was doing, for error messages. */
@@ -1217,7 +1391,7 @@ static int nft_commit(struct backend *b, unsigned int fams, const struct hostset
 static int build_flush(struct buf *out, struct nft *n, const void *old, const void *unused)
 {
 	(void)unused;
-	return nft_build_flush(out, &n->seq, old);
+	return nft_build_flush(out, &n->seq, n->base.genid, old);
 }
 
 static int nft_flush(struct backend *b, unsigned int fams)
@@ -1242,7 +1416,7 @@ static int build_remove(struct buf *out, struct nft *n, const void *x, const voi
 {
 	(void)x;
 	(void)y;
-	return nft_build_remove(out, &n->seq);
+	return nft_build_remove(out, &n->seq, n->base.genid);
 }
 
 static int nft_remove(struct backend *b, unsigned int fams)

@@ -40,6 +40,7 @@ enum { NFT_MAP_HOST4 = 4, NFT_MAP_HOST6 = 5, NFT_MAPS = 6 };
 struct nft_base {
 	bool table, chain, maps[NFT_MAPS]; /* tx4 tx6 rx4 rx6 (dir * 2 + fam), host4 host6 */
 	unsigned int rules;
+	uint32_t genid; /* the ruleset generation of the read; 0: unknown */
 };
 
 /*
@@ -49,8 +50,9 @@ struct nft_base {
  */
 int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base,
 		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts);
-int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old);
-int nft_build_remove(struct buf *out, uint32_t *seq);
+/* genid: the generation the batch is built from (NFNL_BATCH_GENID), 0 for none. */
+int nft_build_flush(struct buf *out, uint32_t *seq, uint32_t genid, const struct hostset *old);
+int nft_build_remove(struct buf *out, uint32_t *seq, uint32_t genid);
 /*
  * One line naming an active flowtable (in any table, any family), whose offloaded packets
  * no forward-hook counter sees; "" when there is none or nf_tables cannot be asked.

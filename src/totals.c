@@ -504,3 +504,41 @@ bad:
 	totals_free(t);
 	return -EINVAL;
 }
+
+/* Drops the total at position i (order not kept); the index is rebuilt. */
+static int totals_remove_at(struct totals *t, size_t i)
+{
+	t->v[i] = t->v[--t->n];
+	return idx_rebuild(t, t->n);
+}
+
+int totals_rename(struct totals *t, const char *from, const char *to)
+{
+	struct total *f = totals_find(t, from), *e;
+
+	if (!f || !strcmp(from, to))
+		return 0;
+	if (!name_is_valid(to))
+		return -EINVAL;
+	e = totals_find(t, to);
+	if (!e) {
+		memcpy(f->name, to, strlen(to) + 1);
+		return idx_rebuild(t, t->n) ? -ENOMEM : 1;
+	}
+	/* The new name counted before: one device now, so one total. */
+	add_counts(&e->all, &f->all);
+	add_counts(&e->cur, &f->cur);
+	add_counts(&e->delta, &f->delta);
+	e->last = f->last;
+	if (f->mac[0])
+		memcpy(e->mac, f->mac, sizeof(e->mac));
+	return totals_remove_at(t, (size_t)(f - t->v)) ? -ENOMEM : 1;
+}
+
+void totals_restarted(struct totals *t, const char *name)
+{
+	struct total *e = totals_find(t, name);
+
+	if (e)
+		memset(&e->last, 0, sizeof(e->last));
+}

@@ -81,6 +81,14 @@ enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
  */
 int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
 		struct hostset *out);
+/*
+ * Facts from the kernel's side (journal.c): FROM's counters now count under TO (a rename;
+ * the kernel carried them over), so FROM's total becomes TO's (added to it when TO has one).
+ * 1 when moved, 0 when FROM has no total, -errno.
+ */
+int totals_rename(struct totals *t, const char *from, const char *to);
+/* NAME's kernel counters were created anew at zero: the next value is all new. */
+void totals_restarted(struct totals *t, const char *name);
 /* Rate of one counter delta in units per second (0 without rates). */
 double totals_rate(const struct totals *t, uint64_t delta);
 

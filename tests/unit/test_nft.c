@@ -568,7 +568,8 @@ static void test_names(void **state)
 	nft_counter_name(buf, sizeof(buf), RX, FAM_V4, "phone");
 	assert_string_equal(buf, "rx4_phone");
 	nft_counter_name(buf, sizeof(buf), TX, FAM_V6, "a.b-c:d_e");
-	assert_string_equal(buf, "tx6_a.b-c:d_e");
+	/* nft -f takes no ':' in an object name: a saved ruleset must load */
+	assert_string_equal(buf, "tx6_a.b-c/d_e");
 	/* a short buffer is cut, never overrun */
 	memset(buf, 'Z', sizeof(buf));
 	nft_counter_name(buf, 5, TX, FAM_V4, "pc");
@@ -1151,7 +1152,7 @@ static void test_flush(void **state)
 	uint32_t seq = SEQ0;
 
 	two_hosts(&old);
-	assert_int_equal(nft_build_flush(&b, &seq, &old), 0);
+	assert_int_equal(nft_build_flush(&b, &seq, 0, &old), 0);
 	parse_batch(&p, &b, seq);
 	buf_free(&b);
 	assert_elem_msgs_sane(&p);
@@ -1188,7 +1189,7 @@ static void test_flush(void **state)
 	/* nothing to flush: an empty batch */
 	memset(&old, 0, sizeof(old));
 	seq = SEQ0;
-	assert_int_equal(nft_build_flush(&b, &seq, &old), 0);
+	assert_int_equal(nft_build_flush(&b, &seq, 0, &old), 0);
 	parse_batch(&p, &b, seq);
 	buf_free(&b);
 	assert_int_equal(p.n, 2);
@@ -1202,7 +1203,7 @@ static void test_remove(void **state)
 	struct buf b = { 0 };
 	uint32_t seq = SEQ0;
 
-	assert_int_equal(nft_build_remove(&b, &seq), 0);
+	assert_int_equal(nft_build_remove(&b, &seq, 0), 0);
 	parse_batch(&p, &b, seq);
 	buf_free(&b);
 	assert_int_equal(p.n, 3);
@@ -1221,8 +1222,8 @@ static void test_batches_append(void **state)
 	int left, n = 0;
 	uint32_t last = 0;
 
-	assert_int_equal(nft_build_remove(&b, &seq), 0);
-	assert_int_equal(nft_build_remove(&b, &seq), 0);
+	assert_int_equal(nft_build_remove(&b, &seq, 0), 0);
+	assert_int_equal(nft_build_remove(&b, &seq, 0), 0);
 	assert_int_equal(seq, SEQ0 + 6);
 	nlh = (const void *)b.p;
 	left = (int)b.len;
