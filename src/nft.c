@@ -666,7 +666,7 @@ static int get_gen(struct backend *b, uint32_t *gen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct gen_ctx g = { 0 };
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, NFPROTO_UNSPEC, 0, 0);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, NFPROTO_UNSPEC, NLM_F_ACK, 0);
 	int ret = talk(b, nlh, cb_gen, &g);
 
 	if (!ret && !g.found)
