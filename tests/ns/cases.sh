@@ -458,7 +458,7 @@ case_hostile() {
 	has_host 192.168.88.114 || fail "'*' name: not counted under its address"
 	# Every rule is well-formed: one comment per rule, matching its chain.
 	if is_nft; then
-		nft_elems | grep -vE '^(tx|rx)[46] [0-9a-f.:]+ (tx|rx)[46]_[A-Za-z0-9._:-]{1,63}$' && fail "malformed element (above)"
+		nft_elems | grep -vE '^(tx|rx)[46] [0-9a-f.:]+ (tx|rx)[46]_[A-Za-z0-9._/-]{1,63}$' && fail "malformed element (above)"
 		expect_eq "$(nft_elems | wc -l)" $((4 * 0 + 2 * ${#names[@]})) "map elements (tx4 + rx4 per host)"
 	else
 		our_rules | grep -- "-A iptmon_" | grep -vE -- '^-A iptmon_(tx -d|rx -s) [0-9a-f.:]+/(32|128) -m comment --comment "?(tx|rx)_[A-Za-z0-9._:-]+"? -j RETURN$' &&
