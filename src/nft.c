@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -46,10 +47,11 @@ enum { DIR_TX = 0, DIR_RX = 1 };
  */
 #define NFT_RXBUF (512 * 1024)
 /* Reads of the whole table, tried again while transactions keep interrupting them. */
-#define NFT_READ_TRIES 8
+#define NFT_READ_TRIES 16
 
 static const char *const map_names[2][FAM_COUNT] = { { "tx4", "tx6" }, { "rx4", "rx6" } };
 static const char *const host_map_names[FAM_COUNT] = { "host4", "host6" };
+#define NFT_SALT_SET "key"
 
 const char *nft_map_name(int dir, int fam)
 {
@@ -99,6 +101,7 @@ struct builder {
 	char *tmp;
 	int err;
 	uint32_t genid; /* the generation the batch was built from; 0: none */
+	const uint8_t *salt; /* the host maps' hash key */
 };
 
 static struct nlmsghdr *msg_start(struct builder *bd, uint16_t type, uint16_t flags)
@@ -212,6 +215,64 @@ static void put_host_map(struct builder *bd, int fam, uint32_t max_hosts)
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, max_hosts);
 	nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
 	nftnl_set_nlmsg_build_payload(nlh, s);
+	msg_end(bd, nlh);
+	nftnl_set_free(s);
+}
+
+/* Set "key" (new: true) or its one element, the host maps' hash key (false). */
+static void put_salt(struct builder *bd, const uint8_t salt[NFT_SALT], bool new_set)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t t = NFT_TYPE_MARK;
+
+	if (!s || !e) {
+		if (s)
+			nftnl_set_free(s);
+		if (e)
+			nftnl_set_elem_free(e);
+		bd->err = -ENOMEM;
+		return;
+	}
+	for (int i = 1; i < NFT_SALT / 4; i++)
+		t = t << NFT_TYPE_BITS | NFT_TYPE_MARK;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, NFT_SALT_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, t);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_SALT);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, 7);
+	if (new_set) {
+		nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		nftnl_set_elem_free(e);
+	} else {
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, salt, NFT_SALT);
+		nftnl_set_elem_add(s, e);
+		nlh = msg_start(bd, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	}
+	msg_end(bd, nlh);
+	nftnl_set_free(s);
+}
+
+/* Every element of a set out (a DELSETELEM naming no element). */
+static void put_set_flush(struct builder *bd, const char *name)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nlh = msg_start(bd, NFT_MSG_DELSETELEM, 0);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	msg_end(bd, nlh);
 	nftnl_set_free(s);
 }
@@ -336,20 +397,65 @@ static const char *elems_map(const struct elems *el)
 	return el->dir == 2 ? host_map_names[el->fam] : map_names[el->dir][el->fam];
 }
 
+/* SipHash-2-4 (Aumasson and Bernstein), 64-bit output. */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                          \
+	do {                                                                              \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                   \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                      \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                      \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                   \
+	} while (0)
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t siphash24(const uint8_t k[16], const uint8_t *in, size_t len)
+{
+	uint64_t k0 = le64(k), k1 = le64(k + 8), m, b = (uint64_t)len << 56;
+	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = le64(in + i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		b |= (uint64_t)in[i + j] << (8 * j);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
 /*
  * A hash, not the name itself: a key nft can print and read back (a saved `nft list ruleset`
  * must restore). Reads check the address it gives against the address maps, so a collision
  * or a hand-made element can only send an event to the full read, never to a wrong host.
+ * Bytes in little-endian order, the same on every machine.
  */
-void nft_name_key(uint8_t key[NFT_NAME_KEY], const char *host)
+void nft_name_key(uint8_t key[NFT_NAME_KEY], const uint8_t salt[NFT_SALT], const char *host)
 {
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = siphash24(salt, (const uint8_t *)host, strlen(host));
 
-	for (const unsigned char *p = (const unsigned char *)host; *p; p++) {
-		h ^= *p;
-		h *= 1099511628211ull;
-	}
-	memcpy(key, &h, sizeof(h));
+	for (int i = 0; i < NFT_NAME_KEY; i++)
+		key[i] = (uint8_t)(h >> (8 * i));
 }
 
 static void elems_flush(struct builder *bd, struct elems *el)
@@ -389,7 +495,7 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 	if (el->dir == 2) {
 		uint8_t key[NFT_NAME_KEY];
 
-		nft_name_key(key, host);
+		nft_name_key(key, bd->salt, host);
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, NFT_NAME_KEY);
 		if (el->type == NFT_MSG_NEWSETELEM)
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, &a->u, a->fam == FAM_V4 ? 4 : 16);
@@ -440,12 +546,14 @@ static void put_elems(struct builder *bd, uint16_t type, const struct hostset *f
 		}
 }
 
-static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq, uint32_t genid)
+static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq,
+			const struct nft_base *base)
 {
 	bd->out = out;
 	bd->seq = seq;
 	bd->err = 0;
-	bd->genid = genid;
+	bd->genid = base ? base->genid : 0;
+	bd->salt = base ? base->salt : NULL;
 	bd->tmp = malloc(MSGBUF_SIZE);
 	return bd->tmp ? 0 : -ENOMEM;
 }
@@ -462,7 +570,7 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 	struct builder bd;
 	bool map_new[3][FAM_COUNT];
 
-	if (builder_init(&bd, out, seq, base->genid))
+	if (builder_init(&bd, out, seq, base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
 	if (!base->table)
@@ -480,6 +588,16 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 		if (map_new[2][f])
 			put_host_map(&bd, f, max_hosts);
 	}
+	if (!base->salted) {
+		/* A new hash key (or the first: tables of iptmon 0.1 had none): every host map
+		 * element is made again under it; the key itself goes last. */
+		put_salt(&bd, base->salt, true);
+		for (int f = 0; f < FAM_COUNT; f++)
+			if (!map_new[2][f]) {
+				put_set_flush(&bd, host_map_names[f]);
+				map_new[2][f] = true;
+			}
+	}
 	if (base->rules != 4) {
 		if (base->rules)
 			put_flush_chain(&bd);
@@ -496,16 +614,19 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 		if (!old || !hostset_find(old, want->v[i].name))
 			put_host_counters(&bd, NFT_MSG_NEWOBJ, &want->v[i]);
 	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old, map_new);
+	if (!base->salted)
+		put_salt(&bd, base->salt, false);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
 }
 
-int nft_build_flush(struct buf *out, uint32_t *seq, uint32_t genid, const struct hostset *old)
+int nft_build_flush(struct buf *out, uint32_t *seq, const struct nft_base *base,
+		    const struct hostset *old)
 {
 	struct builder bd;
 	const bool none_new[3][FAM_COUNT] = { { false } };
 
-	if (builder_init(&bd, out, seq, genid))
+	if (builder_init(&bd, out, seq, base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
 	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL, none_new);
@@ -518,8 +639,9 @@ int nft_build_flush(struct buf *out, uint32_t *seq, uint32_t genid, const struct
 int nft_build_remove(struct buf *out, uint32_t *seq, uint32_t genid)
 {
 	struct builder bd;
+	struct nft_base base = { .genid = genid };
 
-	if (builder_init(&bd, out, seq, genid))
+	if (builder_init(&bd, out, seq, &base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
 	put_table(&bd, NFT_MSG_DELTABLE, 0);
@@ -538,6 +660,7 @@ struct nft {
 	char *rxbuf;
 	size_t rxlen;
 	unsigned long long resets, read_retries; /* for tests and health metrics */
+	bool intr; /* a dump since the flag was cleared was interrupted */
 };
 
 static struct nft *P(struct backend *b)
@@ -596,6 +719,24 @@ static void nl_reset(struct backend *b)
 	n->resets++;
 }
 
+/*
+ * A dump the kernel flags as interrupted (NLM_F_DUMP_INTR: a transaction, in any table,
+ * committed between two of its chunks) is read to its end all the same, and the read it
+ * belongs to is judged by read_consistent(): libmnl would stop at the flag and leave the
+ * rest of the dump queued.
+ */
+static void mark_intr(struct nft *n, ssize_t len)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)n->rxbuf;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nlh->nlmsg_flags &= (uint16_t)~NLM_F_DUMP_INTR;
+			n->intr = true;
+		}
+}
+
 /* One request, every reply through cb; 0 or -errno. Any error resets the socket. */
 static int talk_once(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *data)
 {
@@ -610,6 +751,7 @@ static int talk_once(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *
 
 		if (len < 0)
 			goto fail;
+		mark_intr(n, len);
 		ret = mnl_cb_run(n->rxbuf, (size_t)len, seq, n->portid, cb, data);
 		if (ret < 0)
 			goto fail;
@@ -866,6 +1008,43 @@ void nft_flowtable_warning(char *out, size_t len)
 	nft_close(b);
 }
 
+static int salt_elem(struct nftnl_set_elem *e, void *data)
+{
+	struct nft_base *base = data;
+	uint32_t len = 0;
+	const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+
+	if (k && len == NFT_SALT) {
+		memcpy(base->salt, k, NFT_SALT);
+		base->salted = true;
+	}
+	return 0;
+}
+
+static int cb_salt(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
+		nftnl_set_elem_foreach(s, salt_elem, data);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* The host maps' hash key into base (salted = false when set "key" is missing or empty). */
+static int read_salt(struct backend *b, struct nftnl_set *s)
+{
+	int ret;
+
+	P(b)->base.salted = false;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, NFT_SALT_SET);
+	ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, s, NLM_F_DUMP, cb_salt, &P(b)->base);
+	return ret == -ENOENT ? 0 : ret;
+}
+
 static bool base_complete(const struct nft_base *base);
 
 static int read_all_once(struct backend *b, const void *arg, struct hostset *out)
@@ -942,6 +1121,9 @@ static int read_all_once(struct backend *b, const void *arg, struct hostset *out
 			goto fail;
 		ret = 0;
 	}
+	ret = read_salt(b, s);
+	if (ret)
+		goto fail;
 	n->have_base = true;
 	b->base_missing = !base_complete(&n->base);
 	goto out;
@@ -1050,7 +1232,7 @@ static int load_host(struct backend *b, const char *name, struct hostset *out)
 	nftnl_obj_free(o);
 	if (ret == -ENOENT) /* a host has all four counters or none */
 		return hostset_find(out, name) ? -EAGAIN : 0;
-	nft_name_key(key, name);
+	nft_name_key(key, P(b)->base.salt, name);
 	for (int f = 0; f < FAM_COUNT && !ret; f++) {
 		struct one_elem x = { .fam = f }, check = { .fam = f };
 		char want[NAME_SIZE + 8];
@@ -1122,6 +1304,8 @@ static int read_some_once(struct backend *b, const void *arg, struct hostset *ou
 		ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_ACK, cb_exists,
 			      &n->base.maps[i]);
 	}
+	if (!ret)
+		ret = read_salt(b, s);
 	if (ret == -ENOENT || (!ret && !base_complete(&n->base))) {
 		ret = -EAGAIN; /* a damaged or older table: the whole read and commit mend it */
 		goto out;
@@ -1158,48 +1342,60 @@ out:
 }
 
 /*
- * A read made of several requests is one consistent picture only if no transaction
- * committed in between: it is bracketed by the ruleset generation and done again when the
- * generation moved or a dump was interrupted (bounded; a short pause between tries lets a
- * burst of transactions pass). The generation it saw goes into the next batch, so that
- * the kernel refuses a commit built on a read that is stale by then.
+ * A read made of several requests is one consistent picture if no transaction committed
+ * in between: it is bracketed by the ruleset generation. The generation moves with every
+ * transaction in any table, so under a storm of unrelated ones (a firewall script, a busy
+ * dnsmasq with nftsets) nearly every read is bracketed by two generations; then it is done
+ * again, and taken once two reads in a row found the same hosts with the same addresses
+ * (only counter values changed: our table was not touched). Bounded; a short pause between
+ * tries lets a burst pass. The generation at the end of the taken read goes into the next
+ * batch, so that the kernel refuses a commit built on a read that is stale by then.
  */
 static int read_consistent(struct backend *b, int (*once)(struct backend *, const void *,
 							   struct hostset *),
 			   const void *arg, struct hostset *out)
 {
 	struct nft *n = P(b);
+	struct hostset prev = { 0 };
+	bool have_prev = false;
 	int ret = 0;
 
 	for (int i = 0; i < NFT_READ_TRIES; i++) {
 		uint32_t g1 = 0, g2 = 0;
 
 		if (i) {
-			struct timespec ts = { 0, (long)i * 2000000L };
+			struct timespec ts = { 0, (long)(i < 5 ? i : 5) * 1000000L };
 
 			n->read_retries++;
 			nanosleep(&ts, NULL);
 		}
+		n->intr = false;
 		ret = get_gen(b, &g1);
 		if (!ret)
 			ret = once(b, arg, out);
-		if (!ret) {
+		if (!ret)
 			ret = get_gen(b, &g2);
-			if (!ret && g1 == g2) {
-				n->base.genid = g1;
-				return 0;
-			}
-			hostset_free(out);
-			n->have_base = false;
-			if (!ret)
-				ret = -EINTR;
+		if (!ret && ((g1 == g2 && !n->intr) || (have_prev && hostset_same(&prev, out)))) {
+			n->base.genid = g2;
+			hostset_free(&prev);
+			return 0;
 		}
-		if (ret != -EINTR)
+		hostset_free(&prev);
+		have_prev = false;
+		if (ret == -EINTR)
+			continue; /* an interrupted single request: try again */
+		if (ret)
 			break;
+		prev = *out; /* keep this read to compare with the next one */
+		memset(out, 0, sizeof(*out));
+		have_prev = true;
+		ret = -EINTR;
 	}
+	hostset_free(&prev);
+	n->have_base = false;
 	if (ret == -EINTR)
 		snprintf(b->err, sizeof(b->err),
-			 "cannot read table inet %s: the ruleset changed during each of %d reads",
+			 "cannot read table inet %s: it changed during each of %d reads",
 			 NFT_TABLE, NFT_READ_TRIES);
 	else if (ret && ret != -EAGAIN && !b->err[0])
 		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
@@ -1350,7 +1546,7 @@ static bool base_complete(const struct nft_base *base)
 	for (int i = 0; i < NFT_MAPS; i++)
 		if (!base->maps[i])
 			return false;
-	return base->table && base->chain && base->rules == 4;
+	return base->table && base->chain && base->rules == 4 && base->salted;
 }
 
 static int run_batch(struct backend *b, int (*build)(struct buf *, struct nft *, const void *,
@@ -1385,13 +1581,19 @@ static int nft_commit(struct backend *b, unsigned int fams, const struct hostset
 		return ret;
 	if (base_complete(&P(b)->base) && old && hostset_same(old, want))
 		return 0; /* nothing to do: no transaction at all */
+	if (!P(b)->base.salted &&
+	    getrandom(P(b)->base.salt, NFT_SALT, 0) != (ssize_t)NFT_SALT) {
+		snprintf(b->err, sizeof(b->err), "cannot make a random hash key: %s",
+			 strerror(errno));
+		return -errno;
+	}
 	return run_batch(b, build_commit, old, want);
 }
 
 static int build_flush(struct buf *out, struct nft *n, const void *old, const void *unused)
 {
 	(void)unused;
-	return nft_build_flush(out, &n->seq, n->base.genid, old);
+	return nft_build_flush(out, &n->seq, &n->base, old);
 }
 
 static int nft_flush(struct backend *b, unsigned int fams)
