@@ -25,6 +25,8 @@ const struct config_key config_keys[] = {
 	{ "run_dir", "/var/run/iptmon", "daemon: pid lock and live totals for `show` (tmpfs)" },
 	{ "period_start", "1", "accounting periods: day of month (1-31), or YYYY-MM-DD/N for every N days" },
 	{ "periods_kept", "12", "accounting periods kept besides the current one (0-1000)" },
+	{ "forget_after", "604800", "daemon: seconds a host gone from the kernel stays in the all-time totals (0: forever)" },
+	{ "max_remembered", "4096", "daemon: most hosts remembered; beyond, the longest gone are dropped" },
 	{ "listen", "127.0.0.1:9678", "daemon: HTTP ADDR:PORT for /metrics and /api/hosts; off for none" },
 	{ "http_clients", "128", "daemon: most HTTP connections at once (1-1024)" },
 	{ "influx_url", "", "daemon: InfluxDB write URL (1.x .../write?db=D, 2.x .../api/v2/write?org=O&bucket=B)" },
@@ -47,6 +49,8 @@ static const struct uint_key {
 	{ "commit_interval", offsetof(struct config, commit_interval), 1, 31536000, "seconds, " },
 	{ "max_hosts", offsetof(struct config, max_hosts), 1, 16777216, NULL },
 	{ "periods_kept", offsetof(struct config, periods_kept), 0, 1000, NULL },
+	{ "forget_after", offsetof(struct config, forget_after), 0, 315360000, "seconds, " },
+	{ "max_remembered", offsetof(struct config, max_remembered), 1, 16777216, NULL },
 	{ "http_clients", offsetof(struct config, http_clients), 1, 1024, NULL },
 	{ NULL, 0, 0, 0, NULL },
 };

@@ -49,6 +49,8 @@ struct dmn {
 	time_t started, last_poll;
 	double poll_seconds;
 	unsigned long long polls, poll_errors, saves, save_errors, rebuilds;
+	unsigned long long dropped, dropped_bytes; /* hosts beyond max_remembered */
+	time_t dropped_logged;
 	bool failing, live_failing, save_failing, lock_failing;
 };
 
@@ -256,6 +258,12 @@ static void write_health(FILE *f, const struct dmn *d)
 	health(f, "iptmon_daemon_rebuilds_total", "counter",
 	       "Times iptmon's kernel objects were found deleted and made again.",
 	       (double)d->rebuilds);
+	health(f, "iptmon_daemon_hosts_dropped_total", "counter",
+	       "Hosts dropped from the totals because more than max_remembered were kept.",
+	       (double)d->dropped);
+	health(f, "iptmon_daemon_hosts_remembered", "gauge",
+	       "Hosts in the totals (present, gone, and forgotten ones kept for the period).",
+	       (double)d->t.n);
 	health(f, "iptmon_daemon_up", "gauge", "1 when the last poll read the counters.",
 	       (double)(d->polls && !d->failing));
 	health(f, "iptmon_daemon_last_poll_timestamp_seconds", "gauge", "When the last good poll ran.",
@@ -473,6 +481,26 @@ static int read_locked(struct dmn *d, struct hostset *snap)
 	return ret;
 }
 
+/* Hosts gone too long leave the totals (bounded memory, state file and /metrics). */
+static void forget(struct dmn *d, time_t now)
+{
+	uint64_t lost;
+	size_t n = totals_forget(&d->t, &d->snap, now, d->cfg->forget_after,
+				 d->cfg->max_remembered, &lost);
+
+	if (!n)
+		return;
+	d->dropped += n;
+	d->dropped_bytes += lost;
+	/* At most one line an hour, however fast names come and go. */
+	if (d->dropped_logged && now - d->dropped_logged < 3600)
+		return;
+	logf_("more than max_remembered = %u hosts: dropped %llu that were gone longest, with %llu "
+	      "bytes of the current period, since the daemon started",
+	      d->cfg->max_remembered, d->dropped, d->dropped_bytes);
+	d->dropped_logged = now;
+}
+
 static int poll_once(struct dmn *d)
 {
 	struct hostset snap;
@@ -507,6 +535,7 @@ static int poll_once(struct dmn *d)
 	d->snap = snap;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->last_poll = ts.tv_sec;
+	forget(d, ts.tv_sec);
 	if (totals_roll(&d->t, &d->cfg->period, ts.tv_sec, d->cfg->periods_kept) == 1) {
 		char a[32], b[32];
 
