@@ -433,7 +433,14 @@ static int rebuild(struct dmn *d, struct hostset *snap)
 			}
 		added++;
 	}
-	ret = d->ops->commit(d->be, FAMS_ALL, snap, &want);
+	{
+		struct plan p;
+
+		ret = plan_make(&p, snap, &want);
+		if (!ret)
+			ret = d->ops->commit(d->be, FAMS_ALL, &p);
+		plan_free(&p);
+	}
 	if (ret) {
 		logf_("iptmon's %s objects are missing and cannot be made again: %s", d->ops->name,
 		      d->be->err[0] ? d->be->err : strerror(-ret));

@@ -17,18 +17,6 @@ static void journal_path(char *buf, size_t len, const struct config *c)
 	snprintf(buf, len, "%s/%s", c->run_dir, JOURNAL_FILE);
 }
 
-/* The name WANT's host NAME had in OLD, following renames back; NULL when it is new. */
-static const char *renamed_from(const struct hostset *old, const struct hostset *want,
-				const char *name)
-{
-	const char *cur = name;
-
-	for (size_t i = want->nrenames; i-- > 0;)
-		if (!strcmp(want->renames[i].to, cur))
-			cur = want->renames[i].from;
-	return cur != name && hostset_find(old, cur) && !hostset_find(want, cur) ? cur : NULL;
-}
-
 static int append(int fd, const struct buf *b)
 {
 	struct stat st;
@@ -42,23 +30,19 @@ static int append(int fd, const struct buf *b)
 	return write(fd, b->p, b->len) == (ssize_t)b->len ? 0 : -EIO;
 }
 
-void journal_commit(const struct config *c, const struct hostset *old,
-		    const struct hostset *want)
+void journal_commit(const struct config *c, const struct plan *p)
 {
 	char path[PATH_MAX + 32];
 	struct buf b = { 0 };
 	int fd;
 
-	for (size_t i = 0; i < want->n; i++) {
-		const char *name = want->v[i].name, *from;
+	for (size_t i = 0; i < p->ncreated; i++) {
+		const struct plan_host *h = &p->created[i];
 
-		if (old && hostset_find(old, name))
-			continue;
-		from = old ? renamed_from(old, want, name) : NULL;
-		if (from)
-			buf_printf(&b, "rename %s %s\n", from, name);
+		if (h->from)
+			buf_printf(&b, "rename %s %s\n", h->from, h->h->name);
 		else
-			buf_printf(&b, "new %s\n", name);
+			buf_printf(&b, "new %s\n", h->h->name);
 	}
 	if (!b.len)
 		goto out;

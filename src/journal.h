@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "hosts.h"
+#include "plan.h"
 
 /*
  * What a running daemon cannot tell from counter values alone, told by the command that
@@ -27,13 +27,11 @@ struct journal_fact {
 };
 
 /*
- * The facts of the commit that turned OLD into WANT: for each host of WANT that OLD lacks,
- * NEW, or RENAME when WANT's rename steps say it is an OLD host under a new name. Only when
- * run_dir exists (a daemon ran since boot); failures are silent: the daemon then falls back
- * on counter values.
+ * The facts of a plan that was committed: for each host it created, NEW, or RENAME when it
+ * is an old host under a new name. Only when run_dir exists (a daemon ran since boot);
+ * failures are silent: the daemon then falls back on counter values.
  */
-void journal_commit(const struct config *c, const struct hostset *old,
-		    const struct hostset *want);
+void journal_commit(const struct config *c, const struct plan *p);
 /* The facts in the text of a journal, in order, into fn; unparsable lines are skipped. */
 void journal_parse(const char *text, size_t len,
 		   void (*fn)(void *ctx, const struct journal_fact *f), void *ctx);

@@ -293,14 +293,20 @@ static int again_fail(const char *what)
 static int commit(struct ctx *c, const struct hostset *old, const struct hostset *want,
 		  const char *what)
 {
-	int ret = c->ops->commit(c->be, FAMS_ALL, old, want);
+	struct plan p;
+	int ret = plan_make(&p, old, want);
 
+	if (ret) {
+		errorf("%s: %s", what, strerror(-ret));
+		return EXIT_FILE;
+	}
+	ret = c->ops->commit(c->be, FAMS_ALL, &p);
+	if (!ret)
+		journal_commit(&c->cfg, &p);
+	plan_free(&p);
 	if (ret == -ERESTART)
 		return EXIT_AGAIN;
-	if (ret)
-		return backend_fail(c, what, ret);
-	journal_commit(&c->cfg, old, want);
-	return EXIT_OK;
+	return ret ? backend_fail(c, what, ret) : EXIT_OK;
 }
 
 static int sync_once(struct ctx *c, bool prune, const char *what)

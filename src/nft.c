@@ -511,39 +511,69 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 		elems_flush(bd, el);
 }
 
-/*
- * Map elements of every address of `from` hosts that `other` lacks (by host name), in the
- * address maps (dir 0, 1) and the host maps (dir 2). map_new[dir][fam]: that map is created
- * in this batch, so every address of `from` goes in (additions) and none comes out.
- */
-static void put_elems(struct builder *bd, uint16_t type, const struct hostset *from,
-		      const struct hostset *other, const bool map_new[3][FAM_COUNT])
+/* The elements of one address of host NAME, in the maps dir 0, 1 and 2 of its family. */
+static void elems_of_addr(struct builder *bd, struct elems el[3][FAM_COUNT], const struct addr *a,
+			  const char *name, const bool maps[3])
 {
-	struct elems el[3][FAM_COUNT];
-
 	for (int d = 0; d < 3; d++)
-		for (int f = 0; f < FAM_COUNT; f++)
-			el[d][f] = (struct elems){ .type = type, .dir = d, .fam = f };
-	for (size_t i = 0; from && i < from->n; i++) {
-		const struct host *h = &from->v[i];
-		const struct host *o = other ? hostset_find(other, h->name) : NULL;
+		if (maps[d])
+			elems_add(bd, &el[d][a->fam], a, name);
+}
 
-		for (unsigned int j = 0; j < h->naddrs; j++) {
-			int f = h->addrs[j].fam;
-			bool known = host_has_addr(o, &h->addrs[j]);
-
-			for (int d = 0; d < 3; d++)
-				if (type == NFT_MSG_NEWSETELEM ? (!known || map_new[d][f])
-							       : (!known && !map_new[d][f]))
-					elems_add(bd, &el[d][f], &h->addrs[j], h->name);
-		}
-	}
+static void elems_done(struct builder *bd, struct elems el[3][FAM_COUNT])
+{
 	for (int d = 0; d < 3; d++)
 		for (int f = 0; f < FAM_COUNT; f++) {
 			elems_flush(bd, &el[d][f]);
 			if (el[d][f].s)
 				nftnl_set_free(el[d][f].s);
 		}
+}
+
+static void elems_init(struct elems el[3][FAM_COUNT], uint16_t type)
+{
+	for (int d = 0; d < 3; d++)
+		for (int f = 0; f < FAM_COUNT; f++)
+			el[d][f] = (struct elems){ .type = type, .dir = d, .fam = f };
+}
+
+/*
+ * The plan's address steps as map elements: in the address maps (dir 0, 1) and the host
+ * maps (dir 2). map_new[dir][fam]: that map is made in this batch, so nothing comes out of
+ * it and every address of `want` goes in, not just the plan's new ones.
+ */
+static void put_elems(struct builder *bd, uint16_t type, const struct plan *p,
+		      const bool map_new[3][FAM_COUNT])
+{
+	struct elems el[3][FAM_COUNT];
+
+	elems_init(el, type);
+	if (type == NFT_MSG_DELSETELEM) {
+		for (size_t i = 0; i < p->ndel; i++) {
+			const struct addr *a = p->del[i].a;
+			bool maps[3] = { !map_new[0][a->fam], !map_new[1][a->fam], !map_new[2][a->fam] };
+
+			elems_of_addr(bd, el, a, p->del[i].h->name, maps);
+		}
+	} else {
+		for (size_t i = 0; i < p->nadd; i++) {
+			const struct addr *a = p->add[i].a;
+			bool maps[3] = { !map_new[0][a->fam], !map_new[1][a->fam], !map_new[2][a->fam] };
+
+			elems_of_addr(bd, el, a, p->add[i].h->name, maps);
+		}
+		for (size_t i = 0; i < p->want->n; i++) {
+			const struct host *h = &p->want->v[i];
+
+			for (unsigned int j = 0; j < h->naddrs; j++) {
+				int f = h->addrs[j].fam;
+				bool maps[3] = { map_new[0][f], map_new[1][f], map_new[2][f] };
+
+				elems_of_addr(bd, el, &h->addrs[j], h->name, maps);
+			}
+		}
+	}
+	elems_done(bd, el);
 }
 
 static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq,
@@ -565,7 +595,7 @@ static int builder_done(struct builder *bd)
 }
 
 int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base,
-		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts)
+		     const struct plan *p, uint32_t max_hosts)
 {
 	struct builder bd;
 	bool map_new[3][FAM_COUNT];
@@ -606,14 +636,12 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 				put_rule(&bd, d, f);
 	}
 	/* Addresses go before the counters they point at, new counters before their addresses. */
-	put_elems(&bd, NFT_MSG_DELSETELEM, old, want, map_new);
-	for (size_t i = 0; old && i < old->n; i++)
-		if (!hostset_find(want, old->v[i].name))
-			put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
-	for (size_t i = 0; i < want->n; i++)
-		if (!old || !hostset_find(old, want->v[i].name))
-			put_host_counters(&bd, NFT_MSG_NEWOBJ, &want->v[i]);
-	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old, map_new);
+	put_elems(&bd, NFT_MSG_DELSETELEM, p, map_new);
+	for (size_t i = 0; i < p->ngone; i++)
+		put_host_counters(&bd, NFT_MSG_DELOBJ, p->gone[i]);
+	for (size_t i = 0; i < p->ncreated; i++)
+		put_host_counters(&bd, NFT_MSG_NEWOBJ, p->created[i].h); /* a rename's carry counts */
+	put_elems(&bd, NFT_MSG_NEWSETELEM, p, map_new);
 	if (!base->salted)
 		put_salt(&bd, base->salt, false);
 	batch_mark(&bd, false);
@@ -624,12 +652,20 @@ int nft_build_flush(struct buf *out, uint32_t *seq, const struct nft_base *base,
 		    const struct hostset *old)
 {
 	struct builder bd;
-	const bool none_new[3][FAM_COUNT] = { { false } };
 
 	if (builder_init(&bd, out, seq, base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
-	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL, none_new);
+	{
+		struct elems el[3][FAM_COUNT];
+		const bool all[3] = { true, true, true };
+
+		elems_init(el, NFT_MSG_DELSETELEM);
+		for (size_t i = 0; i < old->n; i++)
+			for (unsigned int j = 0; j < old->v[i].naddrs; j++)
+				elems_of_addr(&bd, el, &old->v[i].addrs[j], old->v[i].name, all);
+		elems_done(&bd, el);
+	}
 	for (size_t i = 0; i < old->n; i++)
 		put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
 	batch_mark(&bd, false);
@@ -1566,20 +1602,20 @@ static int run_batch(struct backend *b, int (*build)(struct buf *, struct nft *,
 	return ret;
 }
 
-static int build_commit(struct buf *out, struct nft *n, const void *old, const void *want)
+static int build_commit(struct buf *out, struct nft *n, const void *plan, const void *unused)
 {
-	return nft_build_commit(out, &n->seq, &n->base, old, want, n->max_hosts);
+	(void)unused;
+	return nft_build_commit(out, &n->seq, &n->base, plan, n->max_hosts);
 }
 
-static int nft_commit(struct backend *b, unsigned int fams, const struct hostset *old,
-		      const struct hostset *want)
+static int nft_commit(struct backend *b, unsigned int fams, const struct plan *p)
 {
 	int ret = ensure_base_read(b);
 
 	(void)fams;
 	if (ret)
 		return ret;
-	if (base_complete(&P(b)->base) && old && hostset_same(old, want))
+	if (base_complete(&P(b)->base) && p->old && plan_empty(p))
 		return 0; /* nothing to do: no transaction at all */
 	if (!P(b)->base.salted &&
 	    getrandom(P(b)->base.salt, NFT_SALT, 0) != (ssize_t)NFT_SALT) {
@@ -1587,7 +1623,7 @@ static int nft_commit(struct backend *b, unsigned int fams, const struct hostset
 			 strerror(errno));
 		return -errno;
 	}
-	return run_batch(b, build_commit, old, want);
+	return run_batch(b, build_commit, p, NULL);
 }
 
 static int build_flush(struct buf *out, struct nft *n, const void *old, const void *unused)
@@ -1603,7 +1639,12 @@ static int nft_flush(struct backend *b, unsigned int fams)
 
 	/* Complete the base first (an older table may lack the host maps). */
 	if (!ret && P(b)->base.table && !base_complete(&P(b)->base)) {
-		ret = nft_commit(b, fams, &cur, &cur);
+		struct plan p;
+
+		ret = plan_make(&p, &cur, &cur);
+		if (!ret)
+			ret = nft_commit(b, fams, &p);
+		plan_free(&p);
 		hostset_free(&cur);
 		if (!ret)
 			ret = nft_read(b, fams, &cur);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hosts.h"
+#include "plan.h"
 #include "run.h"
 
 /*
@@ -52,12 +53,12 @@ struct nft_base {
 };
 
 /*
- * Appends to `out` the netlink messages (between BATCH_BEGIN and BATCH_END) that turn `old`
- * into `want` given what exists (`base`). `max_hosts` sizes the maps when they are created.
+ * Appends to `out` the netlink messages (between BATCH_BEGIN and BATCH_END) that carry out
+ * the plan `p` given what exists (`base`). `max_hosts` sizes the maps when they are created.
  * Exposed for unit tests, which parse the messages back.
  */
 int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base,
-		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts);
+		     const struct plan *p, uint32_t max_hosts);
 /* genid: the generation the batch is built from (NFNL_BATCH_GENID), 0 for none. */
 int nft_build_flush(struct buf *out, uint32_t *seq, const struct nft_base *base,
 		    const struct hostset *old);

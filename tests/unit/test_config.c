@@ -37,7 +37,8 @@ static void test_config_keys_table(void **state)
 	static const char *const names[] = { "backend", "lease_file", "hosts_files", "ula_prefix",
 					     "lock_file", "max_hosts", "hostname", "interval",
 					     "commit_interval", "state_dir", "run_dir", "period_start",
-					     "periods_kept", "listen", "http_clients", "influx_url",
+					     "periods_kept", "forget_after", "max_remembered", "listen",
+					     "http_clients", "influx_url",
 					     "influx_token", "collectd_socket" };
 	struct config c;
 	char err[200];

@@ -343,8 +343,11 @@ static void commit(struct parsed *p, const struct nft_base *base, const struct h
 {
 	struct buf b = { 0 };
 	uint32_t seq = SEQ0;
+	struct plan pl;
 
-	assert_int_equal(nft_build_commit(&b, &seq, base, old, want, MAX_HOSTS), 0);
+	assert_int_equal(plan_make(&pl, old, want), 0);
+	assert_int_equal(nft_build_commit(&b, &seq, base, &pl, MAX_HOSTS), 0);
+	plan_free(&pl);
 	parse_batch(p, &b, seq);
 	buf_free(&b);
 }
