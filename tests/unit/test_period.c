@@ -68,17 +68,44 @@ static void test_every(void **state)
 	check("2026-01-01/30", "2026-03-02 00:00", "2026-03-02 00:00", "2026-04-01 00:00");
 }
 
+/*
+ * Selects time zone ZONE, or skips the calling test, loudly, when its file is missing: glibc
+ * silently takes an unknown zone for UTC, and every DST check would then pass for nothing.
+ * tzdata is in tests/deps.sh.
+ */
+static void use_zone(const char *zone)
+{
+	const char *dir = getenv("TZDIR");
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	if (access(path, R_OK)) {
+		print_error("SKIPPED: time zone file %s missing (install tzdata): the zone checks "
+			    "did not run\n",
+			    path);
+		skip();
+	}
+	setenv("TZ", zone, 1);
+	tzset();
+}
+
+static void use_utc(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 /* Across daylight saving time, periods still start at local midnight. */
 static void test_dst(void **state)
 {
 	(void)state;
-	setenv("TZ", "Europe/Berlin", 1);
-	tzset();
+	use_zone("Europe/Berlin");
+	/* the zone is really in force: 2026-07-01 12:00 local is 10:00 UTC */
+	assert_int_equal(at("2026-07-01 12:00"), 1782900000);
 	check("2026-03-23/7", "2026-04-01 12:00", "2026-03-30 00:00", "2026-04-06 00:00");
 	check("1", "2026-10-31 23:30", "2026-10-01 00:00", "2026-11-01 00:00");
 	check("2026-10-20/7", "2026-10-27 00:30", "2026-10-27 00:00", "2026-11-03 00:00");
-	setenv("TZ", "UTC", 1);
-	tzset();
+	use_utc();
 }
 
 int main(void)
