@@ -136,6 +136,40 @@ static void test_set_backends(void **state)
 	}
 }
 
+/*
+ * A refused value changes nothing, for every key (found by tests/fuzz/fuzz_config.c: a bad
+ * period_start zeroed the configured period, a bad ula_prefix dropped the configured prefix).
+ */
+static void test_set_refused_changes_nothing(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "period_start", "" },		 { "period_start", "32" },
+		{ "period_start", "2026-02-30/7" },
+		{ "period_start", "2026-01-05/0000000000000000000000000000007" },
+		{ "ula_prefix", "fd00::/ 48" },	 { "ula_prefix", "10.0.0.0/8" },
+		{ "interval", "0" },		 { "listen", "127.0.0.1:0" },
+		{ "backend", "nftables" },	 { "influx_url", "ftp://x" },
+	};
+	struct config c, before;
+	char err[200];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "period_start", "2026-01-05/7", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "ula_prefix", "fd12:3456::/48", err, sizeof(err)), 0);
+	before = c;
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		assert_int_equal(config_set(&c, bad[i][0], bad[i][1], err, sizeof(err)), -EINVAL);
+		if (memcmp(&c, &before, sizeof(c)))
+			fail_msg("refused %s = '%s' changed the configuration", bad[i][0], bad[i][1]);
+	}
+	assert_int_equal(c.period.days, 7);
+	assert_true(c.has_ula);
+	/* an empty ula_prefix is "none", still */
+	assert_int_equal(config_set(&c, "ula_prefix", "", err, sizeof(err)), 0);
+	assert_false(c.has_ula);
+}
+
 static void test_set_unknown_key(void **state)
 {
 	struct config c;
@@ -449,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_set_daemon_keys),
 		cmocka_unit_test(test_set_max_hosts),
 		cmocka_unit_test(test_set_unknown_key),
+		cmocka_unit_test(test_set_refused_changes_nothing),
 		cmocka_unit_test(test_set_ula),
 		cmocka_unit_test(test_set_strings),
 		cmocka_unit_test(test_load_full),
