@@ -4,12 +4,16 @@
  * leaves clean names alone, marks every changed name with the hash of the raw bytes, and is a
  * fixed point; json_write_string() writes a JSON string with no raw control character, no
  * unescaped quote or backslash, only valid UTF-8, that decodes back to the input when the
- * input was valid UTF-8.
+ * input was valid UTF-8. The exporters' escapers (src/export.c) hold their formats too:
+ * a Prometheus label value decodes back and has no raw newline; an InfluxDB tag value has no
+ * line break or tab and no unescaped ',', ' ' or '='; a collectd identifier part has no
+ * control byte, no '/' and no unescaped quote.
  */
 #include "fuzz.h"
 
 #include <errno.h>
 
+#include "export.h"
 #include "name.h"
 
 static bool alphabet_ok(const char *s)
@@ -149,12 +153,79 @@ static void check_json(const char *raw)
 	free(buf);
 }
 
+typedef void escape_fn(FILE *f, const char *s);
+
+static char *escaped(escape_fn *fn, const char *raw, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		abort();
+	fn(f, raw);
+	if (fclose(f))
+		abort();
+	return buf;
+}
+
+static void check_exporters(const char *raw)
+{
+	size_t len, d = 0, n = strlen(raw);
+	char *out = escaped(prom_label_value, raw, &len), *dec = malloc(len + 1);
+
+	if (!dec)
+		abort();
+	FZ_CHECK(len >= 2 && out[0] == '"' && out[len - 1] == '"' && !memchr(out, '\n', len),
+		 "prometheus: %s", out);
+	for (size_t i = 1; i < len - 1; i++) {
+		FZ_CHECK(out[i] != '"', "prometheus: unescaped quote: %s", out);
+		if (out[i] == '\\') {
+			i++;
+			FZ_CHECK(i < len - 1 && (out[i] == '\\' || out[i] == '"' || out[i] == 'n'),
+				 "prometheus: bad escape: %s", out);
+			dec[d++] = out[i] == 'n' ? '\n' : out[i];
+		} else {
+			dec[d++] = out[i];
+		}
+	}
+	FZ_CHECK(d == n && !memcmp(dec, raw, n), "prometheus: does not decode back: %s", out);
+	free(dec);
+	free(out);
+
+	out = escaped(influx_tag_value, raw, &len);
+	for (size_t i = 0; i < len; i++) {
+		FZ_CHECK(out[i] != '\n' && out[i] != '\r' && out[i] != '\t', "influx: line break");
+		if (out[i] == '\\') {
+			i++;
+			FZ_CHECK(i < len && strchr(", =\\", out[i]), "influx: lone backslash: %s", out);
+		} else {
+			FZ_CHECK(!strchr(", =", out[i]), "influx: unescaped '%c': %s", out[i], out);
+		}
+	}
+	free(out);
+
+	out = escaped(collectd_ident, raw, &len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)out[i];
+
+		FZ_CHECK(c >= 0x20 && c != 0x7f && c != '/', "collectd: byte 0x%02x: %s", c, out);
+		if (c == '\\') {
+			i++;
+			FZ_CHECK(i < len && (out[i] == '"' || out[i] == '\\'), "collectd: %s", out);
+		} else {
+			FZ_CHECK(c != '"', "collectd: unescaped quote: %s", out);
+		}
+	}
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *raw = fz_str(data, size);
 
 	check_sanitize(raw);
 	check_json(raw);
+	check_exporters(raw);
 	free(raw);
 	return 0;
 }
