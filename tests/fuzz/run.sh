@@ -24,7 +24,7 @@ for name in "$@"; do
 	[ -d "$seeds" ] || { echo "fuzz: no seed corpus $seeds" >&2; exit 2; }
 	mkdir -p "$work"
 	# -timeout: one input taking longer than 10 s is a hang, and fails like a crash.
-	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
 		-print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$name-" \
 		"$work" "$seeds" >"$log" 2>&1
 	rc=$?
