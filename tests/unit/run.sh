@@ -56,7 +56,7 @@ for bin in "$@"; do
 			fail=$((fail + BASH_REMATCH[1]))
 		elif [[ $line =~ ^\[\ \ SKIPPED\ \]\ ([0-9]+)\ test ]]; then
 			total_skip=$((total_skip + BASH_REMATCH[1]))
-		elif [[ $line =~ ^\[\ \ SKIPPED\ \]\ ([a-z_0-9]+)$ ]] && [ "$runs" -gt "$oks" ]; then
+		elif [[ $line =~ ^\[\ \ SKIPPED\ \]\ ([A-Za-z_0-9]+)$ ]] && [ "$runs" -gt "$oks" ]; then
 			skipped+=("$bin ${BASH_REMATCH[1]}")
 			oks=$((oks + 1)) # a skipped test ended normally
 		elif [[ $line =~ ^\[\ RUN\ \ \ \ \ \ \] ]]; then
