@@ -121,12 +121,15 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_string(c->listen, sizeof(c->listen), key, value, err, errlen);
 	}
 	if (!strcmp(key, "period_start")) {
-		if (period_parse(&c->period, value)) {
+		struct period_spec p; /* a refused value leaves the configured period as it was */
+
+		if (period_parse(&p, value) || strlen(value) >= sizeof(c->period_start)) {
 			snprintf(err, errlen,
 				 "bad period_start '%.64s' (day of month 1-31, or YYYY-MM-DD/N for every N days)",
 				 value);
 			return -EINVAL;
 		}
+		c->period = p;
 		return set_string(c->period_start, sizeof(c->period_start), key, value, err, errlen);
 	}
 	for (const struct uint_key *u = uint_keys; u->name; u++) {
@@ -146,15 +149,16 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return 0;
 	}
 	if (!strcmp(key, "ula_prefix")) {
-		c->has_ula = false;
-		if (!*value)
-			return 0;
-		if (prefix_parse(&c->ula, value) || c->ula.addr.fam != FAM_V6) {
+		struct prefix ula; /* a refused value leaves the configured prefix as it was */
+
+		if (*value && (prefix_parse(&ula, value) || ula.addr.fam != FAM_V6)) {
 			snprintf(err, errlen, "bad ula_prefix '%.64s' (an IPv6 prefix such as fd00::/48)",
 				 value);
 			return -EINVAL;
 		}
-		c->has_ula = true;
+		c->has_ula = *value != '\0';
+		if (c->has_ula)
+			c->ula = ula;
 		return 0;
 	}
 	snprintf(err, errlen, "unknown key '%.64s'", key);

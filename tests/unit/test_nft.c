@@ -1150,15 +1150,15 @@ static void test_commit_many_hosts(void **state)
 }
 
 /*
- * BUG: an address map missing from an existing table (read() reports maps[i] = false, e.g.
+ * Guards a fixed bug: an address map missing from an existing table (read() reports maps[i] = false, e.g.
  * after `nft flush chain inet iptmon forward; nft delete map inet iptmon tx4`) is re-created
- * empty and never refilled. setup() and the commit after a damaged read pass what read()
+ * empty and was never refilled. setup() and the commit after a damaged read pass what read()
  * found (its addresses come from the maps that still exist) as both `old` and `want`, so
  * put_elems() sees nothing to add and those hosts' traffic in that direction stays uncounted
  * until their addresses change. The host maps get this right (host_new[] in
  * nft_build_commit): a re-created host map receives every address of `want`.
  */
-static void test_BUG_recreated_map_not_refilled(void **state)
+static void test_recreated_map_refilled(void **state)
 {
 	struct nft_base base = complete();
 	struct hostset cur;
@@ -1293,7 +1293,7 @@ int main(void)
 		cmocka_unit_test(test_commit_host_removed),
 		cmocka_unit_test(test_commit_new_host_counters),
 		cmocka_unit_test(test_commit_many_hosts),
-		cmocka_unit_test(test_BUG_recreated_map_not_refilled),
+		cmocka_unit_test(test_recreated_map_refilled),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_batches_append),
