@@ -51,7 +51,7 @@ struct dmn {
 	unsigned long long polls, poll_errors, saves, save_errors, rebuilds;
 	unsigned long long dropped, dropped_bytes; /* hosts beyond max_remembered */
 	time_t dropped_logged;
-	bool failing, live_failing, save_failing, lock_failing;
+	bool failing, live_failing, save_failing, lock_failing, addrs_warned;
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -481,6 +481,11 @@ static int read_locked(struct dmn *d, struct hostset *snap)
 	}
 	if (!ret && d->be->base_missing && d->snap.n)
 		ret = rebuild(d, snap);
+	if (!ret && snap->addrs_dropped && !d->addrs_warned)
+		logf_("host '%s' has more than %d addresses in the kernel; %zu are not counted",
+		      snap->addrs_dropped_host, HOST_MAX_ADDRS, snap->addrs_dropped);
+	if (!ret)
+		d->addrs_warned = snap->addrs_dropped > 0;
 	if (ret)
 		hostset_free(snap);
 	if (fd >= 0)

@@ -133,7 +133,7 @@ void hostset_free(struct hostset *s)
 	s->v = NULL;
 	s->idx = NULL;
 	s->renames = NULL;
-	s->n = s->cap = s->nrenames = 0;
+	s->n = s->cap = s->nrenames = s->addrs_dropped = 0;
 }
 
 static int hostset_reserve(struct hostset *s, size_t n)
@@ -242,8 +242,11 @@ struct host *hostset_add_addr(struct hostset *s, const char *name, const struct 
 	for (unsigned int j = 0; j < h->naddrs; j++)
 		if (addr_equal(&h->addrs[j], a))
 			return h;
-	if (h->naddrs < HOST_MAX_ADDRS)
+	if (h->naddrs < HOST_MAX_ADDRS) {
 		host_append_addr(s, h, a);
+	} else if (!s->addrs_dropped++) {
+		memcpy(s->addrs_dropped_host, h->name, sizeof(s->addrs_dropped_host));
+	}
 	return h;
 }
 

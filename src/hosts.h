@@ -41,6 +41,10 @@ struct hostset {
 	struct hostindex *idx; /* name and address lookups; rebuilt lazily */
 	struct rename *renames; /* in the order they were made; hostset_copy() drops them */
 	size_t nrenames;
+	/* Addresses read from the kernel past HOST_MAX_ADDRS of one host (only a hand-made
+	 * ruleset has them: iptmon keeps one per family): not seen, so said once per read. */
+	size_t addrs_dropped;
+	char addrs_dropped_host[NAME_SIZE];
 };
 
 void hostset_free(struct hostset *s);

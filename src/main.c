@@ -278,6 +278,17 @@ static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *
 	return EXIT_OK;
 }
 
+/* Every host the kernel counts; a hand-made host with too many addresses is said. */
+static int read_all(struct ctx *c, struct hostset *s)
+{
+	int ret = c->ops->read(c->be, FAMS_ALL, s);
+
+	if (!ret && s->addrs_dropped)
+		errorf("warning: host '%s' has more than %d addresses in the kernel; %zu not shown",
+		       s->addrs_dropped_host, HOST_MAX_ADDRS, s->addrs_dropped);
+	return ret;
+}
+
 /* A change to commit, refused by the kernel as built on a read made stale meanwhile. */
 #define EXIT_AGAIN (-1)
 /* Read, compute and commit again at most this often when that happens. */
@@ -315,7 +326,7 @@ static int sync_once(struct ctx *c, bool prune, const char *what)
 	struct leases leases = { 0 };
 	int ret, rc;
 
-	ret = c->ops->read(c->be, FAMS_ALL, &old);
+	ret = read_all(c, &old);
 	if (ret)
 		return backend_fail(c, what, ret);
 	warn_flowtables();
@@ -481,7 +492,7 @@ static int event_read(struct ctx *c, struct evx *x, struct hostset *old)
 	}
 	/* Else all of them, both families: a name may be held through either. */
 	if (ret == -EAGAIN)
-		ret = c->ops->read(c->be, FAMS_ALL, old);
+		ret = read_all(c, old);
 	if (!ret)
 		return EXIT_OK;
 	addr_format(&x->ev.addr, as, sizeof(as));
@@ -586,7 +597,7 @@ static int read_snapshot(struct ctx *c, struct hostset *s)
 {
 	int ret;
 
-	ret = c->ops->read(c->be, FAMS_ALL, s);
+	ret = read_all(c, s);
 	if (ret)
 		return backend_fail(c, "cannot read counters", ret);
 	hostset_attach_macs(s, c->cfg.lease_file);
@@ -656,7 +667,7 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		return EXIT_FILE;
 	}
 	/* Addresses and MACs come from the kernel and the leases; the counts from the totals. */
-	if (c->ops->read(c->be, FAMS_ALL, &snap) == 0)
+	if (read_all(c, &snap) == 0)
 		hostset_attach_macs(&snap, c->cfg.lease_file);
 	ret = totals_view(&t, &snap, which, out);
 	hostset_free(&snap);
