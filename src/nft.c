@@ -1083,102 +1083,142 @@ static int read_salt(struct backend *b, struct nftnl_set *s)
 
 static bool base_complete(const struct nft_base *base);
 
-static int read_all_once(struct backend *b, const void *arg, struct hostset *out)
-{
-	struct nft *n = P(b);
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	struct nftnl_set *s = nftnl_set_alloc();
-	int ret;
+/* The nftnl objects a read fills its requests from, made once per read. */
+struct reqs {
+	struct nftnl_table *t;
+	struct nftnl_chain *c;
+	struct nftnl_rule *r;
+	struct nftnl_obj *o;
+	struct nftnl_set *s;
+};
 
-	(void)arg;
+static void reqs_free(struct reqs *q)
+{
+	if (q->t)
+		nftnl_table_free(q->t);
+	if (q->c)
+		nftnl_chain_free(q->c);
+	if (q->r)
+		nftnl_rule_free(q->r);
+	if (q->o)
+		nftnl_obj_free(q->o);
+	if (q->s)
+		nftnl_set_free(q->s);
+}
+
+static int reqs_init(struct reqs *q)
+{
+	*q = (struct reqs){ nftnl_table_alloc(), nftnl_chain_alloc(), nftnl_rule_alloc(),
+			    nftnl_obj_alloc(), nftnl_set_alloc() };
+	if (!q->t || !q->c || !q->r || !q->o || !q->s) {
+		reqs_free(q);
+		return -ENOMEM;
+	}
+	nftnl_table_set_str(q->t, NFTNL_TABLE_NAME, NFT_TABLE);
+	nftnl_table_set_u32(q->t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(q->c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+	nftnl_chain_set_str(q->c, NFTNL_CHAIN_NAME, NFT_CHAIN);
+	nftnl_rule_set_str(q->r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(q->r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_obj_set_str(q->o, NFTNL_OBJ_TABLE, NFT_TABLE);
+	nftnl_obj_set_u32(q->o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_set_set_str(q->s, NFTNL_SET_TABLE, NFT_TABLE);
+	return 0;
+}
+
+/* A fresh read: nothing known of the base or the hosts; the requests' objects made. */
+static int read_start(struct backend *b, struct reqs *q, struct hostset *out)
+{
 	memset(out, 0, sizeof(*out));
-	memset(&n->base, 0, sizeof(n->base));
-	n->have_base = false;
-	ret = nl_open(b);
+	memset(&P(b)->base, 0, sizeof(P(b)->base));
+	P(b)->have_base = false;
+	return reqs_init(q);
+}
+
+/* The table, the chain and its rule count into base; -ENOENT: no table of ours yet. */
+static int read_table(struct backend *b, struct reqs *q)
+{
+	struct nft_base *base = &P(b)->base;
+	int ret = get_one(b, NFT_MSG_GETTABLE, fill_table, q->t, NLM_F_ACK, cb_exists,
+			  &base->table);
+
 	if (ret)
-		goto out;
-	if (!t || !c || !r || !o || !s) {
-		ret = -ENOMEM;
-		goto out;
+		return ret;
+	ret = get_one(b, NFT_MSG_GETCHAIN, fill_chain, q->c, NLM_F_ACK, cb_exists, &base->chain);
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret)
+		ret = get_one(b, NFT_MSG_GETRULE, fill_rule, q->r, NLM_F_DUMP, cb_count,
+			      &base->rules);
+	return ret;
+}
+
+/* Whether maps FROM..TO-1 (base->maps order) exist. */
+static int read_maps_exist(struct backend *b, struct reqs *q, int from, int to)
+{
+	int ret = 0;
+
+	for (int i = from; i < to && !ret; i++) {
+		nftnl_set_set_str(q->s, NFTNL_SET_NAME, i < 4 ? map_names[i / 2][i % 2] :
+								host_map_names[i - 4]);
+		ret = get_one(b, NFT_MSG_GETSET, fill_set, q->s, NLM_F_ACK, cb_exists,
+			      &P(b)->base.maps[i]);
+		if (ret == -ENOENT)
+			ret = 0;
 	}
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-	ret = get_one(b, NFT_MSG_GETTABLE, fill_table, t, NLM_F_ACK, cb_exists, &n->base.table);
-	if (ret == -ENOENT) {
-		n->have_base = true; /* nothing of ours yet */
-		b->base_missing = true;
-		ret = 0;
-		goto out;
-	}
-	if (ret)
-		goto fail;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
-	ret = get_one(b, NFT_MSG_GETCHAIN, fill_chain, c, NLM_F_ACK, cb_exists, &n->base.chain);
-	if (ret && ret != -ENOENT)
-		goto fail;
-	if (n->base.chain) {
-		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
-		ret = get_one(b, NFT_MSG_GETRULE, fill_rule, r, NLM_F_DUMP, cb_count,
-			      &n->base.rules);
-		if (ret)
-			goto fail;
-	}
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	ret = get_one(b, NFT_MSG_GETOBJ, fill_obj, o, NLM_F_DUMP, cb_counter, out);
-	if (ret)
-		goto fail;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	for (int d = 0; d < 2; d++)
-		for (int f = 0; f < FAM_COUNT; f++) {
+	return ret;
+}
+
+/* Every counter object, then every element of the four address maps. */
+static int read_hosts(struct backend *b, struct reqs *q, struct hostset *out)
+{
+	int ret = get_one(b, NFT_MSG_GETOBJ, fill_obj, q->o, NLM_F_DUMP, cb_counter, out);
+
+	for (int d = 0; d < 2 && !ret; d++)
+		for (int f = 0; f < FAM_COUNT && !ret; f++) {
 			struct elem_ctx ctx = { out, d, f, 0 };
 
-			nftnl_set_set_str(s, NFTNL_SET_NAME, map_names[d][f]);
-			ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, s, NLM_F_DUMP, cb_elems,
-				      &ctx);
-			if (ret == -ENOENT) {
+			nftnl_set_set_str(q->s, NFTNL_SET_NAME, map_names[d][f]);
+			ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, q->s, NLM_F_DUMP,
+				      cb_elems, &ctx);
+			if (!ret)
+				P(b)->base.maps[d * 2 + f] = true;
+			else if (ret == -ENOENT)
 				ret = 0;
-				continue;
-			}
-			if (ret)
-				goto fail;
-			n->base.maps[d * 2 + f] = true;
 		}
-	for (int f = 0; f < FAM_COUNT; f++) {
-		nftnl_set_set_str(s, NFTNL_SET_NAME, host_map_names[f]);
-		ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_ACK, cb_exists,
-			      &n->base.maps[NFT_MAP_HOST4 + f]);
-		if (ret && ret != -ENOENT)
-			goto fail;
-		ret = 0;
-	}
-	ret = read_salt(b, s);
-	if (ret)
-		goto fail;
-	n->have_base = true;
-	b->base_missing = !base_complete(&n->base);
-	goto out;
-fail:
-	snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
-		 strerror(-ret));
-	hostset_free(out);
-out:
-	if (t)
-		nftnl_table_free(t);
-	if (c)
-		nftnl_chain_free(c);
-	if (r)
-		nftnl_rule_free(r);
-	if (o)
-		nftnl_obj_free(o);
-	if (s)
-		nftnl_set_free(s);
 	return ret;
+}
+
+static int read_all_once(struct backend *b, const void *arg, struct hostset *out)
+{
+	struct reqs q;
+	int ret = read_start(b, &q, out);
+
+	(void)arg;
+	if (!ret)
+		ret = read_table(b, &q);
+	if (ret == -ENOENT) {
+		P(b)->have_base = true; /* nothing of ours yet */
+		b->base_missing = true;
+		reqs_free(&q);
+		return 0;
+	}
+	if (!ret)
+		ret = read_hosts(b, &q, out);
+	if (!ret)
+		ret = read_maps_exist(b, &q, NFT_MAP_HOST4, NFT_MAPS);
+	if (!ret)
+		ret = read_salt(b, q.s);
+	reqs_free(&q);
+	if (ret) {
+		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
+			 strerror(-ret));
+		hostset_free(out);
+		return ret;
+	}
+	P(b)->have_base = true;
+	b->base_missing = !base_complete(&P(b)->base);
+	return 0;
 }
 
 /* ---- reading a few hosts: what an event needs, whatever the number of hosts ---- */
@@ -1294,86 +1334,55 @@ struct some {
 	size_t naddrs;
 };
 
-static int read_some_once(struct backend *b, const void *arg, struct hostset *out)
+/* The hosts named and the hosts holding the addresses, each whole. */
+static int load_some(struct backend *b, const struct some *x, struct hostset *out)
 {
-	const char *const *names = ((const struct some *)arg)->names;
-	const struct addr *addrs = ((const struct some *)arg)->addrs;
-	size_t nnames = ((const struct some *)arg)->nnames, naddrs = ((const struct some *)arg)->naddrs;
-	struct nft *n = P(b);
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_set *s = nftnl_set_alloc();
-	int ret;
+	int ret = 0;
 
-	memset(out, 0, sizeof(*out));
-	memset(&n->base, 0, sizeof(n->base));
-	n->have_base = false;
-	ret = nl_open(b);
-	if (ret)
-		goto out;
-	if (!t || !c || !r || !s) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
-	ret = get_one(b, NFT_MSG_GETTABLE, fill_table, t, NLM_F_ACK, cb_exists, &n->base.table);
-	if (ret == -ENOENT) {
-		n->have_base = true; /* nothing of ours yet: nobody to read */
-		ret = 0;
-		goto out;
-	}
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
-	if (!ret)
-		ret = get_one(b, NFT_MSG_GETCHAIN, fill_chain, c, NLM_F_ACK, cb_exists,
-			      &n->base.chain);
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
-	if (!ret)
-		ret = get_one(b, NFT_MSG_GETRULE, fill_rule, r, NLM_F_DUMP, cb_count,
-			      &n->base.rules);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	for (int i = 0; i < NFT_MAPS && !ret; i++) {
-		nftnl_set_set_str(s, NFTNL_SET_NAME, i < 4 ? map_names[i / 2][i % 2] :
-							     host_map_names[i - 4]);
-		ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_ACK, cb_exists,
-			      &n->base.maps[i]);
-	}
-	if (!ret)
-		ret = read_salt(b, s);
-	if (ret == -ENOENT || (!ret && !base_complete(&n->base))) {
-		ret = -EAGAIN; /* a damaged or older table: the whole read and commit mend it */
-		goto out;
-	}
-	for (size_t i = 0; i < nnames && !ret; i++)
-		ret = load_host(b, names[i], out);
-	for (size_t i = 0; i < naddrs && !ret; i++) {
-		const struct addr *a = &addrs[i];
-		struct one_elem x = { .fam = a->fam };
+	for (size_t i = 0; i < x->nnames && !ret; i++)
+		ret = load_host(b, x->names[i], out);
+	for (size_t i = 0; i < x->naddrs && !ret; i++) {
+		const struct addr *a = &x->addrs[i];
+		struct one_elem e = { .fam = a->fam };
 		char host[NAME_SIZE];
 		int dir, fam;
 
-		ret = get_elem(b, map_names[DIR_TX][a->fam], &a->u, a->fam == FAM_V4 ? 4 : 16, &x);
-		if (!ret && x.found && parse_counter_name(x.ref, &dir, &fam, host))
+		ret = get_elem(b, map_names[DIR_TX][a->fam], &a->u, a->fam == FAM_V4 ? 4 : 16, &e);
+		if (!ret && e.found && parse_counter_name(e.ref, &dir, &fam, host))
 			ret = load_host(b, host, out);
 	}
+	return ret;
+}
+
+static int read_some_once(struct backend *b, const void *arg, struct hostset *out)
+{
+	struct reqs q;
+	int ret = read_start(b, &q, out);
+
 	if (!ret)
-		n->have_base = true;
-out:
-	if (ret && ret != -EAGAIN)
+		ret = read_table(b, &q);
+	if (ret == -ENOENT) {
+		P(b)->have_base = true; /* nothing of ours yet: nobody to read */
+		reqs_free(&q);
+		return 0;
+	}
+	if (!ret)
+		ret = read_maps_exist(b, &q, 0, NFT_MAPS);
+	if (!ret)
+		ret = read_salt(b, q.s);
+	reqs_free(&q);
+	if (!ret && !base_complete(&P(b)->base))
+		ret = -EAGAIN; /* a damaged or older table: the whole read and commit mend it */
+	if (!ret)
+		ret = load_some(b, arg, out);
+	if (!ret) {
+		P(b)->have_base = true;
+		return 0;
+	}
+	if (ret != -EAGAIN)
 		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
 			 strerror(-ret));
-	if (ret)
-		hostset_free(out);
-	if (t)
-		nftnl_table_free(t);
-	if (c)
-		nftnl_chain_free(c);
-	if (r)
-		nftnl_rule_free(r);
-	if (s)
-		nftnl_set_free(s);
+	hostset_free(out);
 	return ret;
 }
 
