@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,9 @@
 
 struct dmn {
 	struct config *cfg;
+	const char *cfgpath; /* what SIGHUP builds the configuration from, as start-up did */
+	int noverrides;
+	char *const *overrides;
 	const struct backend_ops *ops;
 	struct backend *be;
 	struct totals t;
@@ -478,41 +482,69 @@ static int outputs_start(struct dmn *d, int which, bool initial)
 	return 0;
 }
 
-#define CHANGED(f) (strcmp(d->cfg->f, fresh.f) != 0)
+#define CHANGED(f) (strcmp(d->cfg->f, fresh->f) != 0)
 
-static void reload(struct dmn *d, const char *cfgpath, int tfd)
+/* Keys that shape the kernel objects and the files: they take effect at a restart. */
+static void keep_restart_keys(const struct config *cur, struct config *fresh, char *changed,
+			      size_t len)
 {
-	struct config fresh;
-	char err[512];
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} keys[] = {
+#define K(f) { #f, offsetof(struct config, f), sizeof(((struct config *)0)->f) }
+		K(backend), K(state_dir), K(run_dir), K(lock_file), K(max_hosts),
+#undef K
+	};
+	size_t used = 0;
+
+	changed[0] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *a = (const char *)cur + keys[i].off;
+		char *b = (char *)fresh + keys[i].off;
+
+		if (!memcmp(a, b, keys[i].size))
+			continue;
+		memcpy(b, a, keys[i].size);
+		if (used < len)
+			used += (size_t)snprintf(changed + used, len - used, "%s%s", used ? ", " : "",
+						 keys[i].name);
+	}
+}
+
+/*
+ * SIGHUP: the configuration built exactly as at start-up (the file, then the --KEY=VALUE
+ * options the daemon was started with). One that fails keeps the running one; either way
+ * one log line.
+ */
+static void reload(struct dmn *d, int tfd)
+{
+	struct config *fresh = malloc(sizeof(*fresh));
+	char err[512], later[128];
 	int which = 0;
 
-	config_defaults(&fresh);
-	if (config_load(&fresh, cfgpath, err, sizeof(err)) &&
-	    !(errno == ENOENT && !getenv("IPTMON_CONFIG"))) {
-		logf_("SIGHUP: keeping the old configuration: %s", err);
+	if (!fresh) {
+		logf_("SIGHUP: keeping the running configuration: out of memory");
 		return;
 	}
-	/* What can change while running; the backend and the files stay. An output is only
-	 * restarted when its keys changed: InfluxDB's queue survives a HUP. */
-	if (CHANGED(listen) || d->cfg->http_clients != fresh.http_clients)
+	if (config_build(fresh, d->cfgpath, d->noverrides, d->overrides, err, sizeof(err))) {
+		logf_("SIGHUP: keeping the running configuration: %s", err);
+		free(fresh);
+		return;
+	}
+	keep_restart_keys(d->cfg, fresh, later, sizeof(later));
+	/* An output is only restarted when its keys changed: InfluxDB's queue survives a HUP. */
+	if (CHANGED(listen) || d->cfg->http_clients != fresh->http_clients)
 		which |= OUT_HTTP;
 	if (CHANGED(collectd_socket))
 		which |= OUT_CD;
 	if (CHANGED(influx_url) || CHANGED(influx_token))
 		which |= OUT_INFLUX;
-	d->cfg->interval = fresh.interval;
-	d->cfg->commit_interval = fresh.commit_interval;
-	d->cfg->period = fresh.period;
-	d->cfg->periods_kept = fresh.periods_kept;
-	memcpy(d->cfg->listen, fresh.listen, sizeof(fresh.listen));
-	d->cfg->http_clients = fresh.http_clients;
-	memcpy(d->cfg->influx_url, fresh.influx_url, sizeof(fresh.influx_url));
-	memcpy(d->cfg->influx_token, fresh.influx_token, sizeof(fresh.influx_token));
-	memcpy(d->cfg->collectd_socket, fresh.collectd_socket, sizeof(fresh.collectd_socket));
-	memcpy(d->cfg->hostname, fresh.hostname, sizeof(fresh.hostname));
+	*d->cfg = *fresh;
+	free(fresh);
 	arm(tfd, d->cfg->interval);
 	outputs_start(d, which, false);
-	logf_("SIGHUP: configuration re-read");
+	logf_("SIGHUP: configuration re-read%s%s", later[0] ? "; at a restart only: " : "", later);
 }
 
 static int lock_pid(const struct config *cfg)
@@ -549,10 +581,11 @@ static int lock_pid(const struct config *cfg)
 	return fd;
 }
 
-int daemon_run(struct config *cfg, const char *cfgpath, const struct backend_ops *ops,
-	       struct backend *be)
+int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *const *overrides,
+	       const struct backend_ops *ops, struct backend *be)
 {
-	struct dmn d = { .cfg = cfg, .ops = ops, .be = be, .started = time(NULL) };
+	struct dmn d = { .cfg = cfg, .cfgpath = cfgpath, .noverrides = noverrides,
+			 .overrides = overrides, .ops = ops, .be = be, .started = time(NULL) };
 	char live[PATH_MAX + 32];
 	sigset_t mask;
 	int sfd, tfd, pidfd, rc = 0;
@@ -614,7 +647,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, const struct backend_ops
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				reload(&d, cfgpath, tfd);
+				reload(&d, tfd);
 				continue;
 			}
 			/* TERM, INT: one last poll, save, leave. */
