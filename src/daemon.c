@@ -2,9 +2,8 @@
 /*
  * The daemon's loop: signals arrive through a signalfd, polls through a timerfd, HTTP
  * clients through libmicrohttpd's epoll fd, collectd's socket and InfluxDB's transfers
- * through their own fds; nothing blocks and no work happens in a signal handler. State is
- * written to a temporary file, fsynced and renamed: a power cut leaves the old state or the
- * new one, never half of one.
+ * through their own fds; nothing blocks and no work happens in a signal handler. Its files
+ * (state, live totals, locks) are src/state.c's.
  */
 #include "daemon.h"
 
@@ -30,6 +29,7 @@
 #include "http.h"
 #include "push.h"
 #include "show.h"
+#include "state.h"
 #include "totals.h"
 
 #define INFLUX_MAX_QUEUE (16u << 20) /* bytes of points kept while InfluxDB is down */
@@ -87,28 +87,13 @@ static void boot_id(char *out, size_t len)
 	fclose(f);
 }
 
-void daemon_state_path(char *buf, size_t len, const struct config *cfg)
-{
-	snprintf(buf, len, "%s/iptmon.state", cfg->state_dir);
-}
-
-void daemon_live_path(char *buf, size_t len, const struct config *cfg)
-{
-	snprintf(buf, len, "%s/iptmon.live", cfg->run_dir);
-}
-
-static void pid_path(char *buf, size_t len, const struct config *cfg)
-{
-	snprintf(buf, len, "%s/iptmon.pid", cfg->run_dir);
-}
-
 int daemon_running(const struct config *cfg)
 {
 	char path[PATH_MAX + 16];
 	int fd, running = 0;
 
-	pid_path(path, sizeof(path), cfg);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	state_pid_path(path, sizeof(path), cfg);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
@@ -117,119 +102,33 @@ int daemon_running(const struct config *cfg)
 	return running;
 }
 
-/* Loads the state; a bad file is set aside (never overwritten) and the daemon starts afresh. */
-static int state_load(const struct config *cfg, struct totals *t)
-{
-	char path[PATH_MAX + 32], aside[PATH_MAX + 64];
-	unsigned int bad = 0;
-	FILE *f;
-	int ret;
-
-	memset(t, 0, sizeof(*t));
-	daemon_state_path(path, sizeof(path), cfg);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		logf_("cannot read state file %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	ret = totals_read(f, t, &bad);
-	fclose(f);
-	if (ret == -EINVAL) {
-		/* A name no earlier damaged file has: none is ever overwritten. */
-		for (int i = 0;; i++) {
-			struct stat st;
-
-			if (i)
-				snprintf(aside, sizeof(aside), "%s.bad-%lld-%d", path,
-					 (long long)time(NULL), i);
-			else
-				snprintf(aside, sizeof(aside), "%s.bad-%lld", path, (long long)time(NULL));
-			if (lstat(aside, &st) < 0 || i > 1000)
-				break;
-		}
-		if (rename(path, aside) < 0) {
-			logf_("state file %s is damaged (line %u) and cannot be set aside: %s", path,
-			      bad, strerror(errno));
-			return -EIO;
-		}
-		logf_("state file %s is damaged (line %u): set aside as %s, starting from zero",
-		      path, bad, aside);
-		return 0;
-	}
-	return ret;
-}
-
-/* Writes PATH (in DIR) through PATH.tmp and a rename; unless LIVE, fsynced before the
- * rename and the directory after it. Failures are logged when LOUD. */
-static int write_atomic(const char *dir, const char *path, const struct totals *t, bool live,
-			bool loud)
-{
-	char tmp[PATH_MAX + 40];
-	FILE *f;
-	int fd, ret = 0;
-
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		ret = -errno;
-		if (loud)
-			logf_("cannot create %s: %s", dir, strerror(errno));
-		return ret;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		if (loud)
-			logf_("cannot write %s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -EIO;
-	}
-	if (totals_write(f, t, live) || fflush(f) || (!live && fsync(fd)))
-		ret = -EIO;
-	if (fclose(f))
-		ret = -EIO;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -EIO;
-	if (ret) {
-		if (loud)
-			logf_("cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return ret;
-	}
-	if (!live) {
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) { /* the rename itself, on disk */
-			fsync(fd);
-			close(fd);
-		}
-	}
-	return 0;
-}
-
+/* The state file; the first failure of a run of them is logged, and the first success after. */
 static int state_save(struct dmn *d)
 {
-	char path[PATH_MAX + 32];
-	int ret;
+	char err[PATH_MAX + 128];
+	int ret = state_write(d->cfg, &d->t, err, sizeof(err));
 
-	daemon_state_path(path, sizeof(path), d->cfg);
-	ret = write_atomic(d->cfg->state_dir, path, &d->t, false, !d->save_failing);
-	if (ret)
+	if (ret) {
 		d->save_errors++;
-	else
+		if (!d->save_failing)
+			logf_("%s", err);
+	} else {
 		d->saves++;
-	if (!ret && d->save_failing)
-		logf_("state file %s written again", path);
+		if (d->save_failing)
+			logf_("state file %s/iptmon.state written again", d->cfg->state_dir);
+	}
 	d->save_failing = ret != 0;
 	return ret;
 }
 
 static void live_save(struct dmn *d)
 {
-	char path[PATH_MAX + 32];
+	char err[PATH_MAX + 128];
+	int ret = state_write_live(d->cfg, &d->t, err, sizeof(err));
 
-	daemon_live_path(path, sizeof(path), d->cfg);
-	d->live_failing = write_atomic(d->cfg->run_dir, path, &d->t, true, !d->live_failing) != 0;
+	if (ret && !d->live_failing)
+		logf_("%s", err);
+	d->live_failing = ret != 0;
 }
 
 /* A memory stream for one output; NULL on failure. */
@@ -547,56 +446,27 @@ static void reload(struct dmn *d, int tfd)
 	logf_("SIGHUP: configuration re-read%s%s", later[0] ? "; at a restart only: " : "", later);
 }
 
-static int lock_pid(const struct config *cfg)
-{
-	char path[PATH_MAX + 16], buf[32];
-	int fd;
-
-	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST) {
-		logf_("cannot create %s: %s", cfg->run_dir, strerror(errno));
-		return -1;
-	}
-	pid_path(path, sizeof(path), cfg);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		logf_("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		logf_("another iptmon daemon runs with run_dir %s (pid %s)", cfg->run_dir,
-		      buf[0] ? buf : "?");
-		close(fd);
-		return -1;
-	}
-	if (ftruncate(fd, 0) == 0) {
-		int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-
-		if (write(fd, buf, (size_t)n) != n)
-			logf_("cannot write %s", path);
-	}
-	return fd;
-}
-
 int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *const *overrides,
 	       const struct backend_ops *ops, struct backend *be)
 {
 	struct dmn d = { .cfg = cfg, .cfgpath = cfgpath, .noverrides = noverrides,
 			 .overrides = overrides, .ops = ops, .be = be, .started = time(NULL) };
-	char live[PATH_MAX + 32];
+	char live[PATH_MAX + 32], msg[2 * PATH_MAX + 160];
 	sigset_t mask;
-	int sfd, tfd, pidfd, rc = 0;
+	int sfd, tfd, lockfd[2], ret, rc = 0;
 	bool dirty = false;
 	time_t last_commit = time(NULL);
 
-	pidfd = lock_pid(cfg);
-	if (pidfd < 0)
+	if (state_lock(cfg, lockfd, msg, sizeof(msg))) {
+		logf_("%s", msg);
 		return 3;
-	if (state_load(cfg, &d.t) < 0) {
-		close(pidfd);
+	}
+	ret = state_load(cfg, &d.t, msg, sizeof(msg));
+	if (msg[0])
+		logf_("%s", msg);
+	if (ret < 0) {
+		close(lockfd[1]);
+		close(lockfd[0]);
 		return 3;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -670,7 +540,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 		}
 	}
 out:
-	daemon_live_path(live, sizeof(live), cfg);
+	state_live_path(live, sizeof(live), cfg);
 	unlink(live);
 	http_stop(d.http);
 	cd_free(d.cd);
@@ -679,7 +549,8 @@ out:
 		close(sfd);
 	if (tfd >= 0)
 		close(tfd);
-	close(pidfd);
+	close(lockfd[1]);
+	close(lockfd[0]);
 	hostset_free(&d.snap);
 	totals_free(&d.t);
 	return rc;

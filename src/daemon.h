@@ -17,10 +17,7 @@
  */
 int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *const *overrides,
 	       const struct backend_ops *ops, struct backend *be);
-/* 1 when a daemon holds run_dir's pid lock. */
+/* 1 when a daemon holds run_dir's pid lock (its files: src/state.h). */
 int daemon_running(const struct config *cfg);
-/* state_dir/iptmon.state, and run_dir/iptmon.live (the totals after every poll). */
-void daemon_state_path(char *buf, size_t len, const struct config *cfg);
-void daemon_live_path(char *buf, size_t len, const struct config *cfg);
 
 #endif

@@ -25,6 +25,7 @@
 #include "name.h"
 #include "nft.h"
 #include "show.h"
+#include "state.h"
 #include "totals.h"
 
 #ifndef IPTMON_VERSION
@@ -500,15 +501,15 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		return EXIT_USAGE;
 	}
 	if (live) {
-		daemon_live_path(path, sizeof(path), &c->cfg);
-		f = fopen(path, "re");
+		state_live_path(path, sizeof(path), &c->cfg);
+		f = state_fopen(path);
 		if (!f)
 			errorf("the daemon runs but its live totals %s cannot be read: %s", path,
 			       strerror(errno));
 	}
 	if (!f && which != VIEW_ALL) {
-		daemon_state_path(path, sizeof(path), &c->cfg);
-		f = fopen(path, "re");
+		state_path(path, sizeof(path), &c->cfg);
+		f = state_fopen(path);
 		if (!f) {
 			errorf("no accounting periods yet: `iptmon daemon` keeps them (%s: %s)", path,
 			       strerror(errno));
