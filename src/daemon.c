@@ -53,6 +53,7 @@ struct dmn {
 	double poll_seconds;
 	unsigned long long polls, poll_errors, saves, save_errors;
 	bool failing, live_failing, save_failing;
+	bool clock_unset; /* the wall clock is behind the state (logged once) */
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -329,6 +330,30 @@ static int poll_once(struct dmn *d)
 	return 0;
 }
 
+/* One line when the wall clock is taken as not yet set (behind the newest time the state
+ * saw, or before the floor: a router before NTP), one when it is set again. */
+static void clock_check(struct dmn *d)
+{
+	time_t now = time(NULL);
+	bool unset = !totals_clock_set(&d->t, now);
+	char a[32], b[32];
+
+	if (unset && !d->clock_unset) {
+		if ((long long)now < TOTALS_CLOCK_FLOOR)
+			logf_("the clock (%s) is before %s: taken as not yet set, accounting periods "
+			      "wait for it", show_local_time(now, a, sizeof(a)),
+			      show_local_time((time_t)TOTALS_CLOCK_FLOOR, b, sizeof(b)));
+		else
+			logf_("the clock (%s) is behind the newest time in the state (%s): taken as "
+			      "not yet set, accounting periods wait for it",
+			      show_local_time(now, a, sizeof(a)),
+			      show_local_time((time_t)d->t.stamp, b, sizeof(b)));
+	} else if (!unset && d->clock_unset) {
+		logf_("the clock is set again (%s)", show_local_time(now, a, sizeof(a)));
+	}
+	d->clock_unset = unset;
+}
+
 static int arm(int tfd, unsigned int interval)
 {
 	struct itimerspec its = { .it_interval = { interval, 0 }, .it_value = { 0, 1 } };
@@ -455,7 +480,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 	sigset_t mask;
 	int sfd, tfd, lockfd[2], ret, rc = 0;
 	bool dirty = false;
-	time_t last_commit = time(NULL);
+	int64_t last_commit_ms = mono_ms(); /* intervals on CLOCK_MONOTONIC: wall clocks step */
 
 	if (state_lock(cfg, lockfd, msg, sizeof(msg))) {
 		logf_("%s", msg);
@@ -532,10 +557,11 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 				continue;
 			if (!poll_once(&d))
 				dirty = true;
-			if (dirty && time(NULL) - last_commit >= (time_t)cfg->commit_interval) {
+			clock_check(&d);
+			if (dirty && mono_ms() - last_commit_ms >= (int64_t)cfg->commit_interval * 1000) {
 				if (!state_save(&d))
 					dirty = false;
-				last_commit = time(NULL);
+				last_commit_ms = mono_ms();
 			}
 		}
 	}
