@@ -115,7 +115,7 @@ static time_t month_start(int mday, int y, int m)
 }
 
 /* The range NOW is taken in: the years period_parse accepts, with room for a period. */
-#define PERIOD_MIN_TIME 0LL
+#define PERIOD_MIN_TIME -2208988800LL /* 1900-01-01 */
 #define PERIOD_MAX_TIME 253370764800LL /* 9998-12-31 */
 
 void period_bounds(const struct period_spec *p, time_t now, time_t *start, time_t *end)
