@@ -489,6 +489,8 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 	ret = state_load(cfg, &d.t, msg, sizeof(msg));
 	if (msg[0])
 		logf_("%s", msg);
+	else if (ret < 0)
+		logf_("cannot load the state: %s", strerror(-ret));
 	if (ret < 0) {
 		close(lockfd[1]);
 		close(lockfd[0]);

@@ -224,6 +224,7 @@ int state_write_live(const struct config *cfg, const struct totals *t, char *err
 /* An flock on DIR/PATH's file for the process's life, the pid written in it; the fd. */
 static int lock_one(const char *dir, const char *path, const char *key, char *err, size_t errlen)
 {
+	struct stat st;
 	char buf[32];
 	int fd, ret = make_dir(dir);
 
@@ -236,6 +237,11 @@ static int lock_one(const char *dir, const char *path, const char *key, char *er
 		ret = -errno;
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return ret;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot lock %s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		ssize_t n;
