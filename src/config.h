@@ -28,6 +28,8 @@ struct config {
 	char period_start[32];	     /* as given, for messages */
 	struct period_spec period;
 	unsigned int periods_kept;
+	unsigned int forget_after;   /* daemon: seconds gone before a host leaves the totals */
+	unsigned int max_remembered; /* daemon: most hosts in the totals */
 	unsigned int http_clients;   /* most HTTP connections at once */
 	bool has_ula;
 	struct prefix ula;

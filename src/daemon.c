@@ -27,6 +27,7 @@
 
 #include "export.h"
 #include "http.h"
+#include "journal.h"
 #include "push.h"
 #include "show.h"
 #include "state.h"
@@ -51,8 +52,10 @@ struct dmn {
 	int64_t last_poll_mono_ms;
 	time_t started, last_poll;
 	double poll_seconds;
-	unsigned long long polls, poll_errors, saves, save_errors;
-	bool failing, live_failing, save_failing;
+	unsigned long long polls, poll_errors, saves, save_errors, rebuilds;
+	unsigned long long dropped, dropped_bytes; /* hosts beyond max_remembered */
+	time_t dropped_logged;
+	bool failing, live_failing, save_failing, lock_failing;
 	bool clock_unset; /* the wall clock is behind the state (logged once) */
 };
 
@@ -156,6 +159,15 @@ static void write_health(FILE *f, const struct dmn *d)
 	       (double)d->polls);
 	health(f, "iptmon_daemon_poll_errors_total", "counter", "Polls that could not read the counters.",
 	       (double)d->poll_errors);
+	health(f, "iptmon_daemon_rebuilds_total", "counter",
+	       "Times iptmon's kernel objects were found deleted and made again.",
+	       (double)d->rebuilds);
+	health(f, "iptmon_daemon_hosts_dropped_total", "counter",
+	       "Hosts dropped from the totals because more than max_remembered were kept.",
+	       (double)d->dropped);
+	health(f, "iptmon_daemon_hosts_remembered", "gauge",
+	       "Hosts in the totals (present, gone, and forgotten ones kept for the period).",
+	       (double)d->t.n);
 	health(f, "iptmon_daemon_up", "gauge", "1 when the last poll read the counters.",
 	       (double)(d->polls && !d->failing));
 	health(f, "iptmon_daemon_last_poll_timestamp_seconds", "gauge", "When the last good poll ran.",
@@ -279,13 +291,134 @@ static bool leases_changed(struct dmn *d)
 	return true;
 }
 
+/* Facts from the commands (journal.c), applied before the snapshot they go with. */
+static void on_fact(void *ctx, const struct journal_fact *f)
+{
+	struct dmn *d = ctx;
+
+	switch (f->kind) {
+	case JOURNAL_NEW:
+		totals_restarted(&d->t, f->name);
+		break;
+	case JOURNAL_RENAME:
+		if (totals_rename(&d->t, f->from, f->name) < 0)
+			logf_("cannot move the total of '%s' to '%s': out of memory", f->from, f->name);
+		break;
+	case JOURNAL_LOST:
+		logf_("the journal in %s overflowed: renames and re-created counters since the "
+		      "last poll are judged from counter values alone", d->cfg->run_dir);
+		break;
+	}
+}
+
+/*
+ * iptmon's objects were deleted under the daemon (`nft flush ruleset`, a firewall stop,
+ * `iptmon remove`): made again with every host of the last snapshot, counters from zero,
+ * then read again. 0 or -errno.
+ */
+static int rebuild(struct dmn *d, struct hostset *snap)
+{
+	struct hostset want;
+	size_t added = 0;
+	int ret;
+
+	if (hostset_copy(&want, snap))
+		return -ENOMEM;
+	for (size_t i = 0; i < d->snap.n; i++) {
+		const struct host *h = &d->snap.v[i];
+
+		if (hostset_find(&want, h->name))
+			continue;
+		for (unsigned int j = 0; j < h->naddrs; j++)
+			if (!hostset_find_addr(&want, &h->addrs[j]) &&
+			    !hostset_add_addr(&want, h->name, &h->addrs[j])) {
+				hostset_free(&want);
+				return -ENOMEM;
+			}
+		added++;
+	}
+	{
+		struct plan p;
+
+		ret = plan_make(&p, snap, &want);
+		if (!ret)
+			ret = d->ops->commit(d->be, FAMS_ALL, &p);
+		plan_free(&p);
+	}
+	if (ret) {
+		logf_("iptmon's %s objects are missing and cannot be made again: %s", d->ops->name,
+		      d->be->err[0] ? d->be->err : strerror(-ret));
+	} else {
+		for (size_t i = 0; i < want.n; i++)
+			if (!hostset_find(snap, want.v[i].name))
+				totals_restarted(&d->t, want.v[i].name);
+		d->rebuilds++;
+		logf_("iptmon's %s objects were deleted; made them again with %zu known hosts",
+		      d->ops->name, added);
+		hostset_free(snap);
+		ret = d->ops->read(d->be, FAMS_ALL, snap);
+	}
+	hostset_free(&want);
+	return ret;
+}
+
+/*
+ * The kernel's counters and the commands' facts, read under the lock the commands take to
+ * change the kernel, so that every fact read is about this snapshot's counters.
+ */
+static int read_locked(struct dmn *d, struct hostset *snap)
+{
+	int fd = open(d->cfg->lock_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), ret;
+
+	if (fd < 0 && !d->lock_failing)
+		logf_("cannot open lock file '%s': %s; renames and re-created counters are judged "
+		      "from counter values alone", d->cfg->lock_file, strerror(errno));
+	d->lock_failing = fd < 0;
+	while (fd >= 0 && flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	ret = d->ops->read(d->be, FAMS_ALL, snap);
+	if (!ret && fd >= 0) {
+		ret = journal_take(d->cfg, on_fact, d);
+		if (ret)
+			logf_("cannot read the journal in %s: %s", d->cfg->run_dir, strerror(-ret));
+		ret = 0;
+	}
+	if (!ret && d->be->base_missing && d->snap.n)
+		ret = rebuild(d, snap);
+	if (ret)
+		hostset_free(snap);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Hosts gone too long leave the totals (bounded memory, state file and /metrics). */
+static void forget(struct dmn *d, time_t now)
+{
+	uint64_t lost;
+	size_t n = totals_forget(&d->t, &d->snap, now, d->cfg->forget_after,
+				 d->cfg->max_remembered, &lost);
+
+	if (!n)
+		return;
+	d->dropped += n;
+	d->dropped_bytes += lost;
+	/* At most one line an hour, however fast names come and go. */
+	if (d->dropped_logged && now - d->dropped_logged < 3600)
+		return;
+	logf_("more than max_remembered = %u hosts: dropped %llu that were gone longest, with %llu "
+	      "bytes of the current period, since the daemon started",
+	      d->cfg->max_remembered, d->dropped, d->dropped_bytes);
+	d->dropped_logged = now;
+}
+
 static int poll_once(struct dmn *d)
 {
 	struct hostset snap;
 	struct timespec ts;
 	char boot[40];
 	int64_t t0 = mono_ms();
-	int ret = d->ops->read(d->be, FAMS_ALL, &snap);
+	int ret = read_locked(d, &snap);
 
 	if (ret) {
 		if (!d->failing) /* one line per outage, not per poll */
@@ -313,6 +446,7 @@ static int poll_once(struct dmn *d)
 	d->snap = snap;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->last_poll = ts.tv_sec;
+	forget(d, ts.tv_sec);
 	if (totals_roll(&d->t, &d->cfg->period, ts.tv_sec, d->cfg->periods_kept) == 1) {
 		char a[32], b[32];
 

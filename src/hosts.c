@@ -129,9 +129,11 @@ void hostset_free(struct hostset *s)
 {
 	free(s->v);
 	index_free(s->idx);
+	free(s->renames);
 	s->v = NULL;
 	s->idx = NULL;
-	s->n = s->cap = 0;
+	s->renames = NULL;
+	s->n = s->cap = s->nrenames = 0;
 }
 
 static int hostset_reserve(struct hostset *s, size_t n)
@@ -337,8 +339,17 @@ int hostset_upsert_ex(struct hostset *s, const char *name, const struct addr *a,
 		 * A rename: the device holding A is now called NAME. It moves whole, all its
 		 * addresses (a dual-stack host's other family too) and all its counts.
 		 */
+		struct rename *r;
+
 		if (strlen(name) >= NAME_SIZE)
 			return -EINVAL;
+		r = realloc(s->renames, (s->nrenames + 1) * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		s->renames = r;
+		r += s->nrenames++;
+		memcpy(r->from, donor->name, sizeof(r->from));
+		memcpy(r->to, name, strlen(name) + 1);
 		memcpy(donor->name, name, strlen(name) + 1);
 		index_dirty(s);
 		return 1;

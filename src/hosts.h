@@ -30,10 +30,17 @@ struct host {
 
 struct hostindex;
 
+/* A host renamed inside a set (a device's new name): the plan's rename step. */
+struct rename {
+	char from[NAME_SIZE], to[NAME_SIZE];
+};
+
 struct hostset {
 	struct host *v;
 	size_t n, cap;
 	struct hostindex *idx; /* name and address lookups; rebuilt lazily */
+	struct rename *renames; /* in the order they were made; hostset_copy() drops them */
+	size_t nrenames;
 };
 
 void hostset_free(struct hostset *s);

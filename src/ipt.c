@@ -252,6 +252,11 @@ static int ipt_read(struct backend *b, unsigned int fams, struct hostset *out)
 			return ret;
 		}
 	}
+	b->base_missing = false;
+	for (int fam = 0; fam < FAM_COUNT; fam++)
+		for (int d = 0; d < 2; d++)
+			if ((fams & (1u << fam)) && (!P(b)->st[fam].chain[d] || !P(b)->st[fam].jumps[d]))
+				b->base_missing = true;
 	return 0;
 }
 
@@ -300,8 +305,7 @@ static int ensure_read(struct backend *b, int fam)
 	return ret;
 }
 
-static int commit_fam(struct backend *b, int fam, const struct hostset *old,
-		      const struct hostset *want)
+static int commit_fam(struct backend *b, int fam, const struct plan *p)
 {
 	struct famstate *st = &P(b)->st[fam];
 	struct buf o = { 0 };
@@ -312,20 +316,17 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 	ret = emit_base(&o, st);
 	if (!ret && st->fixups.len)
 		ret = buf_append(&o, st->fixups.p, st->fixups.len);
-	for (size_t i = 0; old && !ret && i < old->n; i++) {
-		const struct host *h = &old->v[i];
-		const struct host *w = hostset_find(want, h->name);
+	for (size_t i = 0; !ret && i < p->ndel; i++)
+		for (int d = 0; d < 2 && !ret && p->del[i].a->fam == fam; d++)
+			ret = append_rule(&o, "-D", d, fam, p->del[i].a, p->del[i].h->name, NULL);
+	/* Kept, but it had duplicates: the last copy goes, one comes back counted. */
+	for (size_t i = 0; p->old && !ret && i < p->old->n; i++) {
+		const struct host *h = &p->old->v[i];
+		const struct host *w = hostset_find(p->want, h->name);
 
 		for (unsigned int j = 0; j < h->naddrs && !ret; j++) {
-			if (h->addrs[j].fam != fam)
+			if (h->addrs[j].fam != fam || !host_has_addr(w, &h->addrs[j]))
 				continue;
-			if (!host_has_addr(w, &h->addrs[j])) {
-				for (int d = 0; d < 2 && !ret; d++)
-					ret = append_rule(&o, "-D", d, fam, &h->addrs[j], h->name,
-							  NULL);
-				continue;
-			}
-			/* Kept, but it had duplicates: the last copy goes, one comes back counted. */
 			for (int d = 0; d < 2 && !ret; d++)
 				if (h->seen[j] & (4u << d)) {
 					ret = append_rule(&o, "-D", d, fam, &h->addrs[j], h->name,
@@ -337,19 +338,15 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 				}
 		}
 	}
-	for (size_t i = 0; !ret && i < want->n; i++) {
-		const struct host *h = &want->v[i];
-		const struct host *was = old ? hostset_find(old, h->name) : NULL;
+	for (size_t i = 0; !ret && i < p->nadd; i++) {
+		const struct host *h = p->add[i].h;
 
-		for (unsigned int j = 0; j < h->naddrs && !ret; j++) {
-			if (h->addrs[j].fam != fam || host_has_addr(was, &h->addrs[j]))
-				continue;
-			/* A host at a new address (or a renamed one) keeps its counts. */
-			ret = append_rule(&o, "-A", DIR_TX, fam, &h->addrs[j], h->name, &h->tx[fam]);
-			if (!ret)
-				ret = append_rule(&o, "-A", DIR_RX, fam, &h->addrs[j], h->name,
-						  &h->rx[fam]);
-		}
+		if (p->add[i].a->fam != fam)
+			continue;
+		/* A host at a new address (or a renamed one) keeps its counts. */
+		ret = append_rule(&o, "-A", DIR_TX, fam, p->add[i].a, h->name, &h->tx[fam]);
+		if (!ret)
+			ret = append_rule(&o, "-A", DIR_RX, fam, p->add[i].a, h->name, &h->rx[fam]);
 	}
 	if (!ret && o.len)
 		ret = apply(b, fam, &o);
@@ -359,15 +356,14 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 	return ret;
 }
 
-static int ipt_commit(struct backend *b, unsigned int fams, const struct hostset *old,
-		      const struct hostset *want)
+static int ipt_commit(struct backend *b, unsigned int fams, const struct plan *p)
 {
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		int ret;
 
 		if (!(fams & (1u << fam)))
 			continue;
-		ret = commit_fam(b, fam, old, want);
+		ret = commit_fam(b, fam, p);
 		if (ret)
 			return ret;
 	}

@@ -22,6 +22,7 @@
 #include "dhcp.h"
 #include "export.h"
 #include "hosts.h"
+#include "journal.h"
 #include "name.h"
 #include "nft.h"
 #include "show.h"
@@ -243,15 +244,43 @@ static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *
 	return EXIT_OK;
 }
 
-static int sync_hosts(struct ctx *c, bool prune, const char *what)
+/* A change to commit, refused by the kernel as built on a read made stale meanwhile. */
+#define EXIT_AGAIN (-1)
+/* Read, compute and commit again at most this often when that happens. */
+#define CHANGE_TRIES 8
+
+static int again_fail(const char *what)
+{
+	errorf("%s: the ruleset kept changing under each of %d tries", what, CHANGE_TRIES);
+	return EXIT_KERNEL;
+}
+
+/* One transaction; once it is in, the facts a running daemon needs about it (journal.c). */
+static int commit(struct ctx *c, const struct hostset *old, const struct hostset *want,
+		  const char *what)
+{
+	struct plan p;
+	int ret = plan_make(&p, old, want);
+
+	if (ret) {
+		errorf("%s: %s", what, strerror(-ret));
+		return EXIT_FILE;
+	}
+	ret = c->ops->commit(c->be, FAMS_ALL, &p);
+	if (!ret)
+		journal_commit(&c->cfg, &p);
+	plan_free(&p);
+	if (ret == -ERESTART)
+		return EXIT_AGAIN;
+	return ret ? backend_fail(c, what, ret) : EXIT_OK;
+}
+
+static int sync_once(struct ctx *c, bool prune, const char *what)
 {
 	struct hostset old = { 0 }, want = { 0 }, statics = { 0 };
 	struct leases leases = { 0 };
 	int ret, rc;
 
-	rc = take_lock(c);
-	if (rc)
-		return rc;
 	ret = c->ops->read(c->be, FAMS_ALL, &old);
 	if (ret)
 		return backend_fail(c, what, ret);
@@ -286,15 +315,25 @@ static int sync_hosts(struct ctx *c, bool prune, const char *what)
 			hostset_remove_at(&want, i);
 		}
 	}
-	ret = c->ops->commit(c->be, FAMS_ALL, &old, &want);
-	if (ret)
-		rc = backend_fail(c, what, ret);
+	rc = commit(c, &old, &want, what);
 out:
 	hostset_free(&old);
 	hostset_free(&want);
 	hostset_free(&statics);
 	leases_free(&leases);
 	return rc;
+}
+
+static int sync_hosts(struct ctx *c, bool prune, const char *what)
+{
+	int rc = take_lock(c);
+
+	for (int i = 0; !rc && i < CHANGE_TRIES; i++) {
+		rc = sync_once(c, prune, what);
+		if (rc != EXIT_AGAIN)
+			return rc;
+	}
+	return rc ? again_fail(what) : rc;
 }
 
 static int cmd_init(struct ctx *c, int argc, char **argv)
@@ -357,101 +396,154 @@ static int read_files(struct ctx *c, struct leases *leases, struct hostset *stat
 	return EXIT_OK;
 }
 
-static int cmd_event(struct ctx *c, int argc, char **argv)
-{
-	struct hostset old = { 0 }, want = { 0 }, statics = { 0 };
-	struct leases leases = { 0 };
-	bool have_files = false;
+/* What an event works with: the parsed event and, when it needs them, the files. */
+struct evx {
 	struct event ev;
-	char name[NAME_SIZE], what[160], as[ADDR_STRLEN], base[NAME_SIZE], alt[NAME_SIZE];
-	const struct host *h;
-	int ret, rc = EXIT_OK;
+	struct leases leases;
+	struct hostset statics;
+	bool have_files;
+	char base[NAME_SIZE], alt[NAME_SIZE];
+};
 
-	if (argc < 3) {
-		errorf("%s: expected MAC ADDRESS [HOSTNAME]", argv[0]);
-		return EXIT_USAGE;
-	}
-	ret = event_parse(&ev, argc, argv, env_get);
-	if (ret) {
-		errorf("%s: bad address '%.64s'", argv[0], argv[2]);
-		return EXIT_USAGE;
-	}
-	if (!addr_countable(&c->cfg, &ev.addr) || ev.rename_pending)
-		return EXIT_OK;
+/* Whether the event is for nobody iptmon counts (EXIT_OK to stop), before any lock. */
+static int event_prepare(struct ctx *c, struct evx *x, bool *skip)
+{
+	int rc;
+
+	*skip = true;
 	/* The lease and hosts files only when needed: they grow with the network. */
-	if (!ev.name[0] || ev.kind == EV_ARP_DEL) {
-		rc = read_files(c, &leases, &statics);
+	if (!x->ev.name[0] || x->ev.kind == EV_ARP_DEL) {
+		rc = read_files(c, &x->leases, &x->statics);
 		if (rc)
-			goto out;
-		have_files = true;
+			return rc;
+		x->have_files = true;
 	}
-	if (ev.kind == EV_ARP_DEL) {
-		const struct lease *le = leases_find_addr(&leases, &ev.addr);
+	if (x->ev.kind == EV_ARP_DEL) {
+		const struct lease *le = leases_find_addr(&x->leases, &x->ev.addr);
 
 		/* The neighbour went quiet, but a lease or a hosts file still says it is there. */
-		if ((le && lease_active(le, time(NULL))) || hostset_find_addr(&statics, &ev.addr))
-			goto out;
+		if ((le && lease_active(le, time(NULL))) || hostset_find_addr(&x->statics, &x->ev.addr))
+			return EXIT_OK;
 	}
-	base[0] = alt[0] = '\0';
-	if (!event_is_delete(ev.kind) && event_names(&ev, &leases, base, alt))
-		goto out; /* a neighbour without a known name is not counted */
-	rc = take_lock(c);
-	if (rc)
-		goto out;
-	addr_format(&ev.addr, as, sizeof(as));
-	ret = -EAGAIN;
+	x->base[0] = x->alt[0] = '\0';
+	if (!event_is_delete(x->ev.kind) && event_names(&x->ev, &x->leases, x->base, x->alt))
+		return EXIT_OK; /* a neighbour without a known name is not counted */
+	*skip = false;
+	return EXIT_OK;
+}
+
+/* The hosts the event can touch (all of them where the backend cannot read a few). */
+static int event_read(struct ctx *c, struct evx *x, struct hostset *old)
+{
+	char what[160], as[ADDR_STRLEN];
+	int ret = -EAGAIN;
+
 	if (c->ops->read_some) {
 		/* Just the hosts this event can touch: its name, the alternative, the address's. */
-		const char *names[2] = { base, alt };
+		const char *names[2] = { x->base, x->alt };
 
-		ret = c->ops->read_some(c->be, names, alt[0] ? 2 : base[0] ? 1 : 0, &ev.addr, 1,
-					&old);
+		ret = c->ops->read_some(c->be, names, x->alt[0] ? 2 : x->base[0] ? 1 : 0,
+					&x->ev.addr, 1, old);
 	}
 	/* Else all of them, both families: a name may be held through either. */
 	if (ret == -EAGAIN)
-		ret = c->ops->read(c->be, FAMS_ALL, &old);
-	if (ret) {
-		snprintf(what, sizeof(what), "cannot read counters for '%s'", as);
-		rc = backend_fail(c, what, ret);
-		goto out;
+		ret = c->ops->read(c->be, FAMS_ALL, old);
+	if (!ret)
+		return EXIT_OK;
+	addr_format(&x->ev.addr, as, sizeof(as));
+	snprintf(what, sizeof(what), "cannot read counters for '%s'", as);
+	return backend_fail(c, what, ret);
+}
+
+/* want = old changed by the event; *what names the change for an error. 1: no change. */
+static int event_compute(struct ctx *c, struct evx *x, const struct hostset *old,
+			 struct hostset *want, char *what, size_t wlen)
+{
+	char name[NAME_SIZE], as[ADDR_STRLEN];
+	const struct host *h;
+	int ret, rc;
+
+	addr_format(&x->ev.addr, as, sizeof(as));
+	if (event_is_delete(x->ev.kind)) {
+		if (!hostset_del_addr(want, &x->ev.addr) && hostset_same(old, want))
+			return 1;
+		snprintf(what, wlen, "cannot delete host '%s'", as);
+		return EXIT_OK;
 	}
+	/* Someone else holds the name: whose it is takes the lease and hosts files. */
+	h = hostset_find(old, x->base);
+	if (!x->have_files &&
+	    (hostset_find(old, x->alt) || (h && hostset_find_addr(old, &x->ev.addr) != h))) {
+		rc = read_files(c, &x->leases, &x->statics);
+		if (rc)
+			return rc;
+		x->have_files = true;
+	}
+	if (event_resolve_name(&x->ev, &x->leases, old, &x->statics, name))
+		return 1;
+	/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
+	ret = hostset_upsert_ex(want, name, &x->ev.addr, x->ev.kind == EV_OLD);
+	if (ret < 0) {
+		errorf("cannot add host '%s': %s", name, strerror(-ret));
+		return EXIT_FILE;
+	}
+	snprintf(what, wlen, "cannot add host '%s' (%s)", name, as);
+	return EXIT_OK;
+}
+
+/* Read, compute, commit: EXIT_AGAIN when the commit met a ruleset changed since the read. */
+static int event_once(struct ctx *c, struct evx *x)
+{
+	struct hostset old = { 0 }, want = { 0 };
+	char what[160] = "cannot apply the event";
+	int rc = event_read(c, x, &old);
+
+	if (rc)
+		goto out;
 	if (hostset_copy(&want, &old)) {
 		rc = EXIT_FILE;
 		goto out;
 	}
 	hostset_prune_empty(&want); /* counters without addresses (nft): left over, go */
-	if (event_is_delete(ev.kind)) {
-		if (!hostset_del_addr(&want, &ev.addr) && hostset_same(&old, &want))
-			goto out;
-		snprintf(what, sizeof(what), "cannot delete host '%s'", as);
-	} else {
-		/* Someone else holds the name: whose it is takes the lease and hosts files. */
-		h = hostset_find(&old, base);
-		if (!have_files &&
-		    (hostset_find(&old, alt) || (h && hostset_find_addr(&old, &ev.addr) != h))) {
-			rc = read_files(c, &leases, &statics);
-			if (rc)
-				goto out;
-		}
-		if (event_resolve_name(&ev, &leases, &old, &statics, name))
-			goto out;
-		/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
-		ret = hostset_upsert_ex(&want, name, &ev.addr, ev.kind == EV_OLD);
-		if (ret < 0) {
-			errorf("cannot add host '%s': %s", name, strerror(-ret));
-			rc = EXIT_FILE;
-			goto out;
-		}
-		snprintf(what, sizeof(what), "cannot add host '%s' (%s)", name, as);
-	}
-	ret = c->ops->commit(c->be, FAMS_ALL, &old, &want);
-	if (ret)
-		rc = backend_fail(c, what, ret);
+	rc = event_compute(c, x, &old, &want, what, sizeof(what));
+	if (rc == 1)
+		rc = EXIT_OK; /* nothing to change */
+	else if (!rc)
+		rc = commit(c, &old, &want, what);
 out:
 	hostset_free(&old);
 	hostset_free(&want);
-	hostset_free(&statics);
-	leases_free(&leases);
+	return rc;
+}
+
+static int cmd_event(struct ctx *c, int argc, char **argv)
+{
+	struct evx x = { 0 };
+	bool skip;
+	int rc;
+
+	if (argc < 3) {
+		errorf("%s: expected MAC ADDRESS [HOSTNAME]", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (event_parse(&x.ev, argc, argv, env_get)) {
+		errorf("%s: bad address '%.64s'", argv[0], argv[2]);
+		return EXIT_USAGE;
+	}
+	if (!addr_countable(&c->cfg, &x.ev.addr) || x.ev.rename_pending)
+		return EXIT_OK;
+	rc = event_prepare(c, &x, &skip);
+	if (!rc && !skip)
+		rc = take_lock(c);
+	for (int i = 0; !rc && !skip && i < CHANGE_TRIES; i++) {
+		rc = event_once(c, &x);
+		if (rc != EXIT_AGAIN)
+			break;
+	}
+	if (rc == EXIT_AGAIN)
+		rc = again_fail(argv[0]);
+	hostset_free(&x.statics);
+	leases_free(&x.leases);
 	return rc;
 }
 

@@ -49,10 +49,24 @@ static int idx_rebuild(struct totals *t, size_t want)
 	return 0;
 }
 
+/* After entries moved: a new index, or none (the next totals_get() makes one). */
+static void idx_refresh(struct totals *t)
+{
+	if (idx_rebuild(t, t->n)) {
+		free(t->idx);
+		t->idx = NULL;
+		t->idx_cap = 0;
+	}
+}
+
 struct total *totals_find(const struct totals *t, const char *name)
 {
-	if (!t->idx)
+	if (!t->idx) { /* none yet, or it could not be made after a move */
+		for (size_t i = 0; i < t->n; i++)
+			if (!strcmp(t->v[i].name, name))
+				return &t->v[i];
 		return NULL;
+	}
 	for (size_t k = name_hash(name) & (t->idx_cap - 1); t->idx[k]; k = (k + 1) & (t->idx_cap - 1))
 		if (!strcmp(t->v[t->idx[k] - 1].name, name))
 			return &t->v[t->idx[k] - 1];
@@ -186,8 +200,16 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 			memmove(t->past + 1, t->past, (t->npast - 1) * sizeof(*t->past));
 			t->past[0] = rec;
 		}
-		for (size_t i = 0; i < t->n; i++)
+		for (size_t i = 0; i < t->n;) {
 			memset(&t->v[i].cur, 0, sizeof(t->v[i].cur));
+			/* a forgotten host stayed for this period's counts only */
+			if (t->v[i].forgotten) {
+				t->v[i] = t->v[--t->n];
+				continue;
+			}
+			i++;
+		}
+		idx_refresh(t);
 		closed = 1;
 	}
 	if (!t->period_end || closed) {
@@ -250,6 +272,8 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 		if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
 		    !(snap && hostset_find(snap, e->name)))
 			continue;
+		if (which == VIEW_ALL && e->forgotten)
+			continue;
 		h = hostset_ensure(out, e->name);
 		if (!h)
 			goto nomem;
@@ -285,6 +309,8 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 		write_counts(f, &e->all);
 		write_counts(f, &e->last);
 		fputc('\n', f);
+		if (e->gone_since)
+			fprintf(f, "gone %s %" PRId64 "\n", e->name, e->gone_since);
 		if (!counts_zero(&e->cur)) {
 			fprintf(f, "cur %s", e->name);
 			write_counts(f, &e->cur);
@@ -474,6 +500,13 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 		e = totals_find(t, name);
 		return e ? read_counts(rest, &e->delta) : -EINVAL;
 	}
+	if (!read_name(line, "gone", name, &rest)) {
+		e = totals_find(t, name);
+		if (!e || sscanf(rest, " %lld%n", &a, &len) != 1 || rest[len] != '\n' || a <= 0)
+			return -EINVAL;
+		e->gone_since = a;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -520,4 +553,79 @@ bad:
 	*bad_line = n;
 	totals_free(t);
 	return -EINVAL;
+}
+
+/* Drops the total at position i (order not kept); the index is rebuilt. */
+static void totals_remove_at(struct totals *t, size_t i)
+{
+	t->v[i] = t->v[--t->n];
+	idx_refresh(t);
+}
+
+int totals_rename(struct totals *t, const char *from, const char *to)
+{
+	struct total *f = totals_find(t, from), *e;
+
+	if (!f || !strcmp(from, to))
+		return 0;
+	if (!name_is_valid(to))
+		return -EINVAL;
+	e = totals_find(t, to);
+	if (!e) {
+		memcpy(f->name, to, strlen(to) + 1);
+		idx_refresh(t);
+		return 1;
+	}
+	/* The new name counted before: one device now, so one total. */
+	add_counts(&e->all, &f->all);
+	add_counts(&e->cur, &f->cur);
+	add_counts(&e->delta, &f->delta);
+	e->last = f->last;
+	if (f->mac[0])
+		memcpy(e->mac, f->mac, sizeof(e->mac));
+	totals_remove_at(t, (size_t)(f - t->v));
+	return 1;
+}
+
+void totals_restarted(struct totals *t, const char *name)
+{
+	struct total *e = totals_find(t, name);
+
+	if (e)
+		memset(&e->last, 0, sizeof(e->last));
+}
+
+size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
+		     unsigned int forget_after, unsigned int max, uint64_t *lost_bytes)
+{
+	size_t dropped = 0;
+
+	*lost_bytes = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		struct total *e = &t->v[i];
+
+		if (hostset_find(snap, e->name))
+			e->gone_since = 0;
+		else if (!e->gone_since)
+			e->gone_since = now;
+		e->forgotten = e->gone_since && forget_after &&
+			       now - e->gone_since >= (int64_t)forget_after;
+	}
+	while (t->n > max) {
+		size_t victim = t->n;
+
+		for (size_t i = 0; i < t->n; i++)
+			if (t->v[i].gone_since &&
+			    (victim == t->n || t->v[i].gone_since < t->v[victim].gone_since))
+				victim = i;
+		if (victim == t->n)
+			break; /* every host is in the kernel: nothing may go */
+		for (int f = 0; f < FAM_COUNT; f++)
+			*lost_bytes += t->v[victim].cur.bytes[f][0] + t->v[victim].cur.bytes[f][1];
+		t->v[victim] = t->v[--t->n];
+		dropped++;
+	}
+	if (dropped)
+		idx_refresh(t);
+	return dropped;
 }

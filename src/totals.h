@@ -30,6 +30,8 @@ struct total {
 	struct counts last;  /* the kernel's values at the last poll */
 	struct counts cur;   /* the current accounting period */
 	struct counts delta; /* what the last poll added (rates: delta / totals.dt_ms) */
+	int64_t gone_since;  /* wall-clock seconds since when the kernel has no counters for it */
+	bool forgotten;	     /* gone too long: only in the current period's view until it ends */
 };
 
 /* A closed accounting period: the hosts that counted in it. */
@@ -87,6 +89,23 @@ enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
  */
 int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
 		struct hostset *out);
+/*
+ * Facts from the kernel's side (journal.c): FROM's counters now count under TO (a rename;
+ * the kernel carried them over), so FROM's total becomes TO's (added to it when TO has one).
+ * 1 when moved, 0 when FROM has no total, -errno.
+ */
+int totals_rename(struct totals *t, const char *from, const char *to);
+/* NAME's kernel counters were created anew at zero: the next value is all new. */
+void totals_restarted(struct totals *t, const char *name);
+/*
+ * After a poll at NOW: hosts of SNAP are present, the others gone since NOW unless gone
+ * already. Hosts gone FORGET_AFTER seconds or more (0: never) are forgotten: they leave the
+ * all-time view, and the totals when the current period closes. Beyond MAX hosts the
+ * longest gone are dropped whole; *lost_bytes gets what they held of the current period.
+ * Returns how many were dropped.
+ */
+size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
+		     unsigned int forget_after, unsigned int max, uint64_t *lost_bytes);
 /* Rate of one counter delta in units per second (0 without rates). */
 double totals_rate(const struct totals *t, uint64_t delta);
 
