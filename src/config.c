@@ -255,3 +255,65 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	fclose(f);
 	return ret;
 }
+
+/* "--KEY=VALUE": KEY (dashes as '_') into key, VALUE's start; NULL when ARG is not one. */
+static const char *option_split(const char *arg, char *key, size_t keylen)
+{
+	const char *eq;
+
+	if (strncmp(arg, "--", 2))
+		return NULL;
+	eq = strchr(arg, '=');
+	if (!eq || eq == arg + 2 || (size_t)(eq - arg - 2) >= keylen)
+		return NULL;
+	memcpy(key, arg + 2, (size_t)(eq - arg - 2));
+	key[eq - arg - 2] = '\0';
+	for (char *p = key; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return eq + 1;
+}
+
+int config_is_option(const char *arg)
+{
+	char key[64];
+
+	if (!option_split(arg, key, sizeof(key)))
+		return 0;
+	for (const struct config_key *k = config_keys; k->name; k++)
+		if (!strcmp(k->name, key))
+			return 1;
+	return 0;
+}
+
+int config_build(struct config *out, const char *path, int noverrides, char *const *overrides,
+		 char *err, size_t errlen)
+{
+	struct config *c = malloc(sizeof(*c));
+	char key[64], msg[256];
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	config_defaults(c);
+	ret = config_load(c, path ? path : CONFIG_DEFAULT_PATH, err, errlen);
+	if (ret == -ENOENT && !path)
+		ret = 0;
+	for (int i = 0; !ret && i < noverrides; i++) {
+		const char *value = option_split(overrides[i], key, sizeof(key));
+
+		if (!value) {
+			snprintf(err, errlen, "option '%.64s': not --KEY=VALUE", overrides[i]);
+			ret = -EINVAL;
+		} else if (config_set(c, key, value, msg, sizeof(msg))) {
+			snprintf(err, errlen, "option '%.64s': %s", overrides[i], msg);
+			ret = -EINVAL;
+		}
+	}
+	if (!ret)
+		*out = *c;
+	free(c);
+	return ret;
+}

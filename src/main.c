@@ -26,6 +26,7 @@
 #include "name.h"
 #include "nft.h"
 #include "show.h"
+#include "state.h"
 #include "totals.h"
 
 #ifndef IPTMON_VERSION
@@ -43,7 +44,9 @@ struct ctx {
 	struct backend *be;
 	int lock_fd;
 	bool leases_ok; /* the lease file was there and read */
-	const char *cfgpath;
+	const char *cfgpath; /* NULL: the default path */
+	int noverrides;	     /* --KEY=VALUE options, kept for the daemon's SIGHUP */
+	char **overrides;
 };
 
 struct command {
@@ -76,9 +79,7 @@ static void print_backend(FILE *f)
 	struct config cfg;
 	char err[512];
 
-	config_defaults(&cfg);
-	if (config_load(&cfg, path && *path ? path : CONFIG_DEFAULT_PATH, err, sizeof(err)) &&
-	    path && *path) {
+	if (config_build(&cfg, path && *path ? path : NULL, 0, NULL, err, sizeof(err))) {
 		fprintf(f, "Backend: unknown (%s)\n", err);
 		return;
 	}
@@ -141,41 +142,6 @@ static void command_usage(FILE *f, const struct command *c)
 static bool want_help(const char *s)
 {
 	return !strcmp(s, "--help") || !strcmp(s, "-h");
-}
-
-/* --KEY=VALUE for a configuration key; 1 if it was not one, 0 ok, -1 error (printed). */
-static int apply_option(struct config *cfg, const char *arg, bool cmd_local)
-{
-	char key[64], err[256];
-	const char *eq;
-
-	if (strncmp(arg, "--", 2))
-		return 1;
-	eq = strchr(arg, '=');
-	if (!eq || (size_t)(eq - arg - 2) >= sizeof(key))
-		return 1;
-	memcpy(key, arg + 2, (size_t)(eq - arg - 2));
-	key[eq - arg - 2] = '\0';
-	for (char *p = key; *p; p++)
-		if (*p == '-')
-			*p = '_';
-	if (!strcmp(key, "config")) {
-		errorf("option '%s' must come before the command", arg);
-		return -1;
-	}
-	{
-		bool known = false;
-
-		for (const struct config_key *k = config_keys; k->name; k++)
-			known = known || !strcmp(k->name, key);
-		if (!known && cmd_local)
-			return 1; /* the command's own option, e.g. metrics --format=json */
-	}
-	if (config_set(cfg, key, eq + 1, err, sizeof(err))) {
-		errorf("option '%s': %s", arg, err);
-		return -1;
-	}
-	return 0;
 }
 
 static int open_backend(struct ctx *c)
@@ -638,15 +604,15 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		return EXIT_USAGE;
 	}
 	if (live) {
-		daemon_live_path(path, sizeof(path), &c->cfg);
-		f = fopen(path, "re");
+		state_live_path(path, sizeof(path), &c->cfg);
+		f = state_fopen(path);
 		if (!f)
 			errorf("the daemon runs but its live totals %s cannot be read: %s", path,
 			       strerror(errno));
 	}
 	if (!f && which != VIEW_ALL) {
-		daemon_state_path(path, sizeof(path), &c->cfg);
-		f = fopen(path, "re");
+		state_path(path, sizeof(path), &c->cfg);
+		f = state_fopen(path);
 		if (!f) {
 			errorf("no accounting periods yet: `iptmon daemon` keeps them (%s: %s)", path,
 			       strerror(errno));
@@ -803,7 +769,7 @@ static int cmd_daemon(struct ctx *c, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	return daemon_run(&c->cfg, c->cfgpath, c->ops, c->be);
+	return daemon_run(&c->cfg, c->cfgpath, c->noverrides, c->overrides, c->ops, c->be);
 }
 
 static int cmd_help(struct ctx *c, int argc, char **argv)
@@ -924,26 +890,28 @@ int main(int argc, char **argv)
 	if (cmd->fn == cmd_help || cmd->fn == cmd_version)
 		return cmd->fn(&c, cmdargc, cmdargv);
 
-	config_defaults(&c.cfg);
-	if (!cfg_explicit)
-		cfgpath = CONFIG_DEFAULT_PATH;
-	ret = config_load(&c.cfg, cfgpath, err, sizeof(err));
-	if (ret && !(ret == -ENOENT && !cfg_explicit)) {
-		errorf("%s", err);
-		return ret == -EINVAL ? EXIT_USAGE : EXIT_FILE;
+	/* Every --KEY=VALUE, in order, for config_build(): before the command any, after it
+	 * only configuration keys (the rest are the command's own, e.g. --format=json) and never
+	 * for dnsmasq events, whose names are hostile. */
+	c.overrides = calloc((size_t)argc, sizeof(*c.overrides));
+	if (!c.overrides) {
+		errorf("out of memory");
+		return EXIT_FILE;
 	}
 	for (int k = 1; k < i; k++)
-		if (strncmp(argv[k], "--config=", 9) && apply_option(&c.cfg, argv[k], false) < 0)
-			return EXIT_USAGE;
+		if (strncmp(argv[k], "--config=", 9))
+			c.overrides[c.noverrides++] = argv[k];
 	if (!cmd->event) {
-		/* Options after the command; never for dnsmasq events, whose names are hostile. */
 		int o = 1;
 
 		for (int k = 1; k < cmdargc; k++) {
-			ret = apply_option(&c.cfg, cmdargv[k], true);
-			if (ret < 0)
+			if (!strncmp(cmdargv[k], "--config=", 9)) {
+				errorf("option '%.64s' must come before the command", cmdargv[k]);
 				return EXIT_USAGE;
-			if (ret > 0)
+			}
+			if (config_is_option(cmdargv[k]))
+				c.overrides[c.noverrides++] = cmdargv[k];
+			else
 				cmdargv[o++] = cmdargv[k];
 		}
 		cmdargc = o;
@@ -953,7 +921,12 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	c.cfgpath = cfgpath;
+	c.cfgpath = cfg_explicit ? cfgpath : NULL;
+	ret = config_build(&c.cfg, c.cfgpath, c.noverrides, c.overrides, err, sizeof(err));
+	if (ret) {
+		errorf("%s", err);
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_FILE;
+	}
 	rc = open_backend(&c);
 	if (rc)
 		return rc;
@@ -961,5 +934,6 @@ int main(int argc, char **argv)
 	c.ops->close(c.be);
 	if (c.lock_fd >= 0)
 		close(c.lock_fd);
+	free(c.overrides);
 	return rc;
 }

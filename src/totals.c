@@ -159,12 +159,22 @@ static bool counts_zero(const struct counts *c)
 	return !memcmp(c, &zero, sizeof(zero));
 }
 
+bool totals_clock_set(const struct totals *t, time_t now)
+{
+	return (long long)now >= TOTALS_CLOCK_FLOOR && (long long)now >= t->stamp;
+}
+
 int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsigned int kept)
 {
 	struct period_rec rec = { .start = t->period_start, .end = t->period_end };
 	time_t s, e;
 	int closed = 0;
 
+	while (t->npast > kept)
+		period_rec_free(&t->past[--t->npast]);
+	if (!totals_clock_set(t, now))
+		return 0;
+	t->stamp = now;
 	if (t->period_end && now >= t->period_end) {
 		if (kept) {
 			rec.v = calloc(t->n ? t->n : 1, sizeof(*rec.v));
@@ -202,10 +212,11 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 		idx_refresh(t);
 		closed = 1;
 	}
-	while (t->npast > kept)
-		period_rec_free(&t->past[--t->npast]);
-	if (!t->period_end || now >= t->period_end || now < t->period_start) {
+	if (!t->period_end || closed) {
 		period_bounds(p, now, &s, &e);
+		/* Forward only: after a change of period_start the new one may not overlap. */
+		if (closed && s < t->period_end)
+			s = (time_t)t->period_end;
 		t->period_start = s;
 		t->period_end = e;
 	}
@@ -287,8 +298,8 @@ static void write_counts(FILE *f, const struct counts *c)
 
 int totals_write(FILE *f, const struct totals *t, bool rates)
 {
-	fprintf(f, "%s %d\nboot %s\nperiod %lld %lld\n", STATE_MAGIC, STATE_VERSION,
-		t->boot_id[0] ? t->boot_id : "-", t->period_start, t->period_end);
+	fprintf(f, "%s %d\nboot %s\nperiod %lld %lld\ntime %lld\n", STATE_MAGIC, STATE_VERSION,
+		t->boot_id[0] ? t->boot_id : "-", t->period_start, t->period_end, t->stamp);
 	if (rates && t->has_rates)
 		fprintf(f, "dt %" PRId64 "\n", t->dt_ms);
 	for (size_t i = 0; i < t->n; i++) {
@@ -417,6 +428,10 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 		t->period_end = b;
 		return 0;
 	}
+	if (sscanf(line, "time %lld%n", &a, &len) == 1 && line[len] == '\n' && a >= 0) {
+		t->stamp = a;
+		return 0;
+	}
 	if (sscanf(line, "dt %lld%n", &a, &len) == 1 && line[len] == '\n' && a > 0) {
 		t->dt_ms = a;
 		t->has_rates = true;
@@ -531,6 +546,8 @@ int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
 		n++;
 		goto bad;
 	}
+	if (!t->stamp) /* before version 3: the period's start was seen on the wall clock */
+		t->stamp = t->period_start;
 	return 0;
 bad:
 	*bad_line = n;

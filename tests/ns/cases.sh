@@ -752,7 +752,7 @@ EOC
 	wait_for damaged_lines_are 2 || fail "no log line for a garbage state file"
 	stop_daemon
 	expect_eq "$(ls "$T/state" | grep -c 'iptmon.state.bad-')" 2 "damaged files set aside"
-	head -n 1 "$st" | grep -qx "iptmon-state 2" || fail "no fresh state file after garbage"
+	head -n 1 "$st" | grep -qx "iptmon-state 3" || fail "no fresh state file after garbage"
 }
 
 # Accounting periods: a state file whose period ended long ago closes it when the daemon

@@ -475,6 +475,67 @@ static void test_load_missing_file(void **state)
 	free(path);
 }
 
+/* config_build: defaults, then the file, then the options in order; OUT only on success. */
+static void test_build_layers(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = tu_write_in(fx->dir, "b.conf", "interval = 5\nlisten = 127.0.0.1:1\n");
+	char *ovr[] = { "--listen=127.0.0.1:2", "--commit-interval=7", "--listen=off" };
+	struct config c;
+	char err[400];
+
+	assert_int_equal(config_build(&c, path, 3, ovr, err, sizeof(err)), 0);
+	assert_int_equal(c.interval, 5);
+	assert_int_equal(c.commit_interval, 7);
+	assert_string_equal(c.listen, "");
+	assert_string_equal(c.backend, "auto");
+	assert_int_equal(config_build(&c, path, 2, ovr, err, sizeof(err)), 0);
+	assert_string_equal(c.listen, "127.0.0.1:2");
+	free(path);
+}
+
+static void test_build_failures(void **state)
+{
+	struct fixture *fx = *state;
+	char *missing = tu_path(fx->dir, "nope.conf");
+	char *bad = tu_write_in(fx->dir, "bad.conf", "interval = 0\n");
+	char *ovr_bad[] = { "--interval=x" }, *ovr_unknown[] = { "--no-such-key=1" };
+	char *ovr_ok[] = { "--interval=9" };
+	struct config c, before;
+	char err[400];
+
+	config_defaults(&c);
+	c.interval = 42;
+	before = c;
+	/* an explicit path must exist; OUT stays as it was */
+	assert_int_equal(config_build(&c, missing, 1, ovr_ok, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, missing));
+	assert_memory_equal(&c, &before, sizeof(c));
+	assert_int_equal(config_build(&c, bad, 0, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":1: bad interval '0'"));
+	assert_memory_equal(&c, &before, sizeof(c));
+	assert_int_equal(config_build(&c, NULL, 1, ovr_bad, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "option '--interval=x': bad interval 'x'"));
+	assert_int_equal(config_build(&c, NULL, 1, ovr_unknown, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown key 'no_such_key'"));
+	assert_memory_equal(&c, &before, sizeof(c));
+	free(missing);
+	free(bad);
+}
+
+static void test_is_option(void **state)
+{
+	(void)state;
+	assert_true(config_is_option("--listen=off"));
+	assert_true(config_is_option("--commit-interval=3"));
+	assert_true(config_is_option("--state_dir="));
+	assert_false(config_is_option("--format=json"));
+	assert_false(config_is_option("--listen"));
+	assert_false(config_is_option("listen=off"));
+	assert_false(config_is_option("--=x"));
+	assert_false(config_is_option("--config=/x"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +561,9 @@ int main(void)
 		cmocka_unit_test(test_load_empty_lock_file),
 		cmocka_unit_test(test_load_line_too_long),
 		cmocka_unit_test(test_load_missing_file),
+		cmocka_unit_test(test_build_layers),
+		cmocka_unit_test(test_build_failures),
+		cmocka_unit_test(test_is_option),
 	};
 
 	tu_init();
