@@ -584,10 +584,43 @@ static int flush_stdout(void)
  * Where show and metrics take their numbers: the running daemon's totals (its live file),
  * the state file (accounting periods while no daemon runs), or the kernel's counters.
  */
+/* What show says of where its counts come from: the daemon or its state file, the period. */
+static void describe_source(struct show_info *in, const struct totals *t, enum view which,
+			    bool live, time_t written, char *desc, size_t desclen)
+{
+	char when[64];
+
+	if (live) {
+		in->source = "daemon";
+		in->rates = which != VIEW_PREVIOUS; /* 0 until the daemon's second poll */
+		snprintf(desc, desclen, "totals kept by the iptmon daemon (last poll %llds ago)",
+			 (long long)(time(NULL) - written));
+	} else {
+		in->source = "state";
+		snprintf(desc, desclen,
+			 "totals from the state file written %s (the daemon is not running)",
+			 show_local_time(written, when, sizeof(when)));
+	}
+	in->source_desc = desc;
+	if (which == VIEW_CURRENT) {
+		in->period = "current";
+		in->period_start = t->period_start;
+		in->period_end = t->period_end;
+	} else if (which == VIEW_PREVIOUS) {
+		in->period = "previous";
+		if (!t->npast)
+			fprintf(stderr, "iptmon: no previous accounting period yet\n");
+		else {
+			in->period_start = t->past[0].start;
+			in->period_end = t->past[0].end;
+		}
+	}
+}
+
 static int load_view(struct ctx *c, enum view which, bool kernel_only, struct hostset *out,
 		     struct show_info *in, char *desc, size_t desclen)
 {
-	char path[PATH_MAX + 32], when[64];
+	char path[PATH_MAX + 32];
 	struct totals t;
 	struct hostset snap = { 0 };
 	struct stat st;
@@ -642,31 +675,7 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		errorf("out of memory");
 		return EXIT_FILE;
 	}
-	if (live) {
-		in->source = "daemon";
-		in->rates = which != VIEW_PREVIOUS; /* 0 until the daemon's second poll */
-		snprintf(desc, desclen, "totals kept by the iptmon daemon (last poll %llds ago)",
-			 (long long)(time(NULL) - st.st_mtime));
-	} else {
-		in->source = "state";
-		snprintf(desc, desclen,
-			 "totals from the state file written %s (the daemon is not running)",
-			 show_local_time(st.st_mtime, when, sizeof(when)));
-	}
-	in->source_desc = desc;
-	if (which == VIEW_CURRENT) {
-		in->period = "current";
-		in->period_start = t.period_start;
-		in->period_end = t.period_end;
-	} else if (which == VIEW_PREVIOUS) {
-		in->period = "previous";
-		if (!t.npast)
-			fprintf(stderr, "iptmon: no previous accounting period yet\n");
-		else {
-			in->period_start = t.past[0].start;
-			in->period_end = t.past[0].end;
-		}
-	}
+	describe_source(in, &t, which, live, st.st_mtime, desc, desclen);
 	totals_free(&t);
 	return EXIT_OK;
 }
@@ -839,39 +848,95 @@ static void fix_path(void)
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * Global options up to the first word that is not one: the command's index, or -1 with
+ * *rc set (help, version, or a usage error).
+ */
+static int parse_globals(struct ctx *c, int argc, char **argv, const char **cfgpath, int *rc)
 {
-	struct ctx c = { .lock_fd = -1 };
-	const struct command *cmd = NULL;
-	const char *cfgpath = getenv("IPTMON_CONFIG");
-	bool cfg_explicit = cfgpath && *cfgpath;
-	char err[512];
-	int i, rc, ret, cmdargc;
-	char **cmdargv;
+	int i;
 
-	signal(SIGPIPE, SIG_IGN);
-	fix_path();
-	/* Global options stop at the first word that is not one: the command. */
 	for (i = 1; i < argc && !strncmp(argv[i], "-", 1); i++) {
 		if (want_help(argv[i])) {
 			usage(stdout);
-			return EXIT_OK;
+			*rc = EXIT_OK;
+			return -1;
 		}
-		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V"))
-			return cmd_version(&c, 0, NULL);
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			*rc = cmd_version(c, 0, NULL);
+			return -1;
+		}
 		if (!strncmp(argv[i], "--config=", 9)) {
-			cfgpath = argv[i] + 9;
-			cfg_explicit = true;
+			*cfgpath = argv[i] + 9;
 		} else if (strncmp(argv[i], "--", 2) || !strchr(argv[i], '=')) {
 			errorf("unknown option '%.64s'", argv[i]);
 			usage(stderr);
-			return EXIT_USAGE;
+			*rc = EXIT_USAGE;
+			return -1;
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
+		*rc = EXIT_USAGE;
+		return -1;
+	}
+	return i;
+}
+
+/*
+ * Every --KEY=VALUE, in order, for config_build(): before the command any, after it only
+ * configuration keys (the rest are the command's own, e.g. --format=json) and never for
+ * dnsmasq events, whose names are hostile. The command's own arguments are left in
+ * cmdargv[0..*cmdargc). EXIT_OK or an exit code (the line printed).
+ */
+static int collect_options(struct ctx *c, const struct command *cmd, int argc, char **argv,
+			   int i, int *cmdargc, char **cmdargv)
+{
+	int o = 1;
+
+	c->overrides = calloc((size_t)argc, sizeof(*c->overrides));
+	if (!c->overrides) {
+		errorf("out of memory");
+		return EXIT_FILE;
+	}
+	for (int k = 1; k < i; k++)
+		if (strncmp(argv[k], "--config=", 9))
+			c->overrides[c->noverrides++] = argv[k];
+	if (cmd->event)
+		return EXIT_OK;
+	for (int k = 1; k < *cmdargc; k++) {
+		if (!strncmp(cmdargv[k], "--config=", 9)) {
+			errorf("option '%.64s' must come before the command", cmdargv[k]);
+			return EXIT_USAGE;
+		}
+		if (config_is_option(cmdargv[k]))
+			c->overrides[c->noverrides++] = cmdargv[k];
+		else
+			cmdargv[o++] = cmdargv[k];
+	}
+	*cmdargc = o;
+	if (cmd->fn != cmd_show && cmd->fn != cmd_metrics && *cmdargc > 1) {
+		errorf("%s: unexpected argument '%.64s'", cmd->name, cmdargv[1]);
+		command_usage(stderr, cmd);
 		return EXIT_USAGE;
 	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c = { .lock_fd = -1 };
+	const struct command *cmd = NULL;
+	const char *env = getenv("IPTMON_CONFIG"), *cfgpath = NULL;
+	char err[512];
+	int i, rc = EXIT_OK, ret, cmdargc;
+	char **cmdargv;
+
+	signal(SIGPIPE, SIG_IGN);
+	fix_path();
+	i = parse_globals(&c, argc, argv, &cfgpath, &rc);
+	if (i < 0)
+		return rc;
 	for (const struct command *k = commands; k->name; k++)
 		if (!strcmp(k->name, argv[i]))
 			cmd = k;
@@ -889,49 +954,24 @@ int main(int argc, char **argv)
 	}
 	if (cmd->fn == cmd_help || cmd->fn == cmd_version)
 		return cmd->fn(&c, cmdargc, cmdargv);
-
-	/* Every --KEY=VALUE, in order, for config_build(): before the command any, after it
-	 * only configuration keys (the rest are the command's own, e.g. --format=json) and never
-	 * for dnsmasq events, whose names are hostile. */
-	c.overrides = calloc((size_t)argc, sizeof(*c.overrides));
-	if (!c.overrides) {
-		errorf("out of memory");
-		return EXIT_FILE;
+	rc = collect_options(&c, cmd, argc, argv, i, &cmdargc, cmdargv);
+	if (rc) {
+		free(c.overrides);
+		return rc;
 	}
-	for (int k = 1; k < i; k++)
-		if (strncmp(argv[k], "--config=", 9))
-			c.overrides[c.noverrides++] = argv[k];
-	if (!cmd->event) {
-		int o = 1;
-
-		for (int k = 1; k < cmdargc; k++) {
-			if (!strncmp(cmdargv[k], "--config=", 9)) {
-				errorf("option '%.64s' must come before the command", cmdargv[k]);
-				return EXIT_USAGE;
-			}
-			if (config_is_option(cmdargv[k]))
-				c.overrides[c.noverrides++] = cmdargv[k];
-			else
-				cmdargv[o++] = cmdargv[k];
-		}
-		cmdargc = o;
-		if (cmd->fn != cmd_show && cmd->fn != cmd_metrics && cmdargc > 1) {
-			errorf("%s: unexpected argument '%.64s'", cmd->name, cmdargv[1]);
-			command_usage(stderr, cmd);
-			return EXIT_USAGE;
-		}
-	}
-	c.cfgpath = cfg_explicit ? cfgpath : NULL;
+	/* --config= wins over $IPTMON_CONFIG; neither: the default path, missing is fine. */
+	c.cfgpath = cfgpath ? cfgpath : env && *env ? env : NULL;
 	ret = config_build(&c.cfg, c.cfgpath, c.noverrides, c.overrides, err, sizeof(err));
 	if (ret) {
 		errorf("%s", err);
+		free(c.overrides);
 		return ret == -EINVAL ? EXIT_USAGE : EXIT_FILE;
 	}
 	rc = open_backend(&c);
-	if (rc)
-		return rc;
-	rc = cmd->fn(&c, cmdargc, cmdargv);
-	c.ops->close(c.be);
+	if (!rc) {
+		rc = cmd->fn(&c, cmdargc, cmdargv);
+		c.ops->close(c.be);
+	}
 	if (c.lock_fd >= 0)
 		close(c.lock_fd);
 	free(c.overrides);
