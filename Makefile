@@ -23,7 +23,7 @@ Q := @
 endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
-	src/backend.c src/journal.c src/plan.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
+	src/backend.c src/journal.c src/plan.c src/dups.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
 	src/http.c src/cdsock.c src/influx.c src/dl.c src/state.c src/daemon.c
 # libmicrohttpd and libcurl are not linked: the daemon dlopen()s them (src/dl.h); only their
 # headers are needed here.

@@ -253,7 +253,6 @@ struct host *hostset_add_addr(struct hostset *s, const char *name, const struct 
 static void host_drop_addr(struct hostset *s, struct host *h, unsigned int j)
 {
 	memmove(&h->addrs[j], &h->addrs[j + 1], (h->naddrs - j - 1) * sizeof(h->addrs[0]));
-	memmove(&h->seen[j], &h->seen[j + 1], (h->naddrs - j - 1) * sizeof(h->seen[0]));
 	h->naddrs--;
 	index_dirty(s);
 }

@@ -25,7 +25,6 @@ struct host {
 	unsigned int naddrs;
 	struct counter tx[FAM_COUNT], rx[FAM_COUNT];
 	float rate[FAM_COUNT][2]; /* bytes per second [fam][tx, rx], daemon views only */
-	unsigned char seen[HOST_MAX_ADDRS]; /* backends' scratch: directions read per address */
 };
 
 struct hostindex;

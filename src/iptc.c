@@ -19,6 +19,7 @@
 #include <linux/netfilter/xt_comment.h>
 
 #include "backend.h"
+#include "dups.h"
 
 enum { DIR_TX = 0, DIR_RX = 1 };
 
@@ -324,6 +325,7 @@ static const struct tc_ops *const tc_fam[FAM_COUNT] = { &tc_v4, &tc_v6 };
 struct iptc {
 	struct xtc_handle *h[FAM_COUNT];
 	int xt_lock;
+	struct dups dups[FAM_COUNT]; /* duplicate rules found by the last read */
 };
 
 static struct iptc *P(struct backend *b)
@@ -404,6 +406,7 @@ static int iptc_read(struct backend *b, unsigned int fams, struct hostset *out)
 		if (!(fams & (1u << fam)))
 			continue;
 		drop_handle(b, fam); /* a fresh snapshot */
+		dups_reset(&P(b)->dups[fam]);
 		ret = handle(b, fam, &h);
 		if (ret) {
 			hostset_free(out);
@@ -433,13 +436,10 @@ static int iptc_read(struct backend *b, unsigned int fams, struct hostset *out)
 					if (!addr_equal(&hs->addrs[j], &a))
 						continue;
 					/* A duplicate never counts: the first RETURNs. */
-					if (hs->seen[j] & (1u << d)) {
-						hs->seen[j] |= (unsigned char)(4u << d);
+					if (dups_mark(&P(b)->dups[fam], out, hs, j, d) > 0)
 						continue;
-					}
 					dst->bytes += c.bcnt;
 					dst->packets += c.pcnt;
-					hs->seen[j] |= (unsigned char)(1u << d);
 				}
 			}
 		}
@@ -455,9 +455,10 @@ static int delete_rules(struct backend *b, int fam, struct xtc_handle *h, int di
 			const struct addr *a, const char *name, bool keep_first)
 {
 	const struct tc_ops *o = tc_fam[fam];
-	bool kept = false;
+	bool kept;
 
 again:
+	kept = false; /* each scan starts over: the copy kept is the first one found */
 	if (!o->is_chain(chain_name[dir], h))
 		return 0;
 	{
@@ -560,19 +561,13 @@ static int commit_fam(struct backend *b, int fam, const struct plan *p)
 		changed = true;
 	}
 	/* Duplicates of a rule that stays go; one copy stays (found by read()). */
-	for (size_t i = 0; p->old && !ret && i < p->old->n; i++) {
-		const struct host *hs = &p->old->v[i];
-		const struct host *w = hostset_find(p->want, hs->name);
+	for (size_t i = 0; !ret && i < P(b)->dups[fam].n; i++) {
+		const struct dup *x = &P(b)->dups[fam].v[i];
 
-		for (unsigned int j = 0; j < hs->naddrs && !ret; j++) {
-			if (hs->addrs[j].fam != fam || !host_has_addr(w, &hs->addrs[j]))
-				continue;
-			for (int d = 0; d < 2 && !ret; d++)
-				if (hs->seen[j] & (4u << d)) {
-					ret = delete_rules(b, fam, h, d, &hs->addrs[j], hs->name, true);
-					changed = true;
-				}
-		}
+		if (!host_has_addr(hostset_find(p->want, x->name), &x->a))
+			continue;
+		ret = delete_rules(b, fam, h, x->dir, &x->a, x->name, true);
+		changed = true;
 	}
 	for (size_t i = 0; !ret && i < p->nadd; i++) {
 		const struct host *hs = p->add[i].h;
@@ -708,8 +703,10 @@ static void iptc_close(struct backend *b)
 {
 	if (!b)
 		return;
-	for (int fam = 0; fam < FAM_COUNT; fam++)
+	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		drop_handle(b, fam);
+		dups_free(&P(b)->dups[fam]);
+	}
 	free(b->priv);
 	free(b);
 }

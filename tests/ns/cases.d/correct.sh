@@ -238,3 +238,23 @@ EOC
 	ns_rexec curl -s 127.0.0.1:9678/metrics | grep -q 'host="cycle11"' && fail "/metrics still has cycle11's all-time series"
 	stop_daemon
 }
+
+# A rule copied by hand (iptables): only its first copy counts; the next change leaves one
+# copy, carrying what was counted.
+case_dup_rules() {
+	is_nft && { echo "skip: iptables backends only"; exit 77; }
+	it_setup
+	one_client
+	local ipt=iptables-legacy
+	[ "$BACKEND" = iptables-nft ] && ipt=iptables-nft
+	ip netns exec "$R" "$ipt" -t mangle -A iptmon_tx -d "$IP1/32" -m comment --comment tx_pc -j RETURN
+	ip netns exec "$R" "$ipt" -t mangle -A iptmon_tx -d "$IP1/32" -m comment --comment tx_pc -j RETURN
+	expect_eq "$(rule_count tx_pc)" 3 "tx rules of pc with two copies"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc's count with copies"
+	DNSMASQ_DATA_MISSING=1 it old $MAC1 "$IP1" pc
+	expect_eq "$(rule_count tx_pc)" 1 "tx rules of pc after a change"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc's count kept by the repair"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 20560 "pc's count after the repair"
+}
