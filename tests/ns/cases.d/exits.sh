@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Every non-zero exit says what failed (sourced by tests/ns/cases.sh).
 
+state_written() { [ -s "$T/state/iptmon.state" ]; }
+
 # A daemon whose state saves fail: the first failure is logged while it runs; the last save,
 # at TERM, fails too and says so again, so that the exit status 3 comes with its line.
 case_exit_lines() {
@@ -13,10 +15,10 @@ interval = 1
 commit_interval = 1
 EOC
 	start_daemon
-	wait_for test -s "$T/state/iptmon.state" || fail "no state file: $(cat "$T/daemon.log")"
+	wait_for state_written || fail "no state file: $(cat "$T/daemon.log")"
 	rm -rf "$T/state"
 	: >"$T/state" # a file where the state directory was: every save fails
-	wait_for grep -q "cannot write $T/state/iptmon.state.tmp" "$T/daemon.log" || fail "no line for a failed save: $(cat "$T/daemon.log")"
+	wait_for log_has "cannot write $T/state/iptmon.state.tmp" || fail "no line for a failed save: $(cat "$T/daemon.log")"
 	local before
 	before=$(wc -l <"$T/daemon.log")
 	kill -TERM "$DPID"

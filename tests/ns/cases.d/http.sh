@@ -102,7 +102,7 @@ EOC
 	ip netns exec "$R" bash "$T/trickle.sh" 140 3 >"$T/trickle.out" 2>&1 & # $! is bash
 	local tpid=$!
 	ns_on_cleanup "kill $tpid 2>/dev/null || true"
-	wait_for grep -q ready "$T/trickle.out" || fail "the trickling clients did not start: $(cat "$T/trickle.out")"
+	wait_for file_has ready "$T/trickle.out" || fail "the trickling clients did not start: $(cat "$T/trickle.out")"
 	wait_for http_established_ge 128 || fail "only $(http_established) trickling connections established"
 	# a new client asks for /metrics 8 times over ~15 s: an answer within 3 s each time
 	local code out

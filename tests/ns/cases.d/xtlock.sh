@@ -19,7 +19,7 @@ case_xtables_lock() {
 	sh -c 'exec 9>"$1"; flock -x 9; echo held; exec sleep 30' sh "$T/xt.lock" >"$T/holder" &
 	local hpid=$!
 	ns_on_cleanup "kill $hpid 2>/dev/null || true"
-	wait_for grep -q held "$T/holder" || fail "the lock holder did not start"
+	wait_for file_has held "$T/holder" || fail "the lock holder did not start"
 	rc=0
 	t0=$(_ns_now_ms)
 	XTABLES_LOCKFILE="$T/xt.lock" ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" timeout 20 "$BIN" init 2>"$T/err" || rc=$?
@@ -34,7 +34,7 @@ case_xtables_lock() {
 	sh -c 'exec 9>"$1"; flock -x 9; echo held; exec sleep 1' sh "$T/xt.lock" >"$T/holder2" &
 	hpid=$!
 	ns_on_cleanup "kill $hpid 2>/dev/null || true"
-	wait_for grep -q held "$T/holder2" || fail "the second lock holder did not start"
+	wait_for file_has held "$T/holder2" || fail "the second lock holder did not start"
 	t0=$(_ns_now_ms)
 	XTABLES_LOCKFILE="$T/xt.lock" it init || fail "init after the lock was released: $?"
 	took=$(($(_ns_now_ms) - t0))
