@@ -470,6 +470,7 @@ static void test_commit_from_empty(void **state)
 	assert_int_equal(nft_build_commit(&b, &seq, &base, &old, &want, 1024), 0);
 	check_batch("golden_commit_from_empty", &b, golden_commit_from_empty,
 		    sizeof(golden_commit_from_empty));
+	hostset_free(&old);
 	hostset_free(&want);
 }
 
