@@ -29,3 +29,20 @@ deb:
 
 pkg-check: iptmon
 	$(Q)tests/pkg/openwrt.sh
+
+# The binaries OpenWrt's two variants build (BACKENDS=nft, BACKENDS=iptables), for the
+# OpenWrt namespace case: one compiler run each, out of the way of the main build.
+VARIANT_nft_PCS := libnftnl libmnl
+VARIANT_iptables_PCS := libip4tc libip6tc
+VARIANT_nft_OUT := src/iptc.c
+VARIANT_iptables_OUT := src/nft.c
+VARIANT_nft_DEFS := -DIPTMON_NO_IPTC
+VARIANT_iptables_DEFS := -DIPTMON_NO_NFT
+.PHONY: variants
+variants: build/variant-nft/iptmon build/variant-iptables/iptmon
+build/variant-%/iptmon: $(SRCS) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(filter-out -DIPTMON_NO_%,$(CPPFLAGS)) $(VARIANT_$*_DEFS) $(WARNINGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $(filter-out $(VARIANT_$*_OUT),$(SRCS)) \
+		$(shell $(PKG_CONFIG) --libs $(VARIANT_$*_PCS) 2>/dev/null) -ldl
