@@ -18,54 +18,19 @@
 
 #include "testutil.h"
 
-#include <endian.h>
-
-static inline uint16_t golden_le16(uint16_t v)
-{
-	return htole16(v);
-}
-
-static inline uint32_t golden_le32(uint32_t v)
-{
-	return htole32(v);
-}
-
-static inline uint64_t golden_le64(uint64_t v)
-{
-	return htole64(v);
-}
-
-/* Swaps the host-order integer of size n at p into little-endian, in place. */
+/* Turns the host-order integer of size n (2, 4 or 8) at p into little-endian, in place. */
 static inline void golden_to_le(void *p, size_t n)
 {
-	switch (n) {
-	case 2: {
-		uint16_t v;
-
-		memcpy(&v, p, 2);
-		v = golden_le16(v);
-		memcpy(p, &v, 2);
-		break;
-	}
-	case 4: {
-		uint32_t v;
-
-		memcpy(&v, p, 4);
-		v = golden_le32(v);
-		memcpy(p, &v, 4);
-		break;
-	}
-	case 8: {
-		uint64_t v;
-
-		memcpy(&v, p, 8);
-		v = golden_le64(v);
-		memcpy(p, &v, 8);
-		break;
-	}
-	default:
+	if (n != 2 && n != 4 && n != 8)
 		fail_msg("golden_to_le: size %zu", n);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned char *b = p, t = b[i];
+
+		b[i] = b[n - 1 - i];
+		b[n - 1 - i] = t;
 	}
+#endif
 }
 
 static inline void golden_dump(const char *name, const unsigned char *b, size_t n)
