@@ -206,7 +206,7 @@ config dnsmasq 'other'
 	option dhcpscript '/etc/other-script.sh'
 EOC
 	# opkg install (with a kept /etc/config/iptmon choosing this run's backend)
-	OW_EXEC="ip netns exec $R" tests/pkg/opkg.sh install "$OWROOT" >"$T/opkg.log" 2>&1 ||
+	OW_EXEC="ip netns exec $R" tests/pkg/opkg.sh install "$OWROOT" "iptmon-${variant/nft/nftables}" >"$T/opkg.log" 2>&1 ||
 		fail "opkg install: $(cat "$T/opkg.log")"
 	: # the postinst already started the service with the shipped configuration
 	ow uci set "iptmon.main.backend=$BACKEND" && ow uci commit iptmon || fail "uci set backend"
@@ -286,7 +286,7 @@ EOC
 	wait_for ow_no_pc || fail "pc still counted after its release"
 
 	# opkg remove: the service stops, iptmon's objects go, dnsmasq restarts without handlers.
-	OW_EXEC="ip netns exec $R" tests/pkg/opkg.sh remove "$OWROOT" >>"$T/opkg.log" 2>&1 ||
+	OW_EXEC="ip netns exec $R" tests/pkg/opkg.sh remove "$OWROOT" "iptmon-${variant/nft/nftables}" >>"$T/opkg.log" 2>&1 ||
 		fail "opkg remove: $(tail -n 5 "$T/opkg.log")"
 	ow_procd_apply
 	[ -z "$OW_PID" ] || fail "daemon still running after removal"
