@@ -70,9 +70,11 @@ case_deb() {
 	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
 	[ "$pre" = "/usr/sbin/iptmon init" ] || fail "ExecStartPre is '$pre'"
 	[ "$start" = "/usr/sbin/iptmon daemon" ] || fail "ExecStart is '$start'"
+	# shellcheck disable=SC2086 # the unit's command line, split into words as systemd does
 	ip netns exec "$R" setpriv --bounding-set=-all,"$caps" --no-new-privs $pre >"$T/pre.log" 2>&1 ||
 		fail "ExecStartPre failed: $(cat "$T/pre.log")"
 	mkdir -p /run/iptmon /var/lib/iptmon # RuntimeDirectory=, StateDirectory=
+	# shellcheck disable=SC2086
 	ip netns exec "$R" setpriv --bounding-set=-all,"$caps" --no-new-privs $start 2>>"$T/daemon.log" &
 	DPID=$!
 	_ns_track_pid "$DPID"
