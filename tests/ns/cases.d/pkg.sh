@@ -156,17 +156,14 @@ ow_start_dnsmasq() {
 	ip netns exec "$R" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
 		--interface="$NS_BR" --bind-interfaces \
 		--dhcp-range=192.168.88.100,192.168.88.150,255.255.255.0,1h \
+		--enable-ra --dhcp-range=fd00:88::100,fd00:88::1ff,64,1h \
 		--dhcp-authoritative --no-ping --dhcp-leasefile="$OWROOT/tmp/dhcp.leases" \
 		--pid-file="$T/dnsmasq.pid" --log-facility="$NS_DNSMASQ_LOG" --log-dhcp "${args[@]}" \
 		</dev/null >>"$T/dnsmasq.out" 2>&1 &
 	pid=$!
 	_ns_track_pid "$pid"
 	echo "$pid" >"$T/dnsmasq.started-pid"
-	_ns_poll 10 _ns_dnsmasq4_ready "$pid" || fail "dnsmasq did not start: $(cat "$T/dnsmasq.out")"
-}
-_ns_dnsmasq4_ready() {
-	_ns_pid_gone "$1" && return 2
-	ip netns exec "$R" ss -H -uanp 2>/dev/null | grep "pid=$1," | grep -q ':67 '
+	_ns_poll 10 _ns_dnsmasq_ready "$pid" || fail "dnsmasq did not start: $(cat "$T/dnsmasq.out")"
 }
 
 case_openwrt() {
@@ -241,9 +238,13 @@ EOC
 	ow_daemon_pc() { [ "$(ow_it show --json | jq -r '.source + " " + (.hosts[] | select(.name == "pc") | .ipv4.tx_bytes | tostring)')" = "daemon 10280" ]; }
 	wait_for ow_daemon_pc || fail "the daemon's total: $(ow_it show --json)"
 
-	# neighbour events through the wrapper, as dnsmasq's --script-arp gives them: a
-	# neighbour with a leased MAC (here pc's SLAAC address) is counted under its name
+	# DHCPv6: MACADDR is the DUID; the MAC comes in DNSMASQ_MAC, through procd's filter
+	IP6=$(ns_dhcp6 1)
 	ow_has_addr() { ow_it show --json --kernel | jq -e --arg a "$1" '.hosts[] | select(.name == "pc") | .addresses | index($a)' >/dev/null; }
+	wait_for ow_has_addr "$IP6" || fail "pc's DHCPv6 address $IP6 not counted under pc: $(ow_it show)"
+
+	# neighbour events through the wrapper, as dnsmasq's --script-arp gives them: a
+	# neighbour with a leased MAC (here another address of pc's) is counted under its name
 	ow /usr/lib/dnsmasq/dhcp-script.sh arp-add "$MAC1" fd00:88::99 || fail "arp-add"
 	ow_has_addr fd00:88::99 || fail "arp-add: pc's neighbour address is not counted: $(ow_it show)"
 	ow /usr/lib/dnsmasq/dhcp-script.sh arp-del "$MAC1" fd00:88::99 || fail "arp-del"
@@ -264,7 +265,7 @@ EOC
 	local pid2=$OW_PID conf
 	conf=$(cat "$OWROOT/tmp/etc/iptmon.conf")
 	ow uci set iptmon.main.interval=often && ow uci commit iptmon && ow /sbin/reload_config 2>"$T/bad.log"
-	wait_for grep -q "iptmon: .*bad interval 'often'" "$OWROOT/tmp/messages" ||
+	wait_for grep -q "iptmon: /var/etc/iptmon.conf.new:[0-9]*: bad interval 'often'" "$OWROOT/tmp/messages" ||
 		fail "iptmon's error not logged: $(ow_log | tail -n 5)"
 	expect_eq "$(cat "$OWROOT/tmp/etc/iptmon.conf")" "$conf" "the rendered file after a bad value"
 	ow_procd_apply
@@ -279,13 +280,14 @@ EOC
 	[ -z "$OW_PID" ] || fail "a daemon was started on a configuration iptmon refused"
 	grep -q '^instance' "$OWROOT/tmp/procd/iptmon" && fail "procd got an instance: $(cat "$OWROOT/tmp/procd/iptmon")"
 
-	# A lease ends: the handler's remove -> iptmon del.
+	# A lease ends: the handler's remove -> iptmon del (pc keeps its DHCPv6 address).
 	ow uci set iptmon.main.interval=10 && ow uci commit iptmon && ow /etc/init.d/iptmon start ||
 		fail "start after the fix"
 	ow_procd_apply
 	ns_dhcp4_release 1
-	ow_no_pc() { ! ow_has pc; }
-	wait_for ow_no_pc || fail "pc still counted after its release"
+	ow_no_ip1() { ! ow_has_addr "$IP1"; }
+	wait_for ow_no_ip1 || fail "pc's IPv4 address still counted after its release: $(ow_it show)"
+	ow_has_addr "$IP6" || fail "pc's IPv6 address went with the IPv4 release"
 
 	# opkg remove: the service stops, iptmon's objects go, dnsmasq restarts without handlers.
 	OW_EXEC="ip netns exec $R" tests/pkg/opkg.sh remove "$OWROOT" "iptmon-${variant/nft/nftables}" >>"$T/opkg.log" 2>&1 ||
