@@ -189,11 +189,13 @@ static int backend_fail(struct ctx *c, const char *what, int ret)
 /* Offloaded flows bypass every forward-hook counter, nft's and iptables' alike. */
 static void warn_flowtables(void)
 {
+#ifndef IPTMON_NO_NFT
 	char w[256];
 
 	nft_flowtable_warning(w, sizeof(w));
 	if (w[0])
 		errorf("warning: %s", w);
+#endif
 }
 
 static void warn_hosts_file(const char *path, int err)

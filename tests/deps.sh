@@ -16,6 +16,8 @@ PKGS=(
 	collectd-core                        # collectd's iptables and unixsock plugins, for real
 	prometheus influxdb curl             # promtool; real Prometheus and InfluxDB 1.x (tests/ns/services.sh)
 	iperf3                               # bench/ only
+	# packages, cross builds, musl (make deb, make cross-check ARCH=s390x|armhf, make musl-check)
+	dpkg-dev debhelper lintian systemd mmdebstrap qemu-user musl-tools gcc-s390x-linux-gnu gcc-arm-linux-gnueabihf
 )
 missing=()
 for p in "${PKGS[@]}"; do
