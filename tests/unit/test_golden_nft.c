@@ -110,10 +110,13 @@ static void canon_batch(unsigned char *b, size_t len)
 		golden_to_le(b + off + 6, 2);
 		golden_to_le(b + off + 8, 4);
 		golden_to_le(b + off + 12, 4);
-		if (nlh.nlmsg_type != NFNL_MSG_BATCH_BEGIN && nlh.nlmsg_type != NFNL_MSG_BATCH_END) {
+		{
 			unsigned char *attrs = b + off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
 
-			c.host_keys = (type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM) &&
+			/* batch begin: NFNL_BATCH_GENID, a big-endian u32 behind its header */
+			c.host_keys = nlh.nlmsg_type != NFNL_MSG_BATCH_BEGIN &&
+				      nlh.nlmsg_type != NFNL_MSG_BATCH_END &&
+				      (type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM) &&
 				      names_host_map(attrs, plen);
 			canon_attrs(attrs, plen, &c);
 		}

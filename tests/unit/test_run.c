@@ -37,6 +37,12 @@ static void test_child_signal_state(void **state)
 	void (*oldpipe)(int), (*oldusr2)(int);
 	unsigned long long ignored;
 
+	if (getenv("IPTMON_QEMU_USER")) {
+		/* qemu-user keeps signals of its own: the child's status shows qemu's */
+		skip();
+		return;
+	}
+
 	(void)state;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -145,8 +151,10 @@ static void test_pipes_and_failures(void **state)
 	assert_string_equal(err, "sh: bad thing");
 	assert_int_equal(run_program(quiet, NULL, NULL, err, sizeof(err)), -EIO);
 	assert_string_equal(err, "sh failed (exit 4)");
-	assert_int_equal(run_program(missing, NULL, NULL, err, sizeof(err)), -ENOENT);
-	assert_string_equal(err, "cannot run iptmon-no-such-program: No such file or directory");
+	if (!getenv("IPTMON_QEMU_USER")) { /* qemu-user reports a failed exec its own way */
+		assert_int_equal(run_program(missing, NULL, NULL, err, sizeof(err)), -ENOENT);
+		assert_string_equal(err, "cannot run iptmon-no-such-program: No such file or directory");
+	}
 	buf_free(&in);
 	buf_free(&out);
 }
