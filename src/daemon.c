@@ -57,6 +57,7 @@ struct dmn {
 	int64_t dropped_logged_ms; /* CLOCK_MONOTONIC; 0: never */
 	bool failing, live_failing, save_failing, lock_failing, addrs_warned;
 	bool clock_unset; /* the wall clock is behind the state (logged once) */
+	bool stopping;	  /* TERM or INT: the last poll */
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -383,7 +384,8 @@ static int read_locked(struct dmn *d, struct hostset *snap)
 			logf_("cannot read the journal in %s: %s", d->cfg->run_dir, strerror(-ret));
 		ret = 0;
 	}
-	if (!ret && d->be->base_missing && d->snap.n)
+	/* Not on the way out: `iptmon remove` after a stop must stay removed. */
+	if (!ret && d->be->base_missing && d->snap.n && !d->stopping)
 		ret = rebuild(d, snap);
 	if (!ret && snap->addrs_dropped && !d->addrs_warned)
 		logf_("host '%s' has more than %d addresses in the kernel; %zu are not counted",
@@ -691,6 +693,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 				continue;
 			}
 			/* TERM, INT: one last poll, save, leave. */
+			d.stopping = true;
 			poll_once(&d);
 			d.save_failing = false; /* the last save says why it fails, again */
 			rc = state_save(&d) ? 3 : 0;

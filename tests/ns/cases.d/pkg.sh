@@ -8,6 +8,8 @@
 # set) start a daemon that counts, and dnsmasq with the shipped example snippet enabled
 # runs the installed iptmon for a real client. Once, with the nft backend (the package's
 # default): the package is the same for every backend.
+file_nonempty() { [ -s "$1" ]; }
+
 case_deb() {
 	[ "$BACKEND" = nft ] || { echo "skip: the package is tested once, with the nft backend"; exit 77; }
 	command -v dpkg-buildpackage >/dev/null && command -v lintian >/dev/null ||
@@ -78,10 +80,12 @@ case_deb() {
 	ip netns exec "$R" setpriv --bounding-set=-all,"$caps" --no-new-privs $start 2>>"$T/daemon.log" &
 	DPID=$!
 	_ns_track_pid "$DPID"
-	ns_on_cleanup "kill $DPID 2>/dev/null || true; rm -rf /run/iptmon"
+	# The daemon saves on TERM: it must be gone before its StateDirectory (made above, none
+	# was there) goes, whichever cleanup runs first.
+	ns_on_cleanup "kill $DPID 2>/dev/null; for i in \$(seq 50); do kill -0 $DPID 2>/dev/null || break; sleep 0.1; done; rm -rf /run/iptmon /var/lib/iptmon"
 	local sys
 	sys() { ip netns exec "$R" /usr/sbin/iptmon "$@"; }
-	wait_for test -s /run/iptmon/iptmon.live || fail "the daemon from ExecStart is not running: $(cat "$T/daemon.log")"
+	wait_for file_nonempty /run/iptmon/iptmon.live || fail "the daemon from ExecStart is not running: $(cat "$T/daemon.log")"
 
 	IP1=$(ns_dhcp4 1 pc)
 	sys_has_pc() { sys show --json --kernel | jq -e '.hosts[] | select(.name == "pc")' >/dev/null; }
@@ -141,6 +145,7 @@ ow_procd_apply() {
 		2>>"$T/procd-iptmon.log" &
 	OW_PID=$!
 	_ns_track_pid "$OW_PID"
+	echo "$OW_PID" >"$OWROOT/tmp/procd/iptmon.pid" # procd knows its instance's pid
 }
 ow_daemon_up() { [ -s "$OWROOT/tmp/run/iptmon/iptmon.live" ]; }
 
@@ -183,7 +188,7 @@ case_openwrt() {
 	ns_on_cleanup '[ -n "$OW_PID" ] && kill $OW_PID 2>/dev/null; true'
 	chroot "$OWROOT" syslogd -n -O /tmp/messages &
 	_ns_track_pid $!
-	wait_for test -S "$OWROOT/dev/log" || fail "syslogd"
+	wait_for is_socket "$OWROOT/dev/log" || fail "syslogd"
 
 	# The configuration every key of iptmon's is in: the init script's KEYS, the shipped
 	# /etc/config/iptmon, and `iptmon --help` agree.
@@ -265,7 +270,7 @@ EOC
 	local pid2=$OW_PID conf
 	conf=$(cat "$OWROOT/tmp/etc/iptmon.conf")
 	ow uci set iptmon.main.interval=often && ow uci commit iptmon && ow /sbin/reload_config 2>"$T/bad.log"
-	wait_for grep -q "iptmon: /var/etc/iptmon.conf.new:[0-9]*: bad interval 'often'" "$OWROOT/tmp/messages" ||
+	wait_for file_has "iptmon: /var/etc/iptmon.conf.new:[0-9]*: bad interval 'often'" "$OWROOT/tmp/messages" ||
 		fail "iptmon's error not logged: $(ow_log | tail -n 5)"
 	expect_eq "$(cat "$OWROOT/tmp/etc/iptmon.conf")" "$conf" "the rendered file after a bad value"
 	ow_procd_apply

@@ -63,6 +63,11 @@ procd_add_reload_trigger() {
 procd_open_trigger() { :; }
 procd_close_trigger() { :; }
 
-procd_kill() { rm -f "/tmp/procd/$1"; }
+# procd drops the service and sends its instance SIGTERM at once (the harness records the
+# instance's pid next to it), without waiting for it to exit.
+procd_kill() {
+	[ -s "/tmp/procd/$1.pid" ] && kill -TERM "$(cat "/tmp/procd/$1.pid")" 2>/dev/null
+	rm -f "/tmp/procd/$1" "/tmp/procd/$1.pid"
+}
 procd_send_signal() { echo "signal ${2:-*} ${3:-HUP}" >>"/tmp/procd/$1.signals"; }
 procd_running() { [ -f "/tmp/procd/$1" ]; }
