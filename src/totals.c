@@ -23,6 +23,7 @@ void totals_free(struct totals *t)
 	free(t->past);
 	free(t->v);
 	free(t->idx);
+	history_free(&t->hist);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -293,6 +294,8 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 			fputc('\n', f);
 		}
 	}
+	if (!rates)
+		history_write(f, &t->hist);
 	fputs("end\n", f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -459,6 +462,8 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 		e = totals_find(t, name);
 		return e ? read_counts(rest, &e->delta) : -EINVAL;
 	}
+	if (!strncmp(line, "day ", 4))
+		return history_read_line(&t->hist, line);
 	return -EINVAL;
 }
 

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The daemon's page: src/page.html becomes build/page.h, one C string literal (each line
+# quoted, backslashes and quotes escaped), which src/http.c includes. No tool but sed.
+build/page.h: src/page.html mk/page.mk
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< >$@.tmp && mv $@.tmp $@
+
+CPPFLAGS += -Ibuild
+build/http.o $(UNIT_BINS) $(SAN_BINS) build/san/iptmon: build/page.h
+
+# The page's size as served (bytes), for the README.
+.PHONY: page-size
+page-size: build/page.h
+	$(Q)wc -c <src/page.html
