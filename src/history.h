@@ -22,7 +22,7 @@
 #define HIST_SLOT_SECONDS 60
 #define HIST_MAX_HOSTS 4096
 #define HIST_MAX_DAYS 1000
-#define HIST_MAX_ENTRIES 131072
+#define HIST_MAX_ENTRIES 65536
 
 struct hist_host {
 	char name[NAME_SIZE];
