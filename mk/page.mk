@@ -13,3 +13,9 @@ build/http.o $(UNIT_BINS) $(SAN_BINS) build/san/iptmon: build/page.h
 .PHONY: page-size
 page-size: build/page.h
 	$(Q)wc -c <src/page.html
+
+# The page in headless chromium and the Grafana dashboards against real Prometheus and
+# InfluxDB (root; chromium is a big install, see tests/deps.sh).
+.PHONY: page-check
+page-check: iptmon
+	$(Q)tests/ns/run.sh -b nft page dashboards

@@ -196,6 +196,17 @@ static int day_open(struct history *h, long long start, long long end)
 {
 	if (h->ndays == HIST_MAX_DAYS)
 		drop_days(h, 1);
+	if (h->ndays) { /* the day that ends keeps no slack */
+		struct hist_day *last = &h->days[h->ndays - 1];
+		struct hist_ent *v = last->n ? realloc(last->v, last->n * sizeof(*v)) : NULL;
+
+		if (v || !last->n) {
+			if (!last->n)
+				free(last->v);
+			last->v = v;
+			last->cap = last->n;
+		}
+	}
 	if (h->ndays == h->days_cap) {
 		uint32_t cap = h->days_cap ? h->days_cap * 2 : 8;
 		struct hist_day *v = realloc(h->days, cap * sizeof(*v));
@@ -411,8 +422,9 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 
 	if (name && !e && !totals_find(t, name))
 		return -ENOENT;
-	fprintf(f, "{\"slot_seconds\": %d, \"start\": %lld, \"now\": %lld, ", HIST_SLOT_SECONDS,
-		(h->slot - HIST_SLOTS + 1) * HIST_SLOT_SECONDS, h->now);
+	fprintf(f, "{\"slot_seconds\": %d, \"start\": %lld, \"now\": %lld, \"poll_ms\": %lld, ",
+		HIST_SLOT_SECONDS, (h->slot - HIST_SLOTS + 1) * HIST_SLOT_SECONDS, h->now,
+		t->has_rates ? (long long)t->dt_ms : 0);
 	if (name) {
 		fputs("\"host\": ", f);
 		json_recent_host(f, h, e, name);
