@@ -109,13 +109,13 @@ EOC
 	wait_for has_addr pc "$IP6" || fail "pc's v6 not counted"
 	start_daemon
 	# Every store holds pc's counters from before the traffic: spreads are exact
-	local v
-	v=$(svc_influx_value iptmon "SELECT count(bytes) FROM iptmon WHERE host='pc' AND family='ipv6'")
-	for ((i = 0; i < 40; i++)); do
-		[ "${v:-0}" -ge 1 ] && [ "$(svc_influx_value collectd "SELECT count(value) FROM ip6tables_value WHERE type_instance='rx_pc'")" -ge 1 ] 2>/dev/null && break
-		sleep 0.25
-		v=$(svc_influx_value iptmon "SELECT count(bytes) FROM iptmon WHERE host='pc' AND family='ipv6'")
-	done
+	influx_has() { [ "$(svc_influx_value "$1" "$2")" -ge 1 ] 2>/dev/null; }
+	wait_for influx_has iptmon "SELECT count(bytes) FROM iptmon WHERE host='pc' AND family='ipv6'" ||
+		fail "influx: no point of pc before the traffic"
+	wait_for influx_has collectd "SELECT count(value) FROM ip6tables_value WHERE type_instance='rx_pc'" ||
+		fail "collectd: no value of pc before the traffic"
+	wait_for influx_has collectd "SELECT count(value) FROM iptables_value WHERE type_instance='rx_pc'" ||
+		fail "collectd: no IPv4 value of pc before the traffic"
 	svc_prom_wait 'count(iptmon_host_bytes_total{host="pc"})' 4 30 || fail "prometheus: pc's first samples"
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
 	ns_ping 1 "$NS_W6" 10 1000 || fail "ping6"
