@@ -15,7 +15,7 @@ PKGS=(
 	collectd-core                        # collectd's iptables and unixsock plugins, for real
 	prometheus influxdb curl             # promtool; real Prometheus and InfluxDB 1.x (tests/ns/services.sh)
 	iperf3                               # bench/ only
-	chromium                             # tests/ns/cases.d/page.sh only: the page in a real browser (~140 MB, ~130 packages)
+	chromium                             # tests/ns/cases.d/page.sh only (make page-check): the page in a real browser; big: ~120 MB download
 )
 missing=()
 for p in "${PKGS[@]}"; do
