@@ -1074,7 +1074,8 @@ EOC
 	kill -HUP "$DPID"
 	wait_for ns_rexec curl -sf 127.0.0.1:9680/metrics || fail "no /metrics on the new port after HUP: $(tail -n 3 "$T/daemon.log")"
 	ns_rexec curl -s 127.0.0.1:9678/metrics >/dev/null && fail "the old port still answers after HUP"
-	wait_for test -s "$(ls "$T"/v2/req.*.b 2>/dev/null | head -n 1)" || fail "no InfluxDB 2.x request: $(tail -n 3 "$T/daemon.log")"
+	v2_req() { local f; f=$(ls "$T"/v2/req.*.b 2>/dev/null | head -n 1); [ -s "$f" ]; } # re-evaluated each try
+	wait_for v2_req || fail "no InfluxDB 2.x request: $(tail -n 3 "$T/daemon.log")"
 	local h b
 	h=$(ls "$T"/v2/req.*.h | head -n 1)
 	b=${h%.h}.b
