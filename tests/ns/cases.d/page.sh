@@ -178,3 +178,60 @@ EOS
 	# The days went to the state file, and come back
 	expect_eq "$(grep -c '^day ' "$T/state/iptmon.state")" 5 "day lines in the state file: $(grep '^day' "$T/state/iptmon.state")"
 }
+
+# The page's own escaping, without the daemon's sanitising in front of it: the page the
+# daemon serves, on a static server (busybox httpd) with API answers that carry markup in
+# every name. Every name must come out as text; no element, script or handler from a name.
+case_page_markup() {
+	command -v chromium >/dev/null || { echo "skip: no chromium (apt-get install chromium)"; exit 77; }
+	[ "$BACKEND" = nft ] || { echo "skip: the page is the same on every backend (run with -b nft)"; exit 77; }
+	it_setup
+	cat >>"$T/iptmon.conf" <<EOC
+interval = 1
+listen = 127.0.0.1:9678
+EOC
+	it init
+	start_daemon
+	mkdir -p "$T/www/api"
+	ns_rexec curl -sS --max-time 5 "$PAGE_URL/" >"$T/www/index.html" || fail "no page"
+	stop_daemon
+	local names=(
+		'<img src=x onerror=document.title=1>' "</td><script>document.title='pwned'</script>"
+		'a&b "q" <b>bold</b>' '<svg onload=alert(1)>' "'); alert(1); ('" '&lt;esc&gt;'
+	)
+	local nj s=1767225600
+	nj=$(printf '%s\n' "${names[@]}" | jq -R . | jq -sc .)
+	jq -n --argjson n "$nj" '{backend: "nft", source: "daemon", hosts: [$n | to_entries[] |
+		{name: .value, mac: null, addresses: ["192.0.2.\(.key + 1)"],
+		 ipv4: {tx_bytes: (1000 * (.key + 1)), tx_packets: 1, rx_bytes: 7, rx_packets: 1, tx_bytes_per_s: 10, rx_bytes_per_s: 1},
+		 ipv6: {tx_bytes: 0, tx_packets: 0, rx_bytes: 0, rx_packets: 0}}]}' >"$T/www/api/hosts"
+	jq -n --argjson n "$nj" --argjson s $s '[range(60)] as $r | {slot_seconds: 60, start: $s, now: ($s + 3600), poll_ms: 1000,
+		hosts: [$n[] | {name: ., tx: [$r[] | 100], rx: [$r[] | 10]}],
+		host: {name: $n[0], tx: [$r[] | 100], rx: [$r[] | 10], days: [{start: $s, tx_bytes: 5, rx_bytes: 6}]}}' >"$T/www/api/history"
+	jq -n --argjson n "$nj" --argjson s $s '{period: {index: 0, start: $s, end: ($s + 86400 * 31)},
+		periods: [{index: 0, start: $s, end: ($s + 86400 * 31)}],
+		hosts: [$n | to_entries[] | {name: .value, tx_bytes: (1000 * (.key + 1)), rx_bytes: 7}] | reverse,
+		days: [{start: $s, hosts: [$n[] | {name: ., tx_bytes: 100, rx_bytes: 1}]}]}' >"$T/www/api/days"
+	svc_httpd_start "$R" 127.0.0.1:8089 "$T/www" || fail "httpd"
+	local url="http://127.0.0.1:8089/#host=$(jq -rn --arg n "${names[0]}" '$n | @uri')"
+	page_chromium markup --dump-dom "$url"
+	local out=$T/markup.out n esc
+	grep -q '<tr data-host=' "$out" || fail "no rows: $(head -c 2000 "$out")"
+	expect_eq "$(grep -c '<img' "$out")" 0 "img elements"
+	expect_eq "$(grep -o '<script' "$out" | wc -l)" 1 "script elements"
+	expect_eq "$(grep -o '<b>' "$out" | wc -l)" 0 "b elements"
+	expect_eq "$(grep -o "<svg" "$out" | wc -l)" 4 "svg elements (the page's own four)"
+	grep -q '<title>iptmon</title>' "$out" || fail "the title changed: $(grep -o '<title>[^<]*' "$out")"
+	for n in "${names[@]}"; do
+		esc=$(jq -rn --arg n "$n" '$n | gsub("&"; "&amp;") | gsub("<"; "&lt;") | gsub(">"; "&gt;")')
+		# the table, the legend, the top talkers and the host view show the name as text
+		grep -qF "<button class=\"h\" type=\"button\">$esc</button>" "$out" || fail "table: $n"
+		grep -qF "$esc</span>" "$out" || fail "legend: $n"
+		grep -qF ">$esc · " "$out" || fail "top talkers: $n"
+	done
+	esc=$(jq -rn --arg n "${names[0]}" '$n | gsub("&"; "&amp;") | gsub("<"; "&lt;") | gsub(">"; "&gt;")')
+	grep -qF "<span id=\"hn\">$esc</span>" "$out" || fail "host view title: $(grep -o '<span id="hn">[^/]*' "$out")"
+	grep -q '<div class="card" id="hv">' "$out" || fail "host view not open"
+	page_urls "$T/markup.netlog.json" | grep -v '^http://127.0.0.1:8089/' && fail "requests that leave the server (above)"
+	return 0
+}
