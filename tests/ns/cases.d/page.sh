@@ -38,7 +38,8 @@ browser_urls() {
 		| .url' "$1" | sed 's/?.*//' | sort -u
 }
 
-case_page() {
+# Chromium, one backend, a router whose daemon polls every second and serves PAGE_URL.
+page_setup() {
 	command -v chromium >/dev/null || { echo "skip: no chromium (apt-get install chromium)"; exit 77; }
 	# The page reads only the daemon's API, the same on every backend: one run is enough.
 	[ "$BACKEND" = nft ] || { echo "skip: the page is the same on every backend (run with -b nft)"; exit 77; }
@@ -47,6 +48,10 @@ case_page() {
 interval = 1
 listen = 127.0.0.1:9678
 EOC
+}
+
+case_page() {
+	page_setup
 	three_clients
 	# Hostile names (the set of case_hostile, less the clients' own names): counted, no traffic.
 	local names=(
@@ -186,13 +191,7 @@ EOS
 # daemon serves, on a static server (busybox httpd) with API answers that carry markup in
 # every name. Every name must come out as text; no element, script or handler from a name.
 case_page_markup() {
-	command -v chromium >/dev/null || { echo "skip: no chromium (apt-get install chromium)"; exit 77; }
-	[ "$BACKEND" = nft ] || { echo "skip: the page is the same on every backend (run with -b nft)"; exit 77; }
-	it_setup
-	cat >>"$T/iptmon.conf" <<EOC
-interval = 1
-listen = 127.0.0.1:9678
-EOC
+	page_setup
 	it init
 	start_daemon
 	mkdir -p "$T/www/api"
