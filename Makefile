@@ -23,9 +23,8 @@ Q := @
 endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
-	src/backend.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
-	src/http.c src/cdsock.c src/influx.c src/dl.c src/daemon.c \
-	src/history.c
+	src/backend.c src/journal.c src/plan.c src/dups.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
+	src/http.c src/cdsock.c src/influx.c src/dl.c src/state.c src/daemon.c src/history.c
 # libmicrohttpd and libcurl are not linked: the daemon dlopen()s them (src/dl.h); only their
 # headers are needed here.
 LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc 2>/dev/null || \

@@ -7,7 +7,7 @@ build/page.h: src/page.html mk/page.mk
 	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< >$@.tmp && mv $@.tmp $@
 
 CPPFLAGS += -Ibuild
-build/http.o $(UNIT_BINS) $(SAN_BINS) build/san/iptmon: build/page.h
+build/http.o build/fuzz/obj/http.o $(UNIT_BINS) $(SAN_BINS) build/san/iptmon: build/page.h
 
 # The page's size as served (bytes), for the README.
 .PHONY: page-size

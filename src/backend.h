@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "hosts.h"
+#include "plan.h"
 
 #define FAMS_V4 (1u << FAM_V4)
 #define FAMS_V6 (1u << FAM_V6)
@@ -16,13 +17,17 @@ struct backend {
 	const struct backend_ops *ops;
 	char err[512];     /* one line: why the last call failed */
 	char warning[256]; /* scratch for a one-line warning */
+	/* Set by read(): iptmon's base objects (table, chains, jumps) are missing in part or
+	 * whole, e.g. deleted by `nft flush ruleset` or a firewall stop. */
+	bool base_missing;
 	void *priv;
 };
 
 /*
  * The only door to the kernel. The kernel holds the truth: read() returns the counted hosts
- * with their counters; commit() turns what read() returned (old) into `want` in one
- * transaction per family, creating iptmon's base objects if they are missing. Every function
+ * with their counters; commit() carries out a plan (plan.h: what read() returned, `old`,
+ * turned into `want`) in one transaction per family, creating iptmon's base objects if they
+ * are missing. Backends translate the plan's steps; none computes a change of its own. Every function
  * returns 0 or -errno and leaves a one-line reason in the backend's error text; none prints.
  */
 struct backend_ops {
@@ -39,8 +44,7 @@ struct backend_ops {
 	 */
 	int (*read_some)(struct backend *b, const char *const *names, size_t nnames,
 			 const struct addr *addrs, size_t naddrs, struct hostset *out);
-	int (*commit)(struct backend *b, unsigned int fams, const struct hostset *old,
-		      const struct hostset *want);
+	int (*commit)(struct backend *b, unsigned int fams, const struct plan *p);
 	/* Drop every counted host, keep the base objects. */
 	int (*flush)(struct backend *b, unsigned int fams);
 	/* Remove everything iptmon made; nothing else. */

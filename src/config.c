@@ -25,6 +25,8 @@ const struct config_key config_keys[] = {
 	{ "run_dir", "/var/run/iptmon", "daemon: pid lock and live totals for `show` (tmpfs)" },
 	{ "period_start", "1", "accounting periods: day of month (1-31), or YYYY-MM-DD/N for every N days" },
 	{ "periods_kept", "12", "accounting periods kept besides the current one (0-1000)" },
+	{ "forget_after", "604800", "daemon: seconds a host gone from the kernel stays in the all-time totals (0: forever)" },
+	{ "max_remembered", "4096", "daemon: most hosts remembered; beyond, the longest gone are dropped" },
 	{ "listen", "127.0.0.1:9678", "daemon: HTTP ADDR:PORT for /metrics and /api/hosts; off for none" },
 	{ "http_clients", "128", "daemon: most HTTP connections at once (1-1024)" },
 	{ "influx_url", "", "daemon: InfluxDB write URL (1.x .../write?db=D, 2.x .../api/v2/write?org=O&bucket=B)" },
@@ -47,6 +49,8 @@ static const struct uint_key {
 	{ "commit_interval", offsetof(struct config, commit_interval), 1, 31536000, "seconds, " },
 	{ "max_hosts", offsetof(struct config, max_hosts), 1, 16777216, NULL },
 	{ "periods_kept", offsetof(struct config, periods_kept), 0, 1000, NULL },
+	{ "forget_after", offsetof(struct config, forget_after), 0, 315360000, "seconds, " },
+	{ "max_remembered", offsetof(struct config, max_remembered), 1, 16777216, NULL },
 	{ "http_clients", offsetof(struct config, http_clients), 1, 1024, NULL },
 	{ NULL, 0, 0, 0, NULL },
 };
@@ -117,12 +121,15 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_string(c->listen, sizeof(c->listen), key, value, err, errlen);
 	}
 	if (!strcmp(key, "period_start")) {
-		if (period_parse(&c->period, value)) {
+		struct period_spec p; /* a refused value leaves the configured period as it was */
+
+		if (period_parse(&p, value) || strlen(value) >= sizeof(c->period_start)) {
 			snprintf(err, errlen,
 				 "bad period_start '%.64s' (day of month 1-31, or YYYY-MM-DD/N for every N days)",
 				 value);
 			return -EINVAL;
 		}
+		c->period = p;
 		return set_string(c->period_start, sizeof(c->period_start), key, value, err, errlen);
 	}
 	for (const struct uint_key *u = uint_keys; u->name; u++) {
@@ -142,15 +149,16 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return 0;
 	}
 	if (!strcmp(key, "ula_prefix")) {
-		c->has_ula = false;
-		if (!*value)
-			return 0;
-		if (prefix_parse(&c->ula, value) || c->ula.addr.fam != FAM_V6) {
+		struct prefix ula; /* a refused value leaves the configured prefix as it was */
+
+		if (*value && (prefix_parse(&ula, value) || ula.addr.fam != FAM_V6)) {
 			snprintf(err, errlen, "bad ula_prefix '%.64s' (an IPv6 prefix such as fd00::/48)",
 				 value);
 			return -EINVAL;
 		}
-		c->has_ula = true;
+		c->has_ula = *value != '\0';
+		if (c->has_ula)
+			c->ula = ula;
 		return 0;
 	}
 	snprintf(err, errlen, "unknown key '%.64s'", key);
@@ -245,5 +253,67 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		ret = -EIO;
 	}
 	fclose(f);
+	return ret;
+}
+
+/* "--KEY=VALUE": KEY (dashes as '_') into key, VALUE's start; NULL when ARG is not one. */
+static const char *option_split(const char *arg, char *key, size_t keylen)
+{
+	const char *eq;
+
+	if (strncmp(arg, "--", 2))
+		return NULL;
+	eq = strchr(arg, '=');
+	if (!eq || eq == arg + 2 || (size_t)(eq - arg - 2) >= keylen)
+		return NULL;
+	memcpy(key, arg + 2, (size_t)(eq - arg - 2));
+	key[eq - arg - 2] = '\0';
+	for (char *p = key; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return eq + 1;
+}
+
+int config_is_option(const char *arg)
+{
+	char key[64];
+
+	if (!option_split(arg, key, sizeof(key)))
+		return 0;
+	for (const struct config_key *k = config_keys; k->name; k++)
+		if (!strcmp(k->name, key))
+			return 1;
+	return 0;
+}
+
+int config_build(struct config *out, const char *path, int noverrides, char *const *overrides,
+		 char *err, size_t errlen)
+{
+	struct config *c = malloc(sizeof(*c));
+	char key[64], msg[256];
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	config_defaults(c);
+	ret = config_load(c, path ? path : CONFIG_DEFAULT_PATH, err, errlen);
+	if (ret == -ENOENT && !path)
+		ret = 0;
+	for (int i = 0; !ret && i < noverrides; i++) {
+		const char *value = option_split(overrides[i], key, sizeof(key));
+
+		if (!value) {
+			snprintf(err, errlen, "option '%.64s': not --KEY=VALUE", overrides[i]);
+			ret = -EINVAL;
+		} else if (config_set(c, key, value, msg, sizeof(msg))) {
+			snprintf(err, errlen, "option '%.64s': %s", overrides[i], msg);
+			ret = -EINVAL;
+		}
+	}
+	if (!ret)
+		*out = *c;
+	free(c);
 	return ret;
 }

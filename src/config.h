@@ -28,6 +28,8 @@ struct config {
 	char period_start[32];	     /* as given, for messages */
 	struct period_spec period;
 	unsigned int periods_kept;
+	unsigned int forget_after;   /* daemon: seconds gone before a host leaves the totals */
+	unsigned int max_remembered; /* daemon: most hosts in the totals */
 	unsigned int http_clients;   /* most HTTP connections at once */
 	bool has_ula;
 	struct prefix ula;
@@ -47,5 +49,16 @@ void config_defaults(struct config *c);
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 /* Reads a key = value file; a missing file is -ENOENT (err set), other failures name the line. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
+/* 1 when ARG is "--KEY=VALUE" for a configuration key (dashes in KEY count as '_'). */
+int config_is_option(const char *arg);
+/*
+ * The configuration as every command and every SIGHUP sees it, built in one place: the
+ * defaults, then the file at PATH (NULL: CONFIG_DEFAULT_PATH, which may be missing; a path
+ * given explicitly must exist), then the NOVERRIDES "--KEY=VALUE" strings in order. OUT is
+ * written only on success. 0; -EINVAL for a bad line, key or value (err says which), another
+ * -errno for a file that cannot be read.
+ */
+int config_build(struct config *out, const char *path, int noverrides, char *const *overrides,
+		 char *err, size_t errlen);
 
 #endif

@@ -2,9 +2,8 @@
 /*
  * The daemon's loop: signals arrive through a signalfd, polls through a timerfd, HTTP
  * clients through libmicrohttpd's epoll fd, collectd's socket and InfluxDB's transfers
- * through their own fds; nothing blocks and no work happens in a signal handler. State is
- * written to a temporary file, fsynced and renamed: a power cut leaves the old state or the
- * new one, never half of one.
+ * through their own fds; nothing blocks and no work happens in a signal handler. Its files
+ * (state, live totals, locks) are src/state.c's.
  */
 #include "daemon.h"
 
@@ -13,6 +12,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +27,19 @@
 
 #include "export.h"
 #include "http.h"
+#include "journal.h"
 #include "push.h"
 #include "show.h"
+#include "state.h"
 #include "totals.h"
 
 #define INFLUX_MAX_QUEUE (16u << 20) /* bytes of points kept while InfluxDB is down */
 
 struct dmn {
 	struct config *cfg;
+	const char *cfgpath; /* what SIGHUP builds the configuration from, as start-up did */
+	int noverrides;
+	char *const *overrides;
 	const struct backend_ops *ops;
 	struct backend *be;
 	struct totals t;
@@ -47,8 +52,11 @@ struct dmn {
 	int64_t last_poll_mono_ms;
 	time_t started, last_poll;
 	double poll_seconds;
-	unsigned long long polls, poll_errors, saves, save_errors;
-	bool failing, live_failing, save_failing;
+	unsigned long long polls, poll_errors, saves, save_errors, rebuilds;
+	unsigned long long dropped, dropped_bytes; /* hosts beyond max_remembered */
+	int64_t dropped_logged_ms; /* CLOCK_MONOTONIC; 0: never */
+	bool failing, live_failing, save_failing, lock_failing, addrs_warned;
+	bool clock_unset; /* the wall clock is behind the state (logged once) */
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -83,28 +91,13 @@ static void boot_id(char *out, size_t len)
 	fclose(f);
 }
 
-void daemon_state_path(char *buf, size_t len, const struct config *cfg)
-{
-	snprintf(buf, len, "%s/iptmon.state", cfg->state_dir);
-}
-
-void daemon_live_path(char *buf, size_t len, const struct config *cfg)
-{
-	snprintf(buf, len, "%s/iptmon.live", cfg->run_dir);
-}
-
-static void pid_path(char *buf, size_t len, const struct config *cfg)
-{
-	snprintf(buf, len, "%s/iptmon.pid", cfg->run_dir);
-}
-
 int daemon_running(const struct config *cfg)
 {
 	char path[PATH_MAX + 16];
 	int fd, running = 0;
 
-	pid_path(path, sizeof(path), cfg);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	state_pid_path(path, sizeof(path), cfg);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
@@ -113,119 +106,33 @@ int daemon_running(const struct config *cfg)
 	return running;
 }
 
-/* Loads the state; a bad file is set aside (never overwritten) and the daemon starts afresh. */
-static int state_load(const struct config *cfg, struct totals *t)
-{
-	char path[PATH_MAX + 32], aside[PATH_MAX + 64];
-	unsigned int bad = 0;
-	FILE *f;
-	int ret;
-
-	memset(t, 0, sizeof(*t));
-	daemon_state_path(path, sizeof(path), cfg);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		logf_("cannot read state file %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	ret = totals_read(f, t, &bad);
-	fclose(f);
-	if (ret == -EINVAL) {
-		/* A name no earlier damaged file has: none is ever overwritten. */
-		for (int i = 0;; i++) {
-			struct stat st;
-
-			if (i)
-				snprintf(aside, sizeof(aside), "%s.bad-%lld-%d", path,
-					 (long long)time(NULL), i);
-			else
-				snprintf(aside, sizeof(aside), "%s.bad-%lld", path, (long long)time(NULL));
-			if (lstat(aside, &st) < 0 || i > 1000)
-				break;
-		}
-		if (rename(path, aside) < 0) {
-			logf_("state file %s is damaged (line %u) and cannot be set aside: %s", path,
-			      bad, strerror(errno));
-			return -EIO;
-		}
-		logf_("state file %s is damaged (line %u): set aside as %s, starting from zero",
-		      path, bad, aside);
-		return 0;
-	}
-	return ret;
-}
-
-/* Writes PATH (in DIR) through PATH.tmp and a rename; unless LIVE, fsynced before the
- * rename and the directory after it. Failures are logged when LOUD. */
-static int write_atomic(const char *dir, const char *path, const struct totals *t, bool live,
-			bool loud)
-{
-	char tmp[PATH_MAX + 40];
-	FILE *f;
-	int fd, ret = 0;
-
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		ret = -errno;
-		if (loud)
-			logf_("cannot create %s: %s", dir, strerror(errno));
-		return ret;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		if (loud)
-			logf_("cannot write %s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -EIO;
-	}
-	if (totals_write(f, t, live) || fflush(f) || (!live && fsync(fd)))
-		ret = -EIO;
-	if (fclose(f))
-		ret = -EIO;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -EIO;
-	if (ret) {
-		if (loud)
-			logf_("cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return ret;
-	}
-	if (!live) {
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) { /* the rename itself, on disk */
-			fsync(fd);
-			close(fd);
-		}
-	}
-	return 0;
-}
-
+/* The state file; the first failure of a run of them is logged, and the first success after. */
 static int state_save(struct dmn *d)
 {
-	char path[PATH_MAX + 32];
-	int ret;
+	char err[PATH_MAX + 128];
+	int ret = state_write(d->cfg, &d->t, err, sizeof(err));
 
-	daemon_state_path(path, sizeof(path), d->cfg);
-	ret = write_atomic(d->cfg->state_dir, path, &d->t, false, !d->save_failing);
-	if (ret)
+	if (ret) {
 		d->save_errors++;
-	else
+		if (!d->save_failing)
+			logf_("%s", err);
+	} else {
 		d->saves++;
-	if (!ret && d->save_failing)
-		logf_("state file %s written again", path);
+		if (d->save_failing)
+			logf_("state file %s/iptmon.state written again", d->cfg->state_dir);
+	}
 	d->save_failing = ret != 0;
 	return ret;
 }
 
 static void live_save(struct dmn *d)
 {
-	char path[PATH_MAX + 32];
+	char err[PATH_MAX + 128];
+	int ret = state_write_live(d->cfg, &d->t, err, sizeof(err));
 
-	daemon_live_path(path, sizeof(path), d->cfg);
-	d->live_failing = write_atomic(d->cfg->run_dir, path, &d->t, true, !d->live_failing) != 0;
+	if (ret && !d->live_failing)
+		logf_("%s", err);
+	d->live_failing = ret != 0;
 }
 
 /* A memory stream for one output; NULL on failure. */
@@ -252,6 +159,15 @@ static void write_health(FILE *f, const struct dmn *d)
 	       (double)d->polls);
 	health(f, "iptmon_daemon_poll_errors_total", "counter", "Polls that could not read the counters.",
 	       (double)d->poll_errors);
+	health(f, "iptmon_daemon_rebuilds_total", "counter",
+	       "Times iptmon's kernel objects were found deleted and made again.",
+	       (double)d->rebuilds);
+	health(f, "iptmon_daemon_hosts_dropped_total", "counter",
+	       "Hosts dropped from the totals because more than max_remembered were kept.",
+	       (double)d->dropped);
+	health(f, "iptmon_daemon_hosts_remembered", "gauge",
+	       "Hosts in the totals (present, gone, and forgotten ones kept for the period).",
+	       (double)d->t.n);
 	health(f, "iptmon_daemon_up", "gauge", "1 when the last poll read the counters.",
 	       (double)(d->polls && !d->failing));
 	health(f, "iptmon_daemon_last_poll_timestamp_seconds", "gauge", "When the last good poll ran.",
@@ -377,13 +293,143 @@ static bool leases_changed(struct dmn *d)
 	return true;
 }
 
+/* Facts from the commands (journal.c), applied before the snapshot they go with. */
+static void on_fact(void *ctx, const struct journal_fact *f)
+{
+	struct dmn *d = ctx;
+
+	switch (f->kind) {
+	case JOURNAL_NEW:
+		totals_restarted(&d->t, f->name);
+		break;
+	case JOURNAL_RENAME:
+		if (totals_rename(&d->t, f->from, f->name) < 0)
+			logf_("cannot move the total of '%s' to '%s': out of memory", f->from, f->name);
+		break;
+	case JOURNAL_LOST:
+		logf_("the journal in %s overflowed: renames and re-created counters since the "
+		      "last poll are judged from counter values alone", d->cfg->run_dir);
+		break;
+	}
+}
+
+/*
+ * iptmon's objects were deleted under the daemon (`nft flush ruleset`, a firewall stop,
+ * `iptmon remove`): made again with every host of the last snapshot, counters from zero,
+ * then read again. 0 or -errno.
+ */
+static int rebuild(struct dmn *d, struct hostset *snap)
+{
+	struct hostset want;
+	size_t added = 0;
+	int ret;
+
+	if (hostset_copy(&want, snap))
+		return -ENOMEM;
+	for (size_t i = 0; i < d->snap.n; i++) {
+		const struct host *h = &d->snap.v[i];
+
+		if (hostset_find(&want, h->name))
+			continue;
+		for (unsigned int j = 0; j < h->naddrs; j++)
+			if (!hostset_find_addr(&want, &h->addrs[j]) &&
+			    !hostset_add_addr(&want, h->name, &h->addrs[j])) {
+				hostset_free(&want);
+				return -ENOMEM;
+			}
+		added++;
+	}
+	{
+		struct plan p;
+
+		ret = plan_make(&p, snap, &want);
+		if (!ret)
+			ret = d->ops->commit(d->be, FAMS_ALL, &p);
+		plan_free(&p);
+	}
+	if (ret) {
+		logf_("iptmon's %s objects are missing and cannot be made again: %s", d->ops->name,
+		      d->be->err[0] ? d->be->err : strerror(-ret));
+	} else {
+		for (size_t i = 0; i < want.n; i++)
+			if (!hostset_find(snap, want.v[i].name))
+				totals_restarted(&d->t, want.v[i].name);
+		d->rebuilds++;
+		logf_("iptmon's %s objects were deleted; made them again with %zu known hosts",
+		      d->ops->name, added);
+		hostset_free(snap);
+		ret = d->ops->read(d->be, FAMS_ALL, snap);
+	}
+	hostset_free(&want);
+	return ret;
+}
+
+/*
+ * The kernel's counters and the commands' facts, read under the lock the commands take to
+ * change the kernel, so that every fact read is about this snapshot's counters.
+ */
+static int read_locked(struct dmn *d, struct hostset *snap)
+{
+	int fd = open(d->cfg->lock_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), ret;
+
+	if (fd < 0 && !d->lock_failing)
+		logf_("cannot open lock file '%s': %s; renames and re-created counters are judged "
+		      "from counter values alone", d->cfg->lock_file, strerror(errno));
+	d->lock_failing = fd < 0;
+	while (fd >= 0 && flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	ret = d->ops->read(d->be, FAMS_ALL, snap);
+	if (!ret && fd >= 0) {
+		ret = journal_take(d->cfg, on_fact, d);
+		if (ret)
+			logf_("cannot read the journal in %s: %s", d->cfg->run_dir, strerror(-ret));
+		ret = 0;
+	}
+	if (!ret && d->be->base_missing && d->snap.n)
+		ret = rebuild(d, snap);
+	if (!ret && snap->addrs_dropped && !d->addrs_warned)
+		logf_("host '%s' has more than %d addresses in the kernel; %zu are not counted",
+		      snap->addrs_dropped_host, HOST_MAX_ADDRS, snap->addrs_dropped);
+	if (!ret)
+		d->addrs_warned = snap->addrs_dropped > 0;
+	if (ret)
+		hostset_free(snap);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Hosts gone too long leave the totals (bounded memory, state file and /metrics). */
+static void forget(struct dmn *d, time_t now)
+{
+	uint64_t lost;
+	size_t n;
+
+	/* Ages need a set clock: a router before NTP would forget everybody once it is set. */
+	if (!totals_clock_set(&d->t, now))
+		return;
+	n = totals_forget(&d->t, &d->snap, now, d->cfg->forget_after, d->cfg->max_remembered,
+			  &lost);
+	if (!n)
+		return;
+	d->dropped += n;
+	d->dropped_bytes += lost;
+	/* At most one line an hour, however fast names come and go (or the clock steps). */
+	if (d->dropped_logged_ms && mono_ms() - d->dropped_logged_ms < 3600 * 1000)
+		return;
+	logf_("more than max_remembered = %u hosts: dropped %llu that were gone longest, with %llu "
+	      "bytes of the current period, since the daemon started",
+	      d->cfg->max_remembered, d->dropped, d->dropped_bytes);
+	d->dropped_logged_ms = mono_ms();
+}
+
 static int poll_once(struct dmn *d)
 {
 	struct hostset snap;
 	struct timespec ts;
 	char boot[40];
 	int64_t t0 = mono_ms();
-	int ret = d->ops->read(d->be, FAMS_ALL, &snap);
+	int ret = read_locked(d, &snap);
 
 	if (ret) {
 		if (!d->failing) /* one line per outage, not per poll */
@@ -411,6 +457,7 @@ static int poll_once(struct dmn *d)
 	d->snap = snap;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->last_poll = ts.tv_sec;
+	forget(d, ts.tv_sec);
 	if (totals_roll(&d->t, &d->cfg->period, ts.tv_sec, d->cfg->periods_kept) == 1) {
 		char a[32], b[32];
 
@@ -428,6 +475,30 @@ static int poll_once(struct dmn *d)
 	push(d, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 	d->poll_seconds = (double)(mono_ms() - t0) / 1000.0;
 	return 0;
+}
+
+/* One line when the wall clock is taken as not yet set (behind the newest time the state
+ * saw, or before the floor: a router before NTP), one when it is set again. */
+static void clock_check(struct dmn *d)
+{
+	time_t now = time(NULL);
+	bool unset = !totals_clock_set(&d->t, now);
+	char a[32], b[32];
+
+	if (unset && !d->clock_unset) {
+		if ((long long)now < TOTALS_CLOCK_FLOOR)
+			logf_("the clock (%s) is before %s: taken as not yet set, accounting periods "
+			      "wait for it", show_local_time(now, a, sizeof(a)),
+			      show_local_time((time_t)TOTALS_CLOCK_FLOOR, b, sizeof(b)));
+		else
+			logf_("the clock (%s) is behind the newest time in the state (%s): taken as "
+			      "not yet set, accounting periods wait for it",
+			      show_local_time(now, a, sizeof(a)),
+			      show_local_time((time_t)d->t.stamp, b, sizeof(b)));
+	} else if (!unset && d->clock_unset) {
+		logf_("the clock is set again (%s)", show_local_time(now, a, sizeof(a)));
+	}
+	d->clock_unset = unset;
 }
 
 static int arm(int tfd, unsigned int interval)
@@ -482,92 +553,94 @@ static int outputs_start(struct dmn *d, int which, bool initial)
 	return 0;
 }
 
-#define CHANGED(f) (strcmp(d->cfg->f, fresh.f) != 0)
+#define CHANGED(f) (strcmp(d->cfg->f, fresh->f) != 0)
 
-static void reload(struct dmn *d, const char *cfgpath, int tfd)
+/* Keys that shape the kernel objects and the files: they take effect at a restart. */
+static void keep_restart_keys(const struct config *cur, struct config *fresh, char *changed,
+			      size_t len)
 {
-	struct config fresh;
-	char err[512];
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} keys[] = {
+#define K(f) { #f, offsetof(struct config, f), sizeof(((struct config *)0)->f) }
+		K(backend), K(state_dir), K(run_dir), K(lock_file), K(max_hosts),
+#undef K
+	};
+	size_t used = 0;
+
+	changed[0] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *a = (const char *)cur + keys[i].off;
+		char *b = (char *)fresh + keys[i].off;
+
+		if (!memcmp(a, b, keys[i].size))
+			continue;
+		memcpy(b, a, keys[i].size);
+		if (used < len)
+			used += (size_t)snprintf(changed + used, len - used, "%s%s", used ? ", " : "",
+						 keys[i].name);
+	}
+}
+
+/*
+ * SIGHUP: the configuration built exactly as at start-up (the file, then the --KEY=VALUE
+ * options the daemon was started with). One that fails keeps the running one; either way
+ * one log line.
+ */
+static void reload(struct dmn *d, int tfd)
+{
+	struct config *fresh = malloc(sizeof(*fresh));
+	char err[512], later[128];
 	int which = 0;
 
-	config_defaults(&fresh);
-	if (config_load(&fresh, cfgpath, err, sizeof(err)) &&
-	    !(errno == ENOENT && !getenv("IPTMON_CONFIG"))) {
-		logf_("SIGHUP: keeping the old configuration: %s", err);
+	if (!fresh) {
+		logf_("SIGHUP: keeping the running configuration: out of memory");
 		return;
 	}
-	/* What can change while running; the backend and the files stay. An output is only
-	 * restarted when its keys changed: InfluxDB's queue survives a HUP. */
-	if (CHANGED(listen) || d->cfg->http_clients != fresh.http_clients)
+	if (config_build(fresh, d->cfgpath, d->noverrides, d->overrides, err, sizeof(err))) {
+		logf_("SIGHUP: keeping the running configuration: %s", err);
+		free(fresh);
+		return;
+	}
+	keep_restart_keys(d->cfg, fresh, later, sizeof(later));
+	/* An output is only restarted when its keys changed: InfluxDB's queue survives a HUP. */
+	if (CHANGED(listen) || d->cfg->http_clients != fresh->http_clients)
 		which |= OUT_HTTP;
 	if (CHANGED(collectd_socket))
 		which |= OUT_CD;
 	if (CHANGED(influx_url) || CHANGED(influx_token))
 		which |= OUT_INFLUX;
-	d->cfg->interval = fresh.interval;
-	d->cfg->commit_interval = fresh.commit_interval;
-	d->cfg->period = fresh.period;
-	d->cfg->periods_kept = fresh.periods_kept;
-	memcpy(d->cfg->listen, fresh.listen, sizeof(fresh.listen));
-	d->cfg->http_clients = fresh.http_clients;
-	memcpy(d->cfg->influx_url, fresh.influx_url, sizeof(fresh.influx_url));
-	memcpy(d->cfg->influx_token, fresh.influx_token, sizeof(fresh.influx_token));
-	memcpy(d->cfg->collectd_socket, fresh.collectd_socket, sizeof(fresh.collectd_socket));
-	memcpy(d->cfg->hostname, fresh.hostname, sizeof(fresh.hostname));
+	*d->cfg = *fresh;
+	free(fresh);
 	arm(tfd, d->cfg->interval);
 	outputs_start(d, which, false);
-	logf_("SIGHUP: configuration re-read");
+	logf_("SIGHUP: configuration re-read%s%s", later[0] ? "; at a restart only: " : "", later);
 }
 
-static int lock_pid(const struct config *cfg)
+int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *const *overrides,
+	       const struct backend_ops *ops, struct backend *be)
 {
-	char path[PATH_MAX + 16], buf[32];
-	int fd;
-
-	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST) {
-		logf_("cannot create %s: %s", cfg->run_dir, strerror(errno));
-		return -1;
-	}
-	pid_path(path, sizeof(path), cfg);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		logf_("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		logf_("another iptmon daemon runs with run_dir %s (pid %s)", cfg->run_dir,
-		      buf[0] ? buf : "?");
-		close(fd);
-		return -1;
-	}
-	if (ftruncate(fd, 0) == 0) {
-		int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-
-		if (write(fd, buf, (size_t)n) != n)
-			logf_("cannot write %s", path);
-	}
-	return fd;
-}
-
-int daemon_run(struct config *cfg, const char *cfgpath, const struct backend_ops *ops,
-	       struct backend *be)
-{
-	struct dmn d = { .cfg = cfg, .ops = ops, .be = be, .started = time(NULL) };
-	char live[PATH_MAX + 32];
+	struct dmn d = { .cfg = cfg, .cfgpath = cfgpath, .noverrides = noverrides,
+			 .overrides = overrides, .ops = ops, .be = be, .started = time(NULL) };
+	char live[PATH_MAX + 32], msg[2 * PATH_MAX + 160];
 	sigset_t mask;
-	int sfd, tfd, pidfd, rc = 0;
+	int sfd, tfd, lockfd[2], ret, rc = 0;
 	bool dirty = false;
-	time_t last_commit = time(NULL);
+	int64_t last_commit_ms = mono_ms(); /* intervals on CLOCK_MONOTONIC: wall clocks step */
 
-	pidfd = lock_pid(cfg);
-	if (pidfd < 0)
+	if (state_lock(cfg, lockfd, msg, sizeof(msg))) {
+		logf_("%s", msg);
 		return 3;
-	if (state_load(cfg, &d.t) < 0) {
-		close(pidfd);
+	}
+	ret = state_load(cfg, &d.t, msg, sizeof(msg));
+	if (msg[0])
+		logf_("%s", msg);
+	else if (ret < 0)
+		logf_("cannot load the state: %s", strerror(-ret));
+	if (ret < 0) {
+		close(lockfd[1]);
+		close(lockfd[0]);
 		return 3;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -618,7 +691,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, const struct backend_ops
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				reload(&d, cfgpath, tfd);
+				reload(&d, tfd);
 				continue;
 			}
 			/* TERM, INT: one last poll, save, leave. */
@@ -633,15 +706,16 @@ int daemon_run(struct config *cfg, const char *cfgpath, const struct backend_ops
 				continue;
 			if (!poll_once(&d))
 				dirty = true;
-			if (dirty && time(NULL) - last_commit >= (time_t)cfg->commit_interval) {
+			clock_check(&d);
+			if (dirty && mono_ms() - last_commit_ms >= (int64_t)cfg->commit_interval * 1000) {
 				if (!state_save(&d))
 					dirty = false;
-				last_commit = time(NULL);
+				last_commit_ms = mono_ms();
 			}
 		}
 	}
 out:
-	daemon_live_path(live, sizeof(live), cfg);
+	state_live_path(live, sizeof(live), cfg);
 	unlink(live);
 	http_stop(d.http);
 	cd_free(d.cd);
@@ -650,7 +724,8 @@ out:
 		close(sfd);
 	if (tfd >= 0)
 		close(tfd);
-	close(pidfd);
+	close(lockfd[1]);
+	close(lockfd[0]);
 	hostset_free(&d.snap);
 	totals_free(&d.t);
 	return rc;

@@ -129,9 +129,11 @@ void hostset_free(struct hostset *s)
 {
 	free(s->v);
 	index_free(s->idx);
+	free(s->renames);
 	s->v = NULL;
 	s->idx = NULL;
-	s->n = s->cap = 0;
+	s->renames = NULL;
+	s->n = s->cap = s->nrenames = s->addrs_dropped = 0;
 }
 
 static int hostset_reserve(struct hostset *s, size_t n)
@@ -240,15 +242,17 @@ struct host *hostset_add_addr(struct hostset *s, const char *name, const struct 
 	for (unsigned int j = 0; j < h->naddrs; j++)
 		if (addr_equal(&h->addrs[j], a))
 			return h;
-	if (h->naddrs < HOST_MAX_ADDRS)
+	if (h->naddrs < HOST_MAX_ADDRS) {
 		host_append_addr(s, h, a);
+	} else if (!s->addrs_dropped++) {
+		memcpy(s->addrs_dropped_host, h->name, sizeof(s->addrs_dropped_host));
+	}
 	return h;
 }
 
 static void host_drop_addr(struct hostset *s, struct host *h, unsigned int j)
 {
 	memmove(&h->addrs[j], &h->addrs[j + 1], (h->naddrs - j - 1) * sizeof(h->addrs[0]));
-	memmove(&h->seen[j], &h->seen[j + 1], (h->naddrs - j - 1) * sizeof(h->seen[0]));
 	h->naddrs--;
 	index_dirty(s);
 }
@@ -337,8 +341,17 @@ int hostset_upsert_ex(struct hostset *s, const char *name, const struct addr *a,
 		 * A rename: the device holding A is now called NAME. It moves whole, all its
 		 * addresses (a dual-stack host's other family too) and all its counts.
 		 */
+		struct rename *r;
+
 		if (strlen(name) >= NAME_SIZE)
 			return -EINVAL;
+		r = realloc(s->renames, (s->nrenames + 1) * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		s->renames = r;
+		r += s->nrenames++;
+		memcpy(r->from, donor->name, sizeof(r->from));
+		memcpy(r->to, name, strlen(name) + 1);
 		memcpy(donor->name, name, strlen(name) + 1);
 		index_dirty(s);
 		return 1;

@@ -25,15 +25,25 @@ struct host {
 	unsigned int naddrs;
 	struct counter tx[FAM_COUNT], rx[FAM_COUNT];
 	float rate[FAM_COUNT][2]; /* bytes per second [fam][tx, rx], daemon views only */
-	unsigned char seen[HOST_MAX_ADDRS]; /* backends' scratch: directions read per address */
 };
 
 struct hostindex;
+
+/* A host renamed inside a set (a device's new name): the plan's rename step. */
+struct rename {
+	char from[NAME_SIZE], to[NAME_SIZE];
+};
 
 struct hostset {
 	struct host *v;
 	size_t n, cap;
 	struct hostindex *idx; /* name and address lookups; rebuilt lazily */
+	struct rename *renames; /* in the order they were made; hostset_copy() drops them */
+	size_t nrenames;
+	/* Addresses read from the kernel past HOST_MAX_ADDRS of one host (only a hand-made
+	 * ruleset has them: iptmon keeps one per family): not seen, so said once per read. */
+	size_t addrs_dropped;
+	char addrs_dropped_host[NAME_SIZE];
 };
 
 void hostset_free(struct hostset *s);

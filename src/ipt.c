@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "dups.h"
 #include "run.h"
 
 enum { DIR_TX = 0, DIR_RX = 1 };
@@ -42,6 +43,7 @@ struct famstate {
 	unsigned int jumps[2];
 	struct buf fixups;   /* -D lines for duplicate rules found while reading */
 	struct buf jumps_del; /* -D lines for every FORWARD rule jumping to our chains */
+	struct dups dups;     /* duplicate rules found by the last read */
 };
 
 struct ipt {
@@ -190,17 +192,15 @@ static void parse_line(struct backend *b, int fam, char *line, struct hostset *o
 	for (unsigned int j = 0; j < h->naddrs; j++) {
 		if (!addr_equal(&h->addrs[j], &a))
 			continue;
-		if (h->seen[j] & (1u << dir)) {
+		if (dups_mark(&st->dups, out, h, j, dir) > 0) {
 			/*
 			 * A duplicate: only the first copy counts (it RETURNs). -D takes the first
 			 * match, so the next commit deletes every copy and re-adds one carrying
 			 * the counted copy's counts (see commit_fam).
 			 */
 			append_rule(&st->fixups, "-D", dir, fam, &a, h->name, NULL);
-			h->seen[j] |= (unsigned char)(4u << dir);
 			return;
 		}
-		h->seen[j] |= (unsigned char)(1u << dir);
 	}
 	if (dir == DIR_TX) {
 		h->tx[fam].bytes += c.bytes;
@@ -219,9 +219,13 @@ static int ipt_read_fam(struct backend *b, int fam, struct hostset *out)
 	char *line, *next;
 	int ret;
 
+	struct dups dups = st->dups; /* kept across reads: its buffers are reused */
+
 	buf_free(&st->fixups);
 	buf_free(&st->jumps_del);
 	memset(st, 0, sizeof(*st));
+	dups_reset(&dups);
+	st->dups = dups;
 	ret = run_program(argv, NULL, &o, b->err, sizeof(b->err));
 	if (ret) {
 		buf_free(&o);
@@ -252,6 +256,11 @@ static int ipt_read(struct backend *b, unsigned int fams, struct hostset *out)
 			return ret;
 		}
 	}
+	b->base_missing = false;
+	for (int fam = 0; fam < FAM_COUNT; fam++)
+		for (int d = 0; d < 2; d++)
+			if ((fams & (1u << fam)) && (!P(b)->st[fam].chain[d] || !P(b)->st[fam].jumps[d]))
+				b->base_missing = true;
 	return 0;
 }
 
@@ -300,8 +309,7 @@ static int ensure_read(struct backend *b, int fam)
 	return ret;
 }
 
-static int commit_fam(struct backend *b, int fam, const struct hostset *old,
-		      const struct hostset *want)
+static int commit_fam(struct backend *b, int fam, const struct plan *p)
 {
 	struct famstate *st = &P(b)->st[fam];
 	struct buf o = { 0 };
@@ -312,44 +320,30 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 	ret = emit_base(&o, st);
 	if (!ret && st->fixups.len)
 		ret = buf_append(&o, st->fixups.p, st->fixups.len);
-	for (size_t i = 0; old && !ret && i < old->n; i++) {
-		const struct host *h = &old->v[i];
-		const struct host *w = hostset_find(want, h->name);
+	for (size_t i = 0; !ret && i < p->ndel; i++)
+		for (int d = 0; d < 2 && !ret && p->del[i].a->fam == fam; d++)
+			ret = append_rule(&o, "-D", d, fam, p->del[i].a, p->del[i].h->name, NULL);
+	/* Kept, but it had duplicates: the last copy goes, one comes back counted. */
+	for (size_t i = 0; !ret && i < st->dups.n; i++) {
+		const struct dup *x = &st->dups.v[i];
+		const struct host *h = p->old ? hostset_find(p->old, x->name) : NULL;
 
-		for (unsigned int j = 0; j < h->naddrs && !ret; j++) {
-			if (h->addrs[j].fam != fam)
-				continue;
-			if (!host_has_addr(w, &h->addrs[j])) {
-				for (int d = 0; d < 2 && !ret; d++)
-					ret = append_rule(&o, "-D", d, fam, &h->addrs[j], h->name,
-							  NULL);
-				continue;
-			}
-			/* Kept, but it had duplicates: the last copy goes, one comes back counted. */
-			for (int d = 0; d < 2 && !ret; d++)
-				if (h->seen[j] & (4u << d)) {
-					ret = append_rule(&o, "-D", d, fam, &h->addrs[j], h->name,
-							  NULL);
-					if (!ret)
-						ret = append_rule(&o, "-A", d, fam, &h->addrs[j],
-								  h->name,
-								  d == DIR_TX ? &h->tx[fam] : &h->rx[fam]);
-				}
-		}
+		if (!h || !host_has_addr(hostset_find(p->want, x->name), &x->a))
+			continue;
+		ret = append_rule(&o, "-D", x->dir, fam, &x->a, x->name, NULL);
+		if (!ret)
+			ret = append_rule(&o, "-A", x->dir, fam, &x->a, x->name,
+					  x->dir == DIR_TX ? &h->tx[fam] : &h->rx[fam]);
 	}
-	for (size_t i = 0; !ret && i < want->n; i++) {
-		const struct host *h = &want->v[i];
-		const struct host *was = old ? hostset_find(old, h->name) : NULL;
+	for (size_t i = 0; !ret && i < p->nadd; i++) {
+		const struct host *h = p->add[i].h;
 
-		for (unsigned int j = 0; j < h->naddrs && !ret; j++) {
-			if (h->addrs[j].fam != fam || host_has_addr(was, &h->addrs[j]))
-				continue;
-			/* A host at a new address (or a renamed one) keeps its counts. */
-			ret = append_rule(&o, "-A", DIR_TX, fam, &h->addrs[j], h->name, &h->tx[fam]);
-			if (!ret)
-				ret = append_rule(&o, "-A", DIR_RX, fam, &h->addrs[j], h->name,
-						  &h->rx[fam]);
-		}
+		if (p->add[i].a->fam != fam)
+			continue;
+		/* A host at a new address (or a renamed one) keeps its counts. */
+		ret = append_rule(&o, "-A", DIR_TX, fam, p->add[i].a, h->name, &h->tx[fam]);
+		if (!ret)
+			ret = append_rule(&o, "-A", DIR_RX, fam, p->add[i].a, h->name, &h->rx[fam]);
 	}
 	if (!ret && o.len)
 		ret = apply(b, fam, &o);
@@ -359,15 +353,14 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 	return ret;
 }
 
-static int ipt_commit(struct backend *b, unsigned int fams, const struct hostset *old,
-		      const struct hostset *want)
+static int ipt_commit(struct backend *b, unsigned int fams, const struct plan *p)
 {
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		int ret;
 
 		if (!(fams & (1u << fam)))
 			continue;
-		ret = commit_fam(b, fam, old, want);
+		ret = commit_fam(b, fam, p);
 		if (ret)
 			return ret;
 	}
@@ -439,6 +432,7 @@ static void ipt_close(struct backend *b)
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		buf_free(&P(b)->st[fam].fixups);
 		buf_free(&P(b)->st[fam].jumps_del);
+		dups_free(&P(b)->st[fam].dups);
 	}
 	free(b->priv);
 	free(b);

@@ -19,6 +19,7 @@
 #include <linux/netfilter/xt_comment.h>
 
 #include "backend.h"
+#include "dups.h"
 
 enum { DIR_TX = 0, DIR_RX = 1 };
 
@@ -324,6 +325,7 @@ static const struct tc_ops *const tc_fam[FAM_COUNT] = { &tc_v4, &tc_v6 };
 struct iptc {
 	struct xtc_handle *h[FAM_COUNT];
 	int xt_lock;
+	struct dups dups[FAM_COUNT]; /* duplicate rules found by the last read */
 };
 
 static struct iptc *P(struct backend *b)
@@ -395,6 +397,7 @@ static bool host_rule(const struct tc_ops *o, const void *e, int dir, struct xtc
 static int iptc_read(struct backend *b, unsigned int fams, struct hostset *out)
 {
 	memset(out, 0, sizeof(*out));
+	b->base_missing = false;
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		const struct tc_ops *o = tc_fam[fam];
 		struct xtc_handle *h;
@@ -403,14 +406,17 @@ static int iptc_read(struct backend *b, unsigned int fams, struct hostset *out)
 		if (!(fams & (1u << fam)))
 			continue;
 		drop_handle(b, fam); /* a fresh snapshot */
+		dups_reset(&P(b)->dups[fam]);
 		ret = handle(b, fam, &h);
 		if (ret) {
 			hostset_free(out);
 			return ret;
 		}
 		for (int d = 0; d < 2; d++) {
-			if (!o->is_chain(chain_name[d], h))
+			if (!o->is_chain(chain_name[d], h)) {
+				b->base_missing = true;
 				continue;
+			}
 			for (const void *e = o->first(chain_name[d], h); e; e = o->next(e, h)) {
 				struct xt_counters c;
 				const char *name;
@@ -430,13 +436,10 @@ static int iptc_read(struct backend *b, unsigned int fams, struct hostset *out)
 					if (!addr_equal(&hs->addrs[j], &a))
 						continue;
 					/* A duplicate never counts: the first RETURNs. */
-					if (hs->seen[j] & (1u << d)) {
-						hs->seen[j] |= (unsigned char)(4u << d);
+					if (dups_mark(&P(b)->dups[fam], out, hs, j, d) > 0)
 						continue;
-					}
 					dst->bytes += c.bcnt;
 					dst->packets += c.pcnt;
-					hs->seen[j] |= (unsigned char)(1u << d);
 				}
 			}
 		}
@@ -452,9 +455,10 @@ static int delete_rules(struct backend *b, int fam, struct xtc_handle *h, int di
 			const struct addr *a, const char *name, bool keep_first)
 {
 	const struct tc_ops *o = tc_fam[fam];
-	bool kept = false;
+	bool kept;
 
 again:
+	kept = false; /* each scan starts over: the copy kept is the first one found */
 	if (!o->is_chain(chain_name[dir], h))
 		return 0;
 	{
@@ -538,8 +542,7 @@ static int commit_handle(struct backend *b, int fam, struct xtc_handle *h)
 	return 0;
 }
 
-static int commit_fam(struct backend *b, int fam, const struct hostset *old,
-		      const struct hostset *want)
+static int commit_fam(struct backend *b, int fam, const struct plan *p)
 {
 	const struct tc_ops *o = tc_fam[fam];
 	unsigned char buf[TC_ENTRY_MAX];
@@ -550,45 +553,40 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 	if (ret)
 		return ret;
 	ret = ensure_base(b, fam, h, &changed);
-	for (size_t i = 0; old && !ret && i < old->n; i++) {
-		const struct host *hs = &old->v[i];
-		const struct host *w = hostset_find(want, hs->name);
-
-		for (unsigned int j = 0; j < hs->naddrs && !ret; j++) {
-			bool keep;
-
-			if (hs->addrs[j].fam != fam)
-				continue;
-			keep = host_has_addr(w, &hs->addrs[j]);
-			for (int d = 0; d < 2 && !ret; d++) {
-				/* Duplicates of a rule we keep go; one copy stays. */
-				if (keep && !(hs->seen[j] & (4u << d)))
-					continue;
-				ret = delete_rules(b, fam, h, d, &hs->addrs[j], hs->name, keep);
-				changed = true;
-			}
-		}
+	for (size_t i = 0; !ret && i < p->ndel; i++) {
+		if (p->del[i].a->fam != fam)
+			continue;
+		for (int d = 0; d < 2 && !ret; d++)
+			ret = delete_rules(b, fam, h, d, p->del[i].a, p->del[i].h->name, false);
+		changed = true;
 	}
-	for (size_t i = 0; !ret && i < want->n; i++) {
-		const struct host *hs = &want->v[i];
-		const struct host *was = old ? hostset_find(old, hs->name) : NULL;
+	/* Duplicates of a rule that stays go; one copy stays (found by read()). */
+	for (size_t i = 0; !ret && i < P(b)->dups[fam].n; i++) {
+		const struct dup *x = &P(b)->dups[fam].v[i];
 
-		for (unsigned int j = 0; j < hs->naddrs && !ret; j++) {
-			if (hs->addrs[j].fam != fam || host_has_addr(was, &hs->addrs[j]))
-				continue;
-			for (int d = 0; d < 2 && !ret; d++) {
-				char comment[NAME_SIZE + 3];
+		if (!host_has_addr(hostset_find(p->want, x->name), &x->a))
+			continue;
+		ret = delete_rules(b, fam, h, x->dir, &x->a, x->name, true);
+		changed = true;
+	}
+	for (size_t i = 0; !ret && i < p->nadd; i++) {
+		const struct host *hs = p->add[i].h;
+		const struct addr *a = p->add[i].a;
 
-				snprintf(comment, sizeof(comment), "%s%s", dir_prefix[d], hs->name);
-				/* A host at a new address (or a renamed one) keeps its counts. */
-				o->build(buf, d, &hs->addrs[j], comment, "RETURN",
-					 d == DIR_TX ? &hs->tx[fam] : &hs->rx[fam]);
-				errno = 0;
-				if (!o->append(chain_name[d], buf, h))
-					ret = fail(b, fam, "cannot add rule");
-			}
-			changed = true;
+		if (a->fam != fam)
+			continue;
+		for (int d = 0; d < 2 && !ret; d++) {
+			char comment[NAME_SIZE + 3];
+
+			snprintf(comment, sizeof(comment), "%s%s", dir_prefix[d], hs->name);
+			/* A host at a new address (or a renamed one) keeps its counts. */
+			o->build(buf, d, a, comment, "RETURN",
+				 d == DIR_TX ? &hs->tx[fam] : &hs->rx[fam]);
+			errno = 0;
+			if (!o->append(chain_name[d], buf, h))
+				ret = fail(b, fam, "cannot add rule");
 		}
+		changed = true;
 	}
 	if (ret) {
 		drop_handle(b, fam);
@@ -601,15 +599,14 @@ static int commit_fam(struct backend *b, int fam, const struct hostset *old,
 	return commit_handle(b, fam, h);
 }
 
-static int iptc_commit_op(struct backend *b, unsigned int fams, const struct hostset *old,
-			  const struct hostset *want)
+static int iptc_commit_op(struct backend *b, unsigned int fams, const struct plan *p)
 {
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		int ret;
 
 		if (!(fams & (1u << fam)))
 			continue;
-		ret = commit_fam(b, fam, old, want);
+		ret = commit_fam(b, fam, p);
 		if (ret)
 			return ret;
 	}
@@ -706,8 +703,10 @@ static void iptc_close(struct backend *b)
 {
 	if (!b)
 		return;
-	for (int fam = 0; fam < FAM_COUNT; fam++)
+	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		drop_handle(b, fam);
+		dups_free(&P(b)->dups[fam]);
+	}
 	free(b->priv);
 	free(b);
 }

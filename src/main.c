@@ -22,9 +22,11 @@
 #include "dhcp.h"
 #include "export.h"
 #include "hosts.h"
+#include "journal.h"
 #include "name.h"
 #include "nft.h"
 #include "show.h"
+#include "state.h"
 #include "totals.h"
 
 #ifndef IPTMON_VERSION
@@ -42,7 +44,9 @@ struct ctx {
 	struct backend *be;
 	int lock_fd;
 	bool leases_ok; /* the lease file was there and read */
-	const char *cfgpath;
+	const char *cfgpath; /* NULL: the default path */
+	int noverrides;	     /* --KEY=VALUE options, kept for the daemon's SIGHUP */
+	char **overrides;
 };
 
 struct command {
@@ -75,9 +79,7 @@ static void print_backend(FILE *f)
 	struct config cfg;
 	char err[512];
 
-	config_defaults(&cfg);
-	if (config_load(&cfg, path && *path ? path : CONFIG_DEFAULT_PATH, err, sizeof(err)) &&
-	    path && *path) {
+	if (config_build(&cfg, path && *path ? path : NULL, 0, NULL, err, sizeof(err))) {
 		fprintf(f, "Backend: unknown (%s)\n", err);
 		return;
 	}
@@ -140,41 +142,6 @@ static void command_usage(FILE *f, const struct command *c)
 static bool want_help(const char *s)
 {
 	return !strcmp(s, "--help") || !strcmp(s, "-h");
-}
-
-/* --KEY=VALUE for a configuration key; 1 if it was not one, 0 ok, -1 error (printed). */
-static int apply_option(struct config *cfg, const char *arg, bool cmd_local)
-{
-	char key[64], err[256];
-	const char *eq;
-
-	if (strncmp(arg, "--", 2))
-		return 1;
-	eq = strchr(arg, '=');
-	if (!eq || (size_t)(eq - arg - 2) >= sizeof(key))
-		return 1;
-	memcpy(key, arg + 2, (size_t)(eq - arg - 2));
-	key[eq - arg - 2] = '\0';
-	for (char *p = key; *p; p++)
-		if (*p == '-')
-			*p = '_';
-	if (!strcmp(key, "config")) {
-		errorf("option '%s' must come before the command", arg);
-		return -1;
-	}
-	{
-		bool known = false;
-
-		for (const struct config_key *k = config_keys; k->name; k++)
-			known = known || !strcmp(k->name, key);
-		if (!known && cmd_local)
-			return 1; /* the command's own option, e.g. metrics --format=json */
-	}
-	if (config_set(cfg, key, eq + 1, err, sizeof(err))) {
-		errorf("option '%s': %s", arg, err);
-		return -1;
-	}
-	return 0;
 }
 
 static int open_backend(struct ctx *c)
@@ -277,16 +244,55 @@ static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *
 	return EXIT_OK;
 }
 
-static int sync_hosts(struct ctx *c, bool prune, const char *what)
+/* Every host the kernel counts; a hand-made host with too many addresses is said. */
+static int read_all(struct ctx *c, struct hostset *s)
+{
+	int ret = c->ops->read(c->be, FAMS_ALL, s);
+
+	if (!ret && s->addrs_dropped)
+		errorf("warning: host '%s' has more than %d addresses in the kernel; %zu not shown",
+		       s->addrs_dropped_host, HOST_MAX_ADDRS, s->addrs_dropped);
+	return ret;
+}
+
+/* A change to commit, refused by the kernel as built on a read made stale meanwhile. */
+#define EXIT_AGAIN (-1)
+/* Read, compute and commit again at most this often when that happens. */
+#define CHANGE_TRIES 8
+
+static int again_fail(const char *what)
+{
+	errorf("%s: the ruleset kept changing under each of %d tries", what, CHANGE_TRIES);
+	return EXIT_KERNEL;
+}
+
+/* One transaction; once it is in, the facts a running daemon needs about it (journal.c). */
+static int commit(struct ctx *c, const struct hostset *old, const struct hostset *want,
+		  const char *what)
+{
+	struct plan p;
+	int ret = plan_make(&p, old, want);
+
+	if (ret) {
+		errorf("%s: %s", what, strerror(-ret));
+		return EXIT_FILE;
+	}
+	ret = c->ops->commit(c->be, FAMS_ALL, &p);
+	if (!ret)
+		journal_commit(&c->cfg, &p);
+	plan_free(&p);
+	if (ret == -ERESTART)
+		return EXIT_AGAIN;
+	return ret ? backend_fail(c, what, ret) : EXIT_OK;
+}
+
+static int sync_once(struct ctx *c, bool prune, const char *what)
 {
 	struct hostset old = { 0 }, want = { 0 }, statics = { 0 };
 	struct leases leases = { 0 };
 	int ret, rc;
 
-	rc = take_lock(c);
-	if (rc)
-		return rc;
-	ret = c->ops->read(c->be, FAMS_ALL, &old);
+	ret = read_all(c, &old);
 	if (ret)
 		return backend_fail(c, what, ret);
 	warn_flowtables();
@@ -320,15 +326,25 @@ static int sync_hosts(struct ctx *c, bool prune, const char *what)
 			hostset_remove_at(&want, i);
 		}
 	}
-	ret = c->ops->commit(c->be, FAMS_ALL, &old, &want);
-	if (ret)
-		rc = backend_fail(c, what, ret);
+	rc = commit(c, &old, &want, what);
 out:
 	hostset_free(&old);
 	hostset_free(&want);
 	hostset_free(&statics);
 	leases_free(&leases);
 	return rc;
+}
+
+static int sync_hosts(struct ctx *c, bool prune, const char *what)
+{
+	int rc = take_lock(c);
+
+	for (int i = 0; !rc && i < CHANGE_TRIES; i++) {
+		rc = sync_once(c, prune, what);
+		if (rc != EXIT_AGAIN)
+			return rc;
+	}
+	return rc ? again_fail(what) : rc;
 }
 
 static int cmd_init(struct ctx *c, int argc, char **argv)
@@ -391,101 +407,154 @@ static int read_files(struct ctx *c, struct leases *leases, struct hostset *stat
 	return EXIT_OK;
 }
 
-static int cmd_event(struct ctx *c, int argc, char **argv)
-{
-	struct hostset old = { 0 }, want = { 0 }, statics = { 0 };
-	struct leases leases = { 0 };
-	bool have_files = false;
+/* What an event works with: the parsed event and, when it needs them, the files. */
+struct evx {
 	struct event ev;
-	char name[NAME_SIZE], what[160], as[ADDR_STRLEN], base[NAME_SIZE], alt[NAME_SIZE];
-	const struct host *h;
-	int ret, rc = EXIT_OK;
+	struct leases leases;
+	struct hostset statics;
+	bool have_files;
+	char base[NAME_SIZE], alt[NAME_SIZE];
+};
 
-	if (argc < 3) {
-		errorf("%s: expected MAC ADDRESS [HOSTNAME]", argv[0]);
-		return EXIT_USAGE;
-	}
-	ret = event_parse(&ev, argc, argv, env_get);
-	if (ret) {
-		errorf("%s: bad address '%.64s'", argv[0], argv[2]);
-		return EXIT_USAGE;
-	}
-	if (!addr_countable(&c->cfg, &ev.addr) || ev.rename_pending)
-		return EXIT_OK;
+/* Whether the event is for nobody iptmon counts (EXIT_OK to stop), before any lock. */
+static int event_prepare(struct ctx *c, struct evx *x, bool *skip)
+{
+	int rc;
+
+	*skip = true;
 	/* The lease and hosts files only when needed: they grow with the network. */
-	if (!ev.name[0] || ev.kind == EV_ARP_DEL) {
-		rc = read_files(c, &leases, &statics);
+	if (!x->ev.name[0] || x->ev.kind == EV_ARP_DEL) {
+		rc = read_files(c, &x->leases, &x->statics);
 		if (rc)
-			goto out;
-		have_files = true;
+			return rc;
+		x->have_files = true;
 	}
-	if (ev.kind == EV_ARP_DEL) {
-		const struct lease *le = leases_find_addr(&leases, &ev.addr);
+	if (x->ev.kind == EV_ARP_DEL) {
+		const struct lease *le = leases_find_addr(&x->leases, &x->ev.addr);
 
 		/* The neighbour went quiet, but a lease or a hosts file still says it is there. */
-		if ((le && lease_active(le, time(NULL))) || hostset_find_addr(&statics, &ev.addr))
-			goto out;
+		if ((le && lease_active(le, time(NULL))) || hostset_find_addr(&x->statics, &x->ev.addr))
+			return EXIT_OK;
 	}
-	base[0] = alt[0] = '\0';
-	if (!event_is_delete(ev.kind) && event_names(&ev, &leases, base, alt))
-		goto out; /* a neighbour without a known name is not counted */
-	rc = take_lock(c);
-	if (rc)
-		goto out;
-	addr_format(&ev.addr, as, sizeof(as));
-	ret = -EAGAIN;
+	x->base[0] = x->alt[0] = '\0';
+	if (!event_is_delete(x->ev.kind) && event_names(&x->ev, &x->leases, x->base, x->alt))
+		return EXIT_OK; /* a neighbour without a known name is not counted */
+	*skip = false;
+	return EXIT_OK;
+}
+
+/* The hosts the event can touch (all of them where the backend cannot read a few). */
+static int event_read(struct ctx *c, struct evx *x, struct hostset *old)
+{
+	char what[160], as[ADDR_STRLEN];
+	int ret = -EAGAIN;
+
 	if (c->ops->read_some) {
 		/* Just the hosts this event can touch: its name, the alternative, the address's. */
-		const char *names[2] = { base, alt };
+		const char *names[2] = { x->base, x->alt };
 
-		ret = c->ops->read_some(c->be, names, alt[0] ? 2 : base[0] ? 1 : 0, &ev.addr, 1,
-					&old);
+		ret = c->ops->read_some(c->be, names, x->alt[0] ? 2 : x->base[0] ? 1 : 0,
+					&x->ev.addr, 1, old);
 	}
 	/* Else all of them, both families: a name may be held through either. */
 	if (ret == -EAGAIN)
-		ret = c->ops->read(c->be, FAMS_ALL, &old);
-	if (ret) {
-		snprintf(what, sizeof(what), "cannot read counters for '%s'", as);
-		rc = backend_fail(c, what, ret);
-		goto out;
+		ret = read_all(c, old);
+	if (!ret)
+		return EXIT_OK;
+	addr_format(&x->ev.addr, as, sizeof(as));
+	snprintf(what, sizeof(what), "cannot read counters for '%s'", as);
+	return backend_fail(c, what, ret);
+}
+
+/* want = old changed by the event; *what names the change for an error. 1: no change. */
+static int event_compute(struct ctx *c, struct evx *x, const struct hostset *old,
+			 struct hostset *want, char *what, size_t wlen)
+{
+	char name[NAME_SIZE], as[ADDR_STRLEN];
+	const struct host *h;
+	int ret, rc;
+
+	addr_format(&x->ev.addr, as, sizeof(as));
+	if (event_is_delete(x->ev.kind)) {
+		if (!hostset_del_addr(want, &x->ev.addr) && hostset_same(old, want))
+			return 1;
+		snprintf(what, wlen, "cannot delete host '%s'", as);
+		return EXIT_OK;
 	}
+	/* Someone else holds the name: whose it is takes the lease and hosts files. */
+	h = hostset_find(old, x->base);
+	if (!x->have_files &&
+	    (hostset_find(old, x->alt) || (h && hostset_find_addr(old, &x->ev.addr) != h))) {
+		rc = read_files(c, &x->leases, &x->statics);
+		if (rc)
+			return rc;
+		x->have_files = true;
+	}
+	if (event_resolve_name(&x->ev, &x->leases, old, &x->statics, name))
+		return 1;
+	/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
+	ret = hostset_upsert_ex(want, name, &x->ev.addr, x->ev.kind == EV_OLD);
+	if (ret < 0) {
+		errorf("cannot add host '%s': %s", name, strerror(-ret));
+		return EXIT_FILE;
+	}
+	snprintf(what, wlen, "cannot add host '%s' (%s)", name, as);
+	return EXIT_OK;
+}
+
+/* Read, compute, commit: EXIT_AGAIN when the commit met a ruleset changed since the read. */
+static int event_once(struct ctx *c, struct evx *x)
+{
+	struct hostset old = { 0 }, want = { 0 };
+	char what[160] = "cannot apply the event";
+	int rc = event_read(c, x, &old);
+
+	if (rc)
+		goto out;
 	if (hostset_copy(&want, &old)) {
 		rc = EXIT_FILE;
 		goto out;
 	}
 	hostset_prune_empty(&want); /* counters without addresses (nft): left over, go */
-	if (event_is_delete(ev.kind)) {
-		if (!hostset_del_addr(&want, &ev.addr) && hostset_same(&old, &want))
-			goto out;
-		snprintf(what, sizeof(what), "cannot delete host '%s'", as);
-	} else {
-		/* Someone else holds the name: whose it is takes the lease and hosts files. */
-		h = hostset_find(&old, base);
-		if (!have_files &&
-		    (hostset_find(&old, alt) || (h && hostset_find_addr(&old, &ev.addr) != h))) {
-			rc = read_files(c, &leases, &statics);
-			if (rc)
-				goto out;
-		}
-		if (event_resolve_name(&ev, &leases, &old, &statics, name))
-			goto out;
-		/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
-		ret = hostset_upsert_ex(&want, name, &ev.addr, ev.kind == EV_OLD);
-		if (ret < 0) {
-			errorf("cannot add host '%s': %s", name, strerror(-ret));
-			rc = EXIT_FILE;
-			goto out;
-		}
-		snprintf(what, sizeof(what), "cannot add host '%s' (%s)", name, as);
-	}
-	ret = c->ops->commit(c->be, FAMS_ALL, &old, &want);
-	if (ret)
-		rc = backend_fail(c, what, ret);
+	rc = event_compute(c, x, &old, &want, what, sizeof(what));
+	if (rc == 1)
+		rc = EXIT_OK; /* nothing to change */
+	else if (!rc)
+		rc = commit(c, &old, &want, what);
 out:
 	hostset_free(&old);
 	hostset_free(&want);
-	hostset_free(&statics);
-	leases_free(&leases);
+	return rc;
+}
+
+static int cmd_event(struct ctx *c, int argc, char **argv)
+{
+	struct evx x = { 0 };
+	bool skip;
+	int rc;
+
+	if (argc < 3) {
+		errorf("%s: expected MAC ADDRESS [HOSTNAME]", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (event_parse(&x.ev, argc, argv, env_get)) {
+		errorf("%s: bad address '%.64s'", argv[0], argv[2]);
+		return EXIT_USAGE;
+	}
+	if (!addr_countable(&c->cfg, &x.ev.addr) || x.ev.rename_pending)
+		return EXIT_OK;
+	rc = event_prepare(c, &x, &skip);
+	if (!rc && !skip)
+		rc = take_lock(c);
+	for (int i = 0; !rc && !skip && i < CHANGE_TRIES; i++) {
+		rc = event_once(c, &x);
+		if (rc != EXIT_AGAIN)
+			break;
+	}
+	if (rc == EXIT_AGAIN)
+		rc = again_fail(argv[0]);
+	hostset_free(&x.statics);
+	leases_free(&x.leases);
 	return rc;
 }
 
@@ -494,7 +563,7 @@ static int read_snapshot(struct ctx *c, struct hostset *s)
 {
 	int ret;
 
-	ret = c->ops->read(c->be, FAMS_ALL, s);
+	ret = read_all(c, s);
 	if (ret)
 		return backend_fail(c, "cannot read counters", ret);
 	hostset_attach_macs(s, c->cfg.lease_file);
@@ -515,10 +584,43 @@ static int flush_stdout(void)
  * Where show and metrics take their numbers: the running daemon's totals (its live file),
  * the state file (accounting periods while no daemon runs), or the kernel's counters.
  */
+/* What show says of where its counts come from: the daemon or its state file, the period. */
+static void describe_source(struct show_info *in, const struct totals *t, enum view which,
+			    bool live, time_t written, char *desc, size_t desclen)
+{
+	char when[64];
+
+	if (live) {
+		in->source = "daemon";
+		in->rates = which != VIEW_PREVIOUS; /* 0 until the daemon's second poll */
+		snprintf(desc, desclen, "totals kept by the iptmon daemon (last poll %llds ago)",
+			 (long long)(time(NULL) - written));
+	} else {
+		in->source = "state";
+		snprintf(desc, desclen,
+			 "totals from the state file written %s (the daemon is not running)",
+			 show_local_time(written, when, sizeof(when)));
+	}
+	in->source_desc = desc;
+	if (which == VIEW_CURRENT) {
+		in->period = "current";
+		in->period_start = t->period_start;
+		in->period_end = t->period_end;
+	} else if (which == VIEW_PREVIOUS) {
+		in->period = "previous";
+		if (!t->npast)
+			fprintf(stderr, "iptmon: no previous accounting period yet\n");
+		else {
+			in->period_start = t->past[0].start;
+			in->period_end = t->past[0].end;
+		}
+	}
+}
+
 static int load_view(struct ctx *c, enum view which, bool kernel_only, struct hostset *out,
 		     struct show_info *in, char *desc, size_t desclen)
 {
-	char path[PATH_MAX + 32], when[64];
+	char path[PATH_MAX + 32];
 	struct totals t;
 	struct hostset snap = { 0 };
 	struct stat st;
@@ -535,15 +637,15 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		return EXIT_USAGE;
 	}
 	if (live) {
-		daemon_live_path(path, sizeof(path), &c->cfg);
-		f = fopen(path, "re");
+		state_live_path(path, sizeof(path), &c->cfg);
+		f = state_fopen(path);
 		if (!f)
 			errorf("the daemon runs but its live totals %s cannot be read: %s", path,
 			       strerror(errno));
 	}
 	if (!f && which != VIEW_ALL) {
-		daemon_state_path(path, sizeof(path), &c->cfg);
-		f = fopen(path, "re");
+		state_path(path, sizeof(path), &c->cfg);
+		f = state_fopen(path);
 		if (!f) {
 			errorf("no accounting periods yet: `iptmon daemon` keeps them (%s: %s)", path,
 			       strerror(errno));
@@ -564,7 +666,7 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		return EXIT_FILE;
 	}
 	/* Addresses and MACs come from the kernel and the leases; the counts from the totals. */
-	if (c->ops->read(c->be, FAMS_ALL, &snap) == 0)
+	if (read_all(c, &snap) == 0)
 		hostset_attach_macs(&snap, c->cfg.lease_file);
 	ret = totals_view(&t, &snap, which, out);
 	hostset_free(&snap);
@@ -573,31 +675,7 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		errorf("out of memory");
 		return EXIT_FILE;
 	}
-	if (live) {
-		in->source = "daemon";
-		in->rates = which != VIEW_PREVIOUS; /* 0 until the daemon's second poll */
-		snprintf(desc, desclen, "totals kept by the iptmon daemon (last poll %llds ago)",
-			 (long long)(time(NULL) - st.st_mtime));
-	} else {
-		in->source = "state";
-		snprintf(desc, desclen,
-			 "totals from the state file written %s (the daemon is not running)",
-			 show_local_time(st.st_mtime, when, sizeof(when)));
-	}
-	in->source_desc = desc;
-	if (which == VIEW_CURRENT) {
-		in->period = "current";
-		in->period_start = t.period_start;
-		in->period_end = t.period_end;
-	} else if (which == VIEW_PREVIOUS) {
-		in->period = "previous";
-		if (!t.npast)
-			fprintf(stderr, "iptmon: no previous accounting period yet\n");
-		else {
-			in->period_start = t.past[0].start;
-			in->period_end = t.past[0].end;
-		}
-	}
+	describe_source(in, &t, which, live, st.st_mtime, desc, desclen);
 	totals_free(&t);
 	return EXIT_OK;
 }
@@ -700,7 +778,7 @@ static int cmd_daemon(struct ctx *c, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	return daemon_run(&c->cfg, c->cfgpath, c->ops, c->be);
+	return daemon_run(&c->cfg, c->cfgpath, c->noverrides, c->overrides, c->ops, c->be);
 }
 
 static int cmd_help(struct ctx *c, int argc, char **argv)
@@ -770,39 +848,95 @@ static void fix_path(void)
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * Global options up to the first word that is not one: the command's index, or -1 with
+ * *rc set (help, version, or a usage error).
+ */
+static int parse_globals(struct ctx *c, int argc, char **argv, const char **cfgpath, int *rc)
 {
-	struct ctx c = { .lock_fd = -1 };
-	const struct command *cmd = NULL;
-	const char *cfgpath = getenv("IPTMON_CONFIG");
-	bool cfg_explicit = cfgpath && *cfgpath;
-	char err[512];
-	int i, rc, ret, cmdargc;
-	char **cmdargv;
+	int i;
 
-	signal(SIGPIPE, SIG_IGN);
-	fix_path();
-	/* Global options stop at the first word that is not one: the command. */
 	for (i = 1; i < argc && !strncmp(argv[i], "-", 1); i++) {
 		if (want_help(argv[i])) {
 			usage(stdout);
-			return EXIT_OK;
+			*rc = EXIT_OK;
+			return -1;
 		}
-		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V"))
-			return cmd_version(&c, 0, NULL);
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			*rc = cmd_version(c, 0, NULL);
+			return -1;
+		}
 		if (!strncmp(argv[i], "--config=", 9)) {
-			cfgpath = argv[i] + 9;
-			cfg_explicit = true;
+			*cfgpath = argv[i] + 9;
 		} else if (strncmp(argv[i], "--", 2) || !strchr(argv[i], '=')) {
 			errorf("unknown option '%.64s'", argv[i]);
 			usage(stderr);
-			return EXIT_USAGE;
+			*rc = EXIT_USAGE;
+			return -1;
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
+		*rc = EXIT_USAGE;
+		return -1;
+	}
+	return i;
+}
+
+/*
+ * Every --KEY=VALUE, in order, for config_build(): before the command any, after it only
+ * configuration keys (the rest are the command's own, e.g. --format=json) and never for
+ * dnsmasq events, whose names are hostile. The command's own arguments are left in
+ * cmdargv[0..*cmdargc). EXIT_OK or an exit code (the line printed).
+ */
+static int collect_options(struct ctx *c, const struct command *cmd, int argc, char **argv,
+			   int i, int *cmdargc, char **cmdargv)
+{
+	int o = 1;
+
+	c->overrides = calloc((size_t)argc, sizeof(*c->overrides));
+	if (!c->overrides) {
+		errorf("out of memory");
+		return EXIT_FILE;
+	}
+	for (int k = 1; k < i; k++)
+		if (strncmp(argv[k], "--config=", 9))
+			c->overrides[c->noverrides++] = argv[k];
+	if (cmd->event)
+		return EXIT_OK;
+	for (int k = 1; k < *cmdargc; k++) {
+		if (!strncmp(cmdargv[k], "--config=", 9)) {
+			errorf("option '%.64s' must come before the command", cmdargv[k]);
+			return EXIT_USAGE;
+		}
+		if (config_is_option(cmdargv[k]))
+			c->overrides[c->noverrides++] = cmdargv[k];
+		else
+			cmdargv[o++] = cmdargv[k];
+	}
+	*cmdargc = o;
+	if (cmd->fn != cmd_show && cmd->fn != cmd_metrics && *cmdargc > 1) {
+		errorf("%s: unexpected argument '%.64s'", cmd->name, cmdargv[1]);
+		command_usage(stderr, cmd);
 		return EXIT_USAGE;
 	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c = { .lock_fd = -1 };
+	const struct command *cmd = NULL;
+	const char *env = getenv("IPTMON_CONFIG"), *cfgpath = NULL;
+	char err[512];
+	int i, rc = EXIT_OK, ret, cmdargc;
+	char **cmdargv;
+
+	signal(SIGPIPE, SIG_IGN);
+	fix_path();
+	i = parse_globals(&c, argc, argv, &cfgpath, &rc);
+	if (i < 0)
+		return rc;
 	for (const struct command *k = commands; k->name; k++)
 		if (!strcmp(k->name, argv[i]))
 			cmd = k;
@@ -820,43 +954,26 @@ int main(int argc, char **argv)
 	}
 	if (cmd->fn == cmd_help || cmd->fn == cmd_version)
 		return cmd->fn(&c, cmdargc, cmdargv);
-
-	config_defaults(&c.cfg);
-	if (!cfg_explicit)
-		cfgpath = CONFIG_DEFAULT_PATH;
-	ret = config_load(&c.cfg, cfgpath, err, sizeof(err));
-	if (ret && !(ret == -ENOENT && !cfg_explicit)) {
+	rc = collect_options(&c, cmd, argc, argv, i, &cmdargc, cmdargv);
+	if (rc) {
+		free(c.overrides);
+		return rc;
+	}
+	/* --config= wins over $IPTMON_CONFIG; neither: the default path, missing is fine. */
+	c.cfgpath = cfgpath ? cfgpath : env && *env ? env : NULL;
+	ret = config_build(&c.cfg, c.cfgpath, c.noverrides, c.overrides, err, sizeof(err));
+	if (ret) {
 		errorf("%s", err);
+		free(c.overrides);
 		return ret == -EINVAL ? EXIT_USAGE : EXIT_FILE;
 	}
-	for (int k = 1; k < i; k++)
-		if (strncmp(argv[k], "--config=", 9) && apply_option(&c.cfg, argv[k], false) < 0)
-			return EXIT_USAGE;
-	if (!cmd->event) {
-		/* Options after the command; never for dnsmasq events, whose names are hostile. */
-		int o = 1;
-
-		for (int k = 1; k < cmdargc; k++) {
-			ret = apply_option(&c.cfg, cmdargv[k], true);
-			if (ret < 0)
-				return EXIT_USAGE;
-			if (ret > 0)
-				cmdargv[o++] = cmdargv[k];
-		}
-		cmdargc = o;
-		if (cmd->fn != cmd_show && cmd->fn != cmd_metrics && cmdargc > 1) {
-			errorf("%s: unexpected argument '%.64s'", cmd->name, cmdargv[1]);
-			command_usage(stderr, cmd);
-			return EXIT_USAGE;
-		}
-	}
-	c.cfgpath = cfgpath;
 	rc = open_backend(&c);
-	if (rc)
-		return rc;
-	rc = cmd->fn(&c, cmdargc, cmdargv);
-	c.ops->close(c.be);
+	if (!rc) {
+		rc = cmd->fn(&c, cmdargc, cmdargv);
+		c.ops->close(c.be);
+	}
 	if (c.lock_fd >= 0)
 		close(c.lock_fd);
+	free(c.overrides);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -45,29 +46,48 @@ enum { DIR_TX = 0, DIR_RX = 1 };
  * a big buffer means few dump rounds, and the kernel restarts its object walk every round.
  */
 #define NFT_RXBUF (512 * 1024)
+/* Reads of the whole table, tried again while transactions keep interrupting them. */
+#define NFT_READ_TRIES 16
 
 static const char *const map_names[2][FAM_COUNT] = { { "tx4", "tx6" }, { "rx4", "rx6" } };
 static const char *const host_map_names[FAM_COUNT] = { "host4", "host6" };
+#define NFT_SALT_SET "key"
 
 const char *nft_map_name(int dir, int fam)
 {
 	return map_names[dir][fam];
 }
 
+/*
+ * nft's parser takes no ':' in an object name, so a saved `nft list ruleset` holding one
+ * would not load (and with it the whole firewall): ':' is written '/', which names never
+ * hold and nft reads back.
+ */
 void nft_counter_name(char *buf, size_t len, int dir, int fam, const char *host)
 {
-	snprintf(buf, len, "%s_%s", map_names[dir][fam], host);
+	int n = snprintf(buf, len, "%s_%s", map_names[dir][fam], host);
+
+	for (char *p = buf + 4; n > 4 && *p; p++)
+		if (*p == ':')
+			*p = '/';
 }
 
-/* "tx4_pc" -> dir, fam, "pc"; false for anything else. */
-static bool parse_counter_name(const char *s, int *dir, int *fam, const char **host)
+/* "tx4_pc" -> dir, fam, "pc" (into host); false for anything else. */
+static bool parse_counter_name(const char *s, int *dir, int *fam, char host[NAME_SIZE])
 {
+	size_t len = strlen(s);
+
+	if (len < 5 || len - 4 >= NAME_SIZE || s[3] != '_')
+		return false;
+	for (size_t i = 4; i <= len; i++)
+		host[i - 4] = s[i] == '/' ? ':' : s[i];
+	if (!name_is_valid(host))
+		return false;
 	for (int d = 0; d < 2; d++)
 		for (int f = 0; f < FAM_COUNT; f++)
-			if (!strncmp(s, map_names[d][f], 3) && s[3] == '_' && name_is_valid(s + 4)) {
+			if (!strncmp(s, map_names[d][f], 3)) {
 				*dir = d;
 				*fam = f;
-				*host = s + 4;
 				return true;
 			}
 	return false;
@@ -80,6 +100,8 @@ struct builder {
 	uint32_t *seq;
 	char *tmp;
 	int err;
+	uint32_t genid; /* the generation the batch was built from; 0: none */
+	const uint8_t *salt; /* the host maps' hash key */
 };
 
 static struct nlmsghdr *msg_start(struct builder *bd, uint16_t type, uint16_t flags)
@@ -100,6 +122,9 @@ static void batch_mark(struct builder *bd, bool begin)
 
 	memset(bd->tmp, 0, MSGBUF_SIZE);
 	nlh = begin ? nftnl_batch_begin(bd->tmp, (*bd->seq)++) : nftnl_batch_end(bd->tmp, (*bd->seq)++);
+	/* The kernel refuses the whole batch (ERESTART) if the ruleset moved since the read. */
+	if (begin && bd->genid)
+		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(bd->genid));
 	msg_end(bd, nlh);
 }
 
@@ -190,6 +215,64 @@ static void put_host_map(struct builder *bd, int fam, uint32_t max_hosts)
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, max_hosts);
 	nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
 	nftnl_set_nlmsg_build_payload(nlh, s);
+	msg_end(bd, nlh);
+	nftnl_set_free(s);
+}
+
+/* Set "key" (new: true) or its one element, the host maps' hash key (false). */
+static void put_salt(struct builder *bd, const uint8_t salt[NFT_SALT], bool new_set)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t t = NFT_TYPE_MARK;
+
+	if (!s || !e) {
+		if (s)
+			nftnl_set_free(s);
+		if (e)
+			nftnl_set_elem_free(e);
+		bd->err = -ENOMEM;
+		return;
+	}
+	for (int i = 1; i < NFT_SALT / 4; i++)
+		t = t << NFT_TYPE_BITS | NFT_TYPE_MARK;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, NFT_SALT_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, t);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_SALT);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, 7);
+	if (new_set) {
+		nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		nftnl_set_elem_free(e);
+	} else {
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, salt, NFT_SALT);
+		nftnl_set_elem_add(s, e);
+		nlh = msg_start(bd, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	}
+	msg_end(bd, nlh);
+	nftnl_set_free(s);
+}
+
+/* Every element of a set out (a DELSETELEM naming no element). */
+static void put_set_flush(struct builder *bd, const char *name)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nlh = msg_start(bd, NFT_MSG_DELSETELEM, 0);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	msg_end(bd, nlh);
 	nftnl_set_free(s);
 }
@@ -314,20 +397,65 @@ static const char *elems_map(const struct elems *el)
 	return el->dir == 2 ? host_map_names[el->fam] : map_names[el->dir][el->fam];
 }
 
+/* SipHash-2-4 (Aumasson and Bernstein), 64-bit output. */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                          \
+	do {                                                                              \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                   \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                      \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                      \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                   \
+	} while (0)
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t siphash24(const uint8_t k[16], const uint8_t *in, size_t len)
+{
+	uint64_t k0 = le64(k), k1 = le64(k + 8), m, b = (uint64_t)len << 56;
+	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = le64(in + i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		b |= (uint64_t)in[i + j] << (8 * j);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
 /*
  * A hash, not the name itself: a key nft can print and read back (a saved `nft list ruleset`
  * must restore). Reads check the address it gives against the address maps, so a collision
  * or a hand-made element can only send an event to the full read, never to a wrong host.
+ * Bytes in little-endian order, the same on every machine.
  */
-void nft_name_key(uint8_t key[NFT_NAME_KEY], const char *host)
+void nft_name_key(uint8_t key[NFT_NAME_KEY], const uint8_t salt[NFT_SALT], const char *host)
 {
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = siphash24(salt, (const uint8_t *)host, strlen(host));
 
-	for (const unsigned char *p = (const unsigned char *)host; *p; p++) {
-		h ^= *p;
-		h *= 1099511628211ull;
-	}
-	memcpy(key, &h, sizeof(h));
+	for (int i = 0; i < NFT_NAME_KEY; i++)
+		key[i] = (uint8_t)(h >> (8 * i));
 }
 
 static void elems_flush(struct builder *bd, struct elems *el)
@@ -367,7 +495,7 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 	if (el->dir == 2) {
 		uint8_t key[NFT_NAME_KEY];
 
-		nft_name_key(key, host);
+		nft_name_key(key, bd->salt, host);
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, NFT_NAME_KEY);
 		if (el->type == NFT_MSG_NEWSETELEM)
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, &a->u, a->fam == FAM_V4 ? 4 : 16);
@@ -383,33 +511,17 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 		elems_flush(bd, el);
 }
 
-/*
- * Map elements of every address of `from` hosts that `other` lacks (by host name), in the
- * address maps (dir 0, 1) and the host maps (dir 2). map_new[dir][fam]: that map is created
- * in this batch, so every address of `from` goes in (additions) and none comes out.
- */
-static void put_elems(struct builder *bd, uint16_t type, const struct hostset *from,
-		      const struct hostset *other, const bool map_new[3][FAM_COUNT])
+/* The elements of one address of host NAME, in the maps dir 0, 1 and 2 of its family. */
+static void elems_of_addr(struct builder *bd, struct elems el[3][FAM_COUNT], const struct addr *a,
+			  const char *name, const bool maps[3])
 {
-	struct elems el[3][FAM_COUNT];
-
 	for (int d = 0; d < 3; d++)
-		for (int f = 0; f < FAM_COUNT; f++)
-			el[d][f] = (struct elems){ .type = type, .dir = d, .fam = f };
-	for (size_t i = 0; from && i < from->n; i++) {
-		const struct host *h = &from->v[i];
-		const struct host *o = other ? hostset_find(other, h->name) : NULL;
+		if (maps[d])
+			elems_add(bd, &el[d][a->fam], a, name);
+}
 
-		for (unsigned int j = 0; j < h->naddrs; j++) {
-			int f = h->addrs[j].fam;
-			bool known = host_has_addr(o, &h->addrs[j]);
-
-			for (int d = 0; d < 3; d++)
-				if (type == NFT_MSG_NEWSETELEM ? (!known || map_new[d][f])
-							       : (!known && !map_new[d][f]))
-					elems_add(bd, &el[d][f], &h->addrs[j], h->name);
-		}
-	}
+static void elems_done(struct builder *bd, struct elems el[3][FAM_COUNT])
+{
 	for (int d = 0; d < 3; d++)
 		for (int f = 0; f < FAM_COUNT; f++) {
 			elems_flush(bd, &el[d][f]);
@@ -418,11 +530,60 @@ static void put_elems(struct builder *bd, uint16_t type, const struct hostset *f
 		}
 }
 
-static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq)
+static void elems_init(struct elems el[3][FAM_COUNT], uint16_t type)
+{
+	for (int d = 0; d < 3; d++)
+		for (int f = 0; f < FAM_COUNT; f++)
+			el[d][f] = (struct elems){ .type = type, .dir = d, .fam = f };
+}
+
+/*
+ * The plan's address steps as map elements: in the address maps (dir 0, 1) and the host
+ * maps (dir 2). map_new[dir][fam]: that map is made in this batch, so nothing comes out of
+ * it and every address of `want` goes in, not just the plan's new ones.
+ */
+static void put_elems(struct builder *bd, uint16_t type, const struct plan *p,
+		      const bool map_new[3][FAM_COUNT])
+{
+	struct elems el[3][FAM_COUNT];
+
+	elems_init(el, type);
+	if (type == NFT_MSG_DELSETELEM) {
+		for (size_t i = 0; i < p->ndel; i++) {
+			const struct addr *a = p->del[i].a;
+			bool maps[3] = { !map_new[0][a->fam], !map_new[1][a->fam], !map_new[2][a->fam] };
+
+			elems_of_addr(bd, el, a, p->del[i].h->name, maps);
+		}
+	} else {
+		for (size_t i = 0; i < p->nadd; i++) {
+			const struct addr *a = p->add[i].a;
+			bool maps[3] = { !map_new[0][a->fam], !map_new[1][a->fam], !map_new[2][a->fam] };
+
+			elems_of_addr(bd, el, a, p->add[i].h->name, maps);
+		}
+		for (size_t i = 0; i < p->want->n; i++) {
+			const struct host *h = &p->want->v[i];
+
+			for (unsigned int j = 0; j < h->naddrs; j++) {
+				int f = h->addrs[j].fam;
+				bool maps[3] = { map_new[0][f], map_new[1][f], map_new[2][f] };
+
+				elems_of_addr(bd, el, &h->addrs[j], h->name, maps);
+			}
+		}
+	}
+	elems_done(bd, el);
+}
+
+static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq,
+			const struct nft_base *base)
 {
 	bd->out = out;
 	bd->seq = seq;
 	bd->err = 0;
+	bd->genid = base ? base->genid : 0;
+	bd->salt = base ? base->salt : NULL;
 	bd->tmp = malloc(MSGBUF_SIZE);
 	return bd->tmp ? 0 : -ENOMEM;
 }
@@ -434,12 +595,12 @@ static int builder_done(struct builder *bd)
 }
 
 int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base,
-		     const struct hostset *old, const struct hostset *want, uint32_t max_hosts)
+		     const struct plan *p, uint32_t max_hosts)
 {
 	struct builder bd;
 	bool map_new[3][FAM_COUNT];
 
-	if (builder_init(&bd, out, seq))
+	if (builder_init(&bd, out, seq, base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
 	if (!base->table)
@@ -457,6 +618,16 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 		if (map_new[2][f])
 			put_host_map(&bd, f, max_hosts);
 	}
+	if (!base->salted) {
+		/* A new hash key (or the first: tables of iptmon 0.1 had none): every host map
+		 * element is made again under it; the key itself goes last. */
+		put_salt(&bd, base->salt, true);
+		for (int f = 0; f < FAM_COUNT; f++)
+			if (!map_new[2][f]) {
+				put_set_flush(&bd, host_map_names[f]);
+				map_new[2][f] = true;
+			}
+	}
 	if (base->rules != 4) {
 		if (base->rules)
 			put_flush_chain(&bd);
@@ -465,38 +636,48 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 				put_rule(&bd, d, f);
 	}
 	/* Addresses go before the counters they point at, new counters before their addresses. */
-	put_elems(&bd, NFT_MSG_DELSETELEM, old, want, map_new);
-	for (size_t i = 0; old && i < old->n; i++)
-		if (!hostset_find(want, old->v[i].name))
-			put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
-	for (size_t i = 0; i < want->n; i++)
-		if (!old || !hostset_find(old, want->v[i].name))
-			put_host_counters(&bd, NFT_MSG_NEWOBJ, &want->v[i]);
-	put_elems(&bd, NFT_MSG_NEWSETELEM, want, old, map_new);
+	put_elems(&bd, NFT_MSG_DELSETELEM, p, map_new);
+	for (size_t i = 0; i < p->ngone; i++)
+		put_host_counters(&bd, NFT_MSG_DELOBJ, p->gone[i]);
+	for (size_t i = 0; i < p->ncreated; i++)
+		put_host_counters(&bd, NFT_MSG_NEWOBJ, p->created[i].h); /* a rename's carry counts */
+	put_elems(&bd, NFT_MSG_NEWSETELEM, p, map_new);
+	if (!base->salted)
+		put_salt(&bd, base->salt, false);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
 }
 
-int nft_build_flush(struct buf *out, uint32_t *seq, const struct hostset *old)
+int nft_build_flush(struct buf *out, uint32_t *seq, const struct nft_base *base,
+		    const struct hostset *old)
 {
 	struct builder bd;
-	const bool none_new[3][FAM_COUNT] = { { false } };
 
-	if (builder_init(&bd, out, seq))
+	if (builder_init(&bd, out, seq, base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
-	put_elems(&bd, NFT_MSG_DELSETELEM, old, NULL, none_new);
+	{
+		struct elems el[3][FAM_COUNT];
+		const bool all[3] = { true, true, true };
+
+		elems_init(el, NFT_MSG_DELSETELEM);
+		for (size_t i = 0; i < old->n; i++)
+			for (unsigned int j = 0; j < old->v[i].naddrs; j++)
+				elems_of_addr(&bd, el, &old->v[i].addrs[j], old->v[i].name, all);
+		elems_done(&bd, el);
+	}
 	for (size_t i = 0; i < old->n; i++)
 		put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
 }
 
-int nft_build_remove(struct buf *out, uint32_t *seq)
+int nft_build_remove(struct buf *out, uint32_t *seq, uint32_t genid)
 {
 	struct builder bd;
+	struct nft_base base = { .genid = genid };
 
-	if (builder_init(&bd, out, seq))
+	if (builder_init(&bd, out, seq, &base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
 	put_table(&bd, NFT_MSG_DELTABLE, 0);
@@ -514,6 +695,8 @@ struct nft {
 	struct nft_base base;
 	char *rxbuf;
 	size_t rxlen;
+	unsigned long long resets, read_retries; /* for tests and health metrics */
+	bool intr; /* a dump since the flag was cleared was interrupted */
 };
 
 static struct nft *P(struct backend *b)
@@ -557,26 +740,117 @@ static int nl_open(struct backend *b)
 
 typedef int (*dump_cb)(const struct nlmsghdr *nlh, void *data);
 
-/* One request, every reply through cb; 0 or -errno (-ENOENT: no such object). */
-static int talk(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *data)
+/*
+ * The transport's recovery. A socket that saw any error may still hold replies of the
+ * request that failed (the rest of an interrupted dump, late acks): it is closed, and the
+ * next request opens a new one, so no later request ever reads a stale reply.
+ */
+static void nl_reset(struct backend *b)
+{
+	struct nft *n = P(b);
+
+	if (n->nl)
+		mnl_socket_close(n->nl);
+	n->nl = NULL;
+	n->resets++;
+}
+
+/*
+ * A dump the kernel flags as interrupted (NLM_F_DUMP_INTR: a transaction, in any table,
+ * committed between two of its chunks) is read to its end all the same, and the read it
+ * belongs to is judged by read_consistent(): libmnl would stop at the flag and leave the
+ * rest of the dump queued.
+ */
+static void mark_intr(struct nft *n, ssize_t len)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)n->rxbuf;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nlh->nlmsg_flags &= (uint16_t)~NLM_F_DUMP_INTR;
+			n->intr = true;
+		}
+}
+
+/* One request, every reply through cb; 0 or -errno. Any error resets the socket. */
+static int talk_once(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *data)
 {
 	struct nft *n = P(b);
 	uint32_t seq = req->nlmsg_seq;
 	int ret;
 
 	if (mnl_socket_sendto(n->nl, req, req->nlmsg_len) < 0)
-		return -errno;
+		goto fail;
 	for (;;) {
 		ssize_t len = mnl_socket_recvfrom(n->nl, n->rxbuf, n->rxlen);
 
 		if (len < 0)
-			return -errno;
+			goto fail;
+		mark_intr(n, len);
 		ret = mnl_cb_run(n->rxbuf, (size_t)len, seq, n->portid, cb, data);
 		if (ret < 0)
-			return -errno;
+			goto fail;
 		if (ret == MNL_CB_STOP)
 			return 0;
 	}
+fail:
+	ret = errno ? -errno : -EIO;
+	/* -ENOENT answers a GET of a missing object; the socket is clean after it. */
+	if (ret != -ENOENT)
+		nl_reset(b);
+	return ret;
+}
+
+/*
+ * One request on a clean socket. An interrupted dump (NLM_F_DUMP_INTR: a transaction
+ * committed meanwhile; EINTR from libmnl) comes back as -EINTR and the caller retries the
+ * whole read it belongs to (read_consistent()). 0 or -errno (-ENOENT: no such object).
+ */
+static int talk(struct backend *b, struct nlmsghdr *req, dump_cb cb, void *data)
+{
+	int ret = nl_open(b);
+
+	if (ret)
+		return ret;
+	req->nlmsg_seq = P(b)->seq++;
+	return talk_once(b, req, cb, data);
+}
+
+struct gen_ctx {
+	uint32_t id;
+	bool found;
+};
+
+static int gen_attr(const struct nlattr *a, void *data)
+{
+	struct gen_ctx *g = data;
+
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+		g->id = ntohl(mnl_attr_get_u32(a));
+		g->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int cb_gen(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_attr, data);
+	return MNL_CB_OK;
+}
+
+/* The ruleset generation: it moves with every committed transaction. */
+static int get_gen(struct backend *b, uint32_t *gen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct gen_ctx g = { 0 };
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, NFPROTO_UNSPEC, NLM_F_ACK, 0);
+	int ret = talk(b, nlh, cb_gen, &g);
+
+	if (!ret && !g.found)
+		ret = -EPROTO;
+	*gen = g.id;
+	return ret;
 }
 
 static struct nlmsghdr *request(struct backend *b, char *buf, uint16_t type, uint16_t family,
@@ -603,7 +877,8 @@ static int cb_counter(const struct nlmsghdr *nlh, void *data)
 {
 	struct hostset *out = data;
 	struct nftnl_obj *o = nftnl_obj_alloc();
-	const char *name, *host;
+	const char *name;
+	char host[NAME_SIZE];
 	struct host *h;
 	int dir, fam, ret = MNL_CB_OK;
 
@@ -613,7 +888,7 @@ static int cb_counter(const struct nlmsghdr *nlh, void *data)
 		goto out;
 	name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
 	if (!name || nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER ||
-	    !parse_counter_name(name, &dir, &fam, &host))
+	    !parse_counter_name(name, &dir, &fam, host))
 		goto out;
 	h = hostset_ensure(out, host);
 	if (!h) {
@@ -645,13 +920,13 @@ static int elem_one(struct nftnl_set_elem *e, void *data)
 	const char *ref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
 	const void *key;
 	uint32_t klen = 0;
-	const char *host;
+	char host[NAME_SIZE];
 	struct addr a = { .fam = ctx->fam };
 	int dir, fam;
 
 	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
 	if (!ref || !key || klen != (ctx->fam == FAM_V4 ? 4u : 16u) ||
-	    !parse_counter_name(ref, &dir, &fam, &host) || dir != ctx->dir || fam != ctx->fam)
+	    !parse_counter_name(ref, &dir, &fam, host) || dir != ctx->dir || fam != ctx->fam)
 		return 0;
 	memcpy(&a.u, key, klen);
 	/* Only addresses of hosts whose counters exist (all of them do, unless tampered with). */
@@ -769,100 +1044,182 @@ void nft_flowtable_warning(char *out, size_t len)
 	nft_close(b);
 }
 
-static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
+static int salt_elem(struct nftnl_set_elem *e, void *data)
 {
-	struct nft *n = P(b);
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nft_base *base = data;
+	uint32_t len = 0;
+	const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+
+	if (k && len == NFT_SALT) {
+		memcpy(base->salt, k, NFT_SALT);
+		base->salted = true;
+	}
+	return 0;
+}
+
+static int cb_salt(const struct nlmsghdr *nlh, void *data)
+{
 	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
+		nftnl_set_elem_foreach(s, salt_elem, data);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* The host maps' hash key into base (salted = false when set "key" is missing or empty). */
+static int read_salt(struct backend *b, struct nftnl_set *s)
+{
 	int ret;
 
-	(void)fams; /* one table holds both families: always read whole */
-	memset(out, 0, sizeof(*out));
-	memset(&n->base, 0, sizeof(n->base));
-	n->have_base = false;
-	ret = nl_open(b);
-	if (ret)
-		goto out;
-	if (!t || !c || !r || !o || !s) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-	ret = get_one(b, NFT_MSG_GETTABLE, fill_table, t, NLM_F_ACK, cb_exists, &n->base.table);
-	if (ret == -ENOENT) {
-		n->have_base = true; /* nothing of ours yet */
-		ret = 0;
-		goto out;
-	}
-	if (ret)
-		goto fail;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
-	ret = get_one(b, NFT_MSG_GETCHAIN, fill_chain, c, NLM_F_ACK, cb_exists, &n->base.chain);
-	if (ret && ret != -ENOENT)
-		goto fail;
-	if (n->base.chain) {
-		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
-		ret = get_one(b, NFT_MSG_GETRULE, fill_rule, r, NLM_F_DUMP, cb_count,
-			      &n->base.rules);
-		if (ret)
-			goto fail;
-	}
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	ret = get_one(b, NFT_MSG_GETOBJ, fill_obj, o, NLM_F_DUMP, cb_counter, out);
-	if (ret)
-		goto fail;
+	P(b)->base.salted = false;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	for (int d = 0; d < 2; d++)
-		for (int f = 0; f < FAM_COUNT; f++) {
-			struct elem_ctx ctx = { out, d, f, 0 };
-
-			nftnl_set_set_str(s, NFTNL_SET_NAME, map_names[d][f]);
-			ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, s, NLM_F_DUMP, cb_elems,
-				      &ctx);
-			if (ret == -ENOENT) {
-				ret = 0;
-				continue;
-			}
-			if (ret)
-				goto fail;
-			n->base.maps[d * 2 + f] = true;
-		}
-	for (int f = 0; f < FAM_COUNT; f++) {
-		nftnl_set_set_str(s, NFTNL_SET_NAME, host_map_names[f]);
-		ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_ACK, cb_exists,
-			      &n->base.maps[NFT_MAP_HOST4 + f]);
-		if (ret && ret != -ENOENT)
-			goto fail;
-		ret = 0;
-	}
-	n->have_base = true;
-	goto out;
-fail:
-	snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
-		 strerror(-ret));
-	hostset_free(out);
-out:
-	if (t)
-		nftnl_table_free(t);
-	if (c)
-		nftnl_chain_free(c);
-	if (r)
-		nftnl_rule_free(r);
-	if (o)
-		nftnl_obj_free(o);
-	if (s)
-		nftnl_set_free(s);
-	return ret;
+	nftnl_set_set_str(s, NFTNL_SET_NAME, NFT_SALT_SET);
+	ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, s, NLM_F_DUMP, cb_salt, &P(b)->base);
+	return ret == -ENOENT ? 0 : ret;
 }
 
 static bool base_complete(const struct nft_base *base);
+
+/* The nftnl objects a read fills its requests from, made once per read. */
+struct reqs {
+	struct nftnl_table *t;
+	struct nftnl_chain *c;
+	struct nftnl_rule *r;
+	struct nftnl_obj *o;
+	struct nftnl_set *s;
+};
+
+static void reqs_free(struct reqs *q)
+{
+	if (q->t)
+		nftnl_table_free(q->t);
+	if (q->c)
+		nftnl_chain_free(q->c);
+	if (q->r)
+		nftnl_rule_free(q->r);
+	if (q->o)
+		nftnl_obj_free(q->o);
+	if (q->s)
+		nftnl_set_free(q->s);
+}
+
+static int reqs_init(struct reqs *q)
+{
+	*q = (struct reqs){ nftnl_table_alloc(), nftnl_chain_alloc(), nftnl_rule_alloc(),
+			    nftnl_obj_alloc(), nftnl_set_alloc() };
+	if (!q->t || !q->c || !q->r || !q->o || !q->s) {
+		reqs_free(q);
+		return -ENOMEM;
+	}
+	nftnl_table_set_str(q->t, NFTNL_TABLE_NAME, NFT_TABLE);
+	nftnl_table_set_u32(q->t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(q->c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+	nftnl_chain_set_str(q->c, NFTNL_CHAIN_NAME, NFT_CHAIN);
+	nftnl_rule_set_str(q->r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(q->r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_obj_set_str(q->o, NFTNL_OBJ_TABLE, NFT_TABLE);
+	nftnl_obj_set_u32(q->o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_set_set_str(q->s, NFTNL_SET_TABLE, NFT_TABLE);
+	return 0;
+}
+
+/* A fresh read: nothing known of the base or the hosts; the requests' objects made. */
+static int read_start(struct backend *b, struct reqs *q, struct hostset *out)
+{
+	memset(out, 0, sizeof(*out));
+	memset(&P(b)->base, 0, sizeof(P(b)->base));
+	P(b)->have_base = false;
+	return reqs_init(q);
+}
+
+/* The table, the chain and its rule count into base; -ENOENT: no table of ours yet. */
+static int read_table(struct backend *b, struct reqs *q)
+{
+	struct nft_base *base = &P(b)->base;
+	int ret = get_one(b, NFT_MSG_GETTABLE, fill_table, q->t, NLM_F_ACK, cb_exists,
+			  &base->table);
+
+	if (ret)
+		return ret;
+	ret = get_one(b, NFT_MSG_GETCHAIN, fill_chain, q->c, NLM_F_ACK, cb_exists, &base->chain);
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret)
+		ret = get_one(b, NFT_MSG_GETRULE, fill_rule, q->r, NLM_F_DUMP, cb_count,
+			      &base->rules);
+	return ret;
+}
+
+/* Whether maps FROM..TO-1 (base->maps order) exist. */
+static int read_maps_exist(struct backend *b, struct reqs *q, int from, int to)
+{
+	int ret = 0;
+
+	for (int i = from; i < to && !ret; i++) {
+		nftnl_set_set_str(q->s, NFTNL_SET_NAME, i < 4 ? map_names[i / 2][i % 2] :
+								host_map_names[i - 4]);
+		ret = get_one(b, NFT_MSG_GETSET, fill_set, q->s, NLM_F_ACK, cb_exists,
+			      &P(b)->base.maps[i]);
+		if (ret == -ENOENT)
+			ret = 0;
+	}
+	return ret;
+}
+
+/* Every counter object, then every element of the four address maps. */
+static int read_hosts(struct backend *b, struct reqs *q, struct hostset *out)
+{
+	int ret = get_one(b, NFT_MSG_GETOBJ, fill_obj, q->o, NLM_F_DUMP, cb_counter, out);
+
+	for (int d = 0; d < 2 && !ret; d++)
+		for (int f = 0; f < FAM_COUNT && !ret; f++) {
+			struct elem_ctx ctx = { out, d, f, 0 };
+
+			nftnl_set_set_str(q->s, NFTNL_SET_NAME, map_names[d][f]);
+			ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, q->s, NLM_F_DUMP,
+				      cb_elems, &ctx);
+			if (!ret)
+				P(b)->base.maps[d * 2 + f] = true;
+			else if (ret == -ENOENT)
+				ret = 0;
+		}
+	return ret;
+}
+
+static int read_all_once(struct backend *b, const void *arg, struct hostset *out)
+{
+	struct reqs q;
+	int ret = read_start(b, &q, out);
+
+	(void)arg;
+	if (!ret)
+		ret = read_table(b, &q);
+	if (ret == -ENOENT) {
+		P(b)->have_base = true; /* nothing of ours yet */
+		b->base_missing = true;
+		reqs_free(&q);
+		return 0;
+	}
+	if (!ret)
+		ret = read_hosts(b, &q, out);
+	if (!ret)
+		ret = read_maps_exist(b, &q, NFT_MAP_HOST4, NFT_MAPS);
+	if (!ret)
+		ret = read_salt(b, q.s);
+	reqs_free(&q);
+	if (ret) {
+		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
+			 strerror(-ret));
+		hostset_free(out);
+		return ret;
+	}
+	P(b)->have_base = true;
+	b->base_missing = !base_complete(&P(b)->base);
+	return 0;
+}
 
 /* ---- reading a few hosts: what an event needs, whatever the number of hosts ---- */
 
@@ -951,7 +1308,7 @@ static int load_host(struct backend *b, const char *name, struct hostset *out)
 	nftnl_obj_free(o);
 	if (ret == -ENOENT) /* a host has all four counters or none */
 		return hostset_find(out, name) ? -EAGAIN : 0;
-	nft_name_key(key, name);
+	nft_name_key(key, P(b)->base.salt, name);
 	for (int f = 0; f < FAM_COUNT && !ret; f++) {
 		struct one_elem x = { .fam = f }, check = { .fam = f };
 		char want[NAME_SIZE + 8];
@@ -970,83 +1327,141 @@ static int load_host(struct backend *b, const char *name, struct hostset *out)
 	return ret;
 }
 
+struct some {
+	const char *const *names;
+	size_t nnames;
+	const struct addr *addrs;
+	size_t naddrs;
+};
+
+/* The hosts named and the hosts holding the addresses, each whole. */
+static int load_some(struct backend *b, const struct some *x, struct hostset *out)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < x->nnames && !ret; i++)
+		ret = load_host(b, x->names[i], out);
+	for (size_t i = 0; i < x->naddrs && !ret; i++) {
+		const struct addr *a = &x->addrs[i];
+		struct one_elem e = { .fam = a->fam };
+		char host[NAME_SIZE];
+		int dir, fam;
+
+		ret = get_elem(b, map_names[DIR_TX][a->fam], &a->u, a->fam == FAM_V4 ? 4 : 16, &e);
+		if (!ret && e.found && parse_counter_name(e.ref, &dir, &fam, host))
+			ret = load_host(b, host, out);
+	}
+	return ret;
+}
+
+static int read_some_once(struct backend *b, const void *arg, struct hostset *out)
+{
+	struct reqs q;
+	int ret = read_start(b, &q, out);
+
+	if (!ret)
+		ret = read_table(b, &q);
+	if (ret == -ENOENT) {
+		P(b)->have_base = true; /* nothing of ours yet: nobody to read */
+		reqs_free(&q);
+		return 0;
+	}
+	if (!ret)
+		ret = read_maps_exist(b, &q, 0, NFT_MAPS);
+	if (!ret)
+		ret = read_salt(b, q.s);
+	reqs_free(&q);
+	if (!ret && !base_complete(&P(b)->base))
+		ret = -EAGAIN; /* a damaged or older table: the whole read and commit mend it */
+	if (!ret)
+		ret = load_some(b, arg, out);
+	if (!ret) {
+		P(b)->have_base = true;
+		return 0;
+	}
+	if (ret != -EAGAIN)
+		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
+			 strerror(-ret));
+	hostset_free(out);
+	return ret;
+}
+
+/*
+ * A read made of several requests is one consistent picture if no transaction committed
+ * in between: it is bracketed by the ruleset generation. The generation moves with every
+ * transaction in any table, so under a storm of unrelated ones (a firewall script, a busy
+ * dnsmasq with nftsets) nearly every read is bracketed by two generations; then it is done
+ * again, and taken once two reads in a row found the same hosts with the same addresses
+ * (only counter values changed: our table was not touched). Bounded; a short pause between
+ * tries lets a burst pass. The generation at the end of the taken read goes into the next
+ * batch, so that the kernel refuses a commit built on a read that is stale by then.
+ */
+static int read_consistent(struct backend *b, int (*once)(struct backend *, const void *,
+							   struct hostset *),
+			   const void *arg, struct hostset *out)
+{
+	struct nft *n = P(b);
+	struct hostset prev = { 0 };
+	bool have_prev = false;
+	int ret = 0;
+
+	for (int i = 0; i < NFT_READ_TRIES; i++) {
+		uint32_t g1 = 0, g2 = 0;
+
+		if (i) {
+			struct timespec ts = { 0, (long)(i < 5 ? i : 5) * 1000000L };
+
+			n->read_retries++;
+			nanosleep(&ts, NULL);
+		}
+		n->intr = false;
+		ret = get_gen(b, &g1);
+		if (!ret)
+			ret = once(b, arg, out);
+		if (!ret)
+			ret = get_gen(b, &g2);
+		if (!ret && ((g1 == g2 && !n->intr) || (have_prev && hostset_same(&prev, out)))) {
+			n->base.genid = g2;
+			hostset_free(&prev);
+			return 0;
+		}
+		hostset_free(&prev);
+		have_prev = false;
+		if (ret == -EINTR)
+			continue; /* an interrupted single request: try again */
+		if (ret)
+			break;
+		prev = *out; /* keep this read to compare with the next one */
+		memset(out, 0, sizeof(*out));
+		have_prev = true;
+		ret = -EINTR;
+	}
+	hostset_free(&prev);
+	n->have_base = false;
+	if (ret == -EINTR)
+		snprintf(b->err, sizeof(b->err),
+			 "cannot read table inet %s: it changed during each of %d reads",
+			 NFT_TABLE, NFT_READ_TRIES);
+	else if (ret && ret != -EAGAIN && !b->err[0])
+		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
+			 strerror(-ret));
+	return ret;
+}
+
+static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
+{
+	(void)fams; /* one table holds both families: always read whole */
+	b->err[0] = '\0';
+	return read_consistent(b, read_all_once, NULL, out);
+}
+
 static int nft_read_some(struct backend *b, const char *const *names, size_t nnames,
 			 const struct addr *addrs, size_t naddrs, struct hostset *out)
 {
-	struct nft *n = P(b);
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_set *s = nftnl_set_alloc();
-	int ret;
+	struct some arg = { names, nnames, addrs, naddrs };
 
-	memset(out, 0, sizeof(*out));
-	memset(&n->base, 0, sizeof(n->base));
-	n->have_base = false;
-	ret = nl_open(b);
-	if (ret)
-		goto out;
-	if (!t || !c || !r || !s) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
-	ret = get_one(b, NFT_MSG_GETTABLE, fill_table, t, NLM_F_ACK, cb_exists, &n->base.table);
-	if (ret == -ENOENT) {
-		n->have_base = true; /* nothing of ours yet: nobody to read */
-		ret = 0;
-		goto out;
-	}
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
-	if (!ret)
-		ret = get_one(b, NFT_MSG_GETCHAIN, fill_chain, c, NLM_F_ACK, cb_exists,
-			      &n->base.chain);
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
-	if (!ret)
-		ret = get_one(b, NFT_MSG_GETRULE, fill_rule, r, NLM_F_DUMP, cb_count,
-			      &n->base.rules);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	for (int i = 0; i < NFT_MAPS && !ret; i++) {
-		nftnl_set_set_str(s, NFTNL_SET_NAME, i < 4 ? map_names[i / 2][i % 2] :
-							     host_map_names[i - 4]);
-		ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_ACK, cb_exists,
-			      &n->base.maps[i]);
-	}
-	if (ret == -ENOENT || (!ret && !base_complete(&n->base))) {
-		ret = -EAGAIN; /* a damaged or older table: the whole read and commit mend it */
-		goto out;
-	}
-	for (size_t i = 0; i < nnames && !ret; i++)
-		ret = load_host(b, names[i], out);
-	for (size_t i = 0; i < naddrs && !ret; i++) {
-		const struct addr *a = &addrs[i];
-		struct one_elem x = { .fam = a->fam };
-		const char *host;
-		int dir, fam;
-
-		ret = get_elem(b, map_names[DIR_TX][a->fam], &a->u, a->fam == FAM_V4 ? 4 : 16, &x);
-		if (!ret && x.found && parse_counter_name(x.ref, &dir, &fam, &host))
-			ret = load_host(b, host, out);
-	}
-	if (!ret)
-		n->have_base = true;
-out:
-	if (ret && ret != -EAGAIN)
-		snprintf(b->err, sizeof(b->err), "cannot read table inet %s: %s", NFT_TABLE,
-			 strerror(-ret));
-	if (ret)
-		hostset_free(out);
-	if (t)
-		nftnl_table_free(t);
-	if (c)
-		nftnl_chain_free(c);
-	if (r)
-		nftnl_rule_free(r);
-	if (s)
-		nftnl_set_free(s);
-	return ret;
+	b->err[0] = '\0';
+	return read_consistent(b, read_some_once, &arg, out);
 }
 
 /* What the batch message with this sequence number was doing, for error messages. */
@@ -1176,7 +1591,7 @@ static bool base_complete(const struct nft_base *base)
 	for (int i = 0; i < NFT_MAPS; i++)
 		if (!base->maps[i])
 			return false;
-	return base->table && base->chain && base->rules == 4;
+	return base->table && base->chain && base->rules == 4 && base->salted;
 }
 
 static int run_batch(struct backend *b, int (*build)(struct buf *, struct nft *, const void *,
@@ -1196,28 +1611,34 @@ static int run_batch(struct backend *b, int (*build)(struct buf *, struct nft *,
 	return ret;
 }
 
-static int build_commit(struct buf *out, struct nft *n, const void *old, const void *want)
+static int build_commit(struct buf *out, struct nft *n, const void *plan, const void *unused)
 {
-	return nft_build_commit(out, &n->seq, &n->base, old, want, n->max_hosts);
+	(void)unused;
+	return nft_build_commit(out, &n->seq, &n->base, plan, n->max_hosts);
 }
 
-static int nft_commit(struct backend *b, unsigned int fams, const struct hostset *old,
-		      const struct hostset *want)
+static int nft_commit(struct backend *b, unsigned int fams, const struct plan *p)
 {
 	int ret = ensure_base_read(b);
 
 	(void)fams;
 	if (ret)
 		return ret;
-	if (base_complete(&P(b)->base) && old && hostset_same(old, want))
+	if (base_complete(&P(b)->base) && p->old && plan_empty(p))
 		return 0; /* nothing to do: no transaction at all */
-	return run_batch(b, build_commit, old, want);
+	if (!P(b)->base.salted &&
+	    getrandom(P(b)->base.salt, NFT_SALT, 0) != (ssize_t)NFT_SALT) {
+		snprintf(b->err, sizeof(b->err), "cannot make a random hash key: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	return run_batch(b, build_commit, p, NULL);
 }
 
 static int build_flush(struct buf *out, struct nft *n, const void *old, const void *unused)
 {
 	(void)unused;
-	return nft_build_flush(out, &n->seq, old);
+	return nft_build_flush(out, &n->seq, &n->base, old);
 }
 
 static int nft_flush(struct backend *b, unsigned int fams)
@@ -1227,7 +1648,12 @@ static int nft_flush(struct backend *b, unsigned int fams)
 
 	/* Complete the base first (an older table may lack the host maps). */
 	if (!ret && P(b)->base.table && !base_complete(&P(b)->base)) {
-		ret = nft_commit(b, fams, &cur, &cur);
+		struct plan p;
+
+		ret = plan_make(&p, &cur, &cur);
+		if (!ret)
+			ret = nft_commit(b, fams, &p);
+		plan_free(&p);
 		hostset_free(&cur);
 		if (!ret)
 			ret = nft_read(b, fams, &cur);
@@ -1242,7 +1668,7 @@ static int build_remove(struct buf *out, struct nft *n, const void *x, const voi
 {
 	(void)x;
 	(void)y;
-	return nft_build_remove(out, &n->seq);
+	return nft_build_remove(out, &n->seq, n->base.genid);
 }
 
 static int nft_remove(struct backend *b, unsigned int fams)

@@ -50,10 +50,24 @@ static int idx_rebuild(struct totals *t, size_t want)
 	return 0;
 }
 
+/* After entries moved: a new index, or none (the next totals_get() makes one). */
+static void idx_refresh(struct totals *t)
+{
+	if (idx_rebuild(t, t->n)) {
+		free(t->idx);
+		t->idx = NULL;
+		t->idx_cap = 0;
+	}
+}
+
 struct total *totals_find(const struct totals *t, const char *name)
 {
-	if (!t->idx)
+	if (!t->idx) { /* none yet, or it could not be made after a move */
+		for (size_t i = 0; i < t->n; i++)
+			if (!strcmp(t->v[i].name, name))
+				return &t->v[i];
 		return NULL;
+	}
 	for (size_t k = name_hash(name) & (t->idx_cap - 1); t->idx[k]; k = (k + 1) & (t->idx_cap - 1))
 		if (!strcmp(t->v[t->idx[k] - 1].name, name))
 			return &t->v[t->idx[k] - 1];
@@ -146,12 +160,22 @@ static bool counts_zero(const struct counts *c)
 	return !memcmp(c, &zero, sizeof(zero));
 }
 
+bool totals_clock_set(const struct totals *t, time_t now)
+{
+	return (long long)now >= TOTALS_CLOCK_FLOOR && (long long)now >= t->stamp;
+}
+
 int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsigned int kept)
 {
 	struct period_rec rec = { .start = t->period_start, .end = t->period_end };
 	time_t s, e;
 	int closed = 0;
 
+	while (t->npast > kept)
+		period_rec_free(&t->past[--t->npast]);
+	if (!totals_clock_set(t, now))
+		return 0;
+	t->stamp = now;
 	if (t->period_end && now >= t->period_end) {
 		if (kept) {
 			rec.v = calloc(t->n ? t->n : 1, sizeof(*rec.v));
@@ -177,14 +201,23 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 			memmove(t->past + 1, t->past, (t->npast - 1) * sizeof(*t->past));
 			t->past[0] = rec;
 		}
-		for (size_t i = 0; i < t->n; i++)
+		for (size_t i = 0; i < t->n;) {
 			memset(&t->v[i].cur, 0, sizeof(t->v[i].cur));
+			/* a forgotten host stayed for this period's counts only */
+			if (t->v[i].forgotten) {
+				t->v[i] = t->v[--t->n];
+				continue;
+			}
+			i++;
+		}
+		idx_refresh(t);
 		closed = 1;
 	}
-	while (t->npast > kept)
-		period_rec_free(&t->past[--t->npast]);
-	if (!t->period_end || now >= t->period_end || now < t->period_start) {
+	if (!t->period_end || closed) {
 		period_bounds(p, now, &s, &e);
+		/* Forward only: after a change of period_start the new one may not overlap. */
+		if (closed && s < t->period_end)
+			s = (time_t)t->period_end;
 		t->period_start = s;
 		t->period_end = e;
 	}
@@ -240,6 +273,8 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 		if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
 		    !(snap && hostset_find(snap, e->name)))
 			continue;
+		if (which == VIEW_ALL && e->forgotten)
+			continue;
 		h = hostset_ensure(out, e->name);
 		if (!h)
 			goto nomem;
@@ -264,8 +299,8 @@ static void write_counts(FILE *f, const struct counts *c)
 
 int totals_write(FILE *f, const struct totals *t, bool rates)
 {
-	fprintf(f, "%s %d\nboot %s\nperiod %lld %lld\n", STATE_MAGIC, STATE_VERSION,
-		t->boot_id[0] ? t->boot_id : "-", t->period_start, t->period_end);
+	fprintf(f, "%s %d\nboot %s\nperiod %lld %lld\ntime %lld\n", STATE_MAGIC, STATE_VERSION,
+		t->boot_id[0] ? t->boot_id : "-", t->period_start, t->period_end, t->stamp);
 	if (rates && t->has_rates)
 		fprintf(f, "dt %" PRId64 "\n", t->dt_ms);
 	for (size_t i = 0; i < t->n; i++) {
@@ -275,6 +310,8 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 		write_counts(f, &e->all);
 		write_counts(f, &e->last);
 		fputc('\n', f);
+		if (e->gone_since)
+			fprintf(f, "gone %s %" PRId64 "\n", e->name, e->gone_since);
 		if (!counts_zero(&e->cur)) {
 			fprintf(f, "cur %s", e->name);
 			write_counts(f, &e->cur);
@@ -394,6 +431,10 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 		t->period_end = b;
 		return 0;
 	}
+	if (sscanf(line, "time %lld%n", &a, &len) == 1 && line[len] == '\n' && a >= 0) {
+		t->stamp = a;
+		return 0;
+	}
 	if (sscanf(line, "dt %lld%n", &a, &len) == 1 && line[len] == '\n' && a > 0) {
 		t->dt_ms = a;
 		t->has_rates = true;
@@ -462,6 +503,13 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 		e = totals_find(t, name);
 		return e ? read_counts(rest, &e->delta) : -EINVAL;
 	}
+	if (!read_name(line, "gone", name, &rest)) {
+		e = totals_find(t, name);
+		if (!e || sscanf(rest, " %lld%n", &a, &len) != 1 || rest[len] != '\n' || a <= 0)
+			return -EINVAL;
+		e->gone_since = a;
+		return 0;
+	}
 	if (!strncmp(line, "day ", 4))
 		return history_read_line(&t->hist, line);
 	return -EINVAL;
@@ -503,9 +551,86 @@ int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
 		n++;
 		goto bad;
 	}
+	if (!t->stamp) /* before version 3: the period's start was seen on the wall clock */
+		t->stamp = t->period_start;
 	return 0;
 bad:
 	*bad_line = n;
 	totals_free(t);
 	return -EINVAL;
+}
+
+/* Drops the total at position i (order not kept); the index is rebuilt. */
+static void totals_remove_at(struct totals *t, size_t i)
+{
+	t->v[i] = t->v[--t->n];
+	idx_refresh(t);
+}
+
+int totals_rename(struct totals *t, const char *from, const char *to)
+{
+	struct total *f = totals_find(t, from), *e;
+
+	if (!f || !strcmp(from, to))
+		return 0;
+	if (!name_is_valid(to))
+		return -EINVAL;
+	e = totals_find(t, to);
+	if (!e) {
+		memcpy(f->name, to, strlen(to) + 1);
+		idx_refresh(t);
+		return 1;
+	}
+	/* The new name counted before: one device now, so one total. */
+	add_counts(&e->all, &f->all);
+	add_counts(&e->cur, &f->cur);
+	add_counts(&e->delta, &f->delta);
+	e->last = f->last;
+	if (f->mac[0])
+		memcpy(e->mac, f->mac, sizeof(e->mac));
+	totals_remove_at(t, (size_t)(f - t->v));
+	return 1;
+}
+
+void totals_restarted(struct totals *t, const char *name)
+{
+	struct total *e = totals_find(t, name);
+
+	if (e)
+		memset(&e->last, 0, sizeof(e->last));
+}
+
+size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
+		     unsigned int forget_after, unsigned int max, uint64_t *lost_bytes)
+{
+	size_t dropped = 0;
+
+	*lost_bytes = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		struct total *e = &t->v[i];
+
+		if (hostset_find(snap, e->name))
+			e->gone_since = 0;
+		else if (!e->gone_since)
+			e->gone_since = now;
+		e->forgotten = e->gone_since && forget_after &&
+			       now - e->gone_since >= (int64_t)forget_after;
+	}
+	while (t->n > max) {
+		size_t victim = t->n;
+
+		for (size_t i = 0; i < t->n; i++)
+			if (t->v[i].gone_since &&
+			    (victim == t->n || t->v[i].gone_since < t->v[victim].gone_since))
+				victim = i;
+		if (victim == t->n)
+			break; /* every host is in the kernel: nothing may go */
+		for (int f = 0; f < FAM_COUNT; f++)
+			*lost_bytes += t->v[victim].cur.bytes[f][0] + t->v[victim].cur.bytes[f][1];
+		t->v[victim] = t->v[--t->n];
+		dropped++;
+	}
+	if (dropped)
+		idx_refresh(t);
+	return dropped;
 }

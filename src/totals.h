@@ -12,7 +12,7 @@
 #include "period.h"
 
 #define STATE_MAGIC "iptmon-state"
-#define STATE_VERSION 2 /* 1 is still read */
+#define STATE_VERSION 3 /* 1 and 2 are still read */
 
 /* Eight counts in the state file's order: [fam][dir] bytes then packets. */
 struct counts {
@@ -31,6 +31,8 @@ struct total {
 	struct counts last;  /* the kernel's values at the last poll */
 	struct counts cur;   /* the current accounting period */
 	struct counts delta; /* what the last poll added (rates: delta / totals.dt_ms) */
+	int64_t gone_since;  /* wall-clock seconds since when the kernel has no counters for it */
+	bool forgotten;	     /* gone too long: only in the current period's view until it ends */
 };
 
 /* A closed accounting period: the hosts that counted in it. */
@@ -50,6 +52,7 @@ struct totals {
 	size_t idx_cap;
 	char boot_id[40]; /* the boot the last values come from */
 	long long period_start, period_end; /* current period; 0 = not yet set */
+	long long stamp; /* the newest wall-clock time the totals saw; 0 = none */
 	struct period_rec *past;	    /* newest first */
 	size_t npast;
 	int64_t dt_ms; /* time the last poll's deltas took to build up; 0 = no rates */
@@ -63,10 +66,15 @@ struct total *totals_find(const struct totals *t, const char *name);
 struct total *totals_get(struct totals *t, const char *name);
 /* Folds one kernel snapshot in (MACs too); boot_id "" when unknown. 0 or -ENOMEM. */
 int totals_update(struct totals *t, const struct hostset *snap, const char *boot_id);
+/* Wall-clock times before this (2025-01-01) are a clock not yet set (a router before NTP). */
+#define TOTALS_CLOCK_FLOOR 1735689600LL
+/* Whether NOW can be trusted: not before the floor, not behind the newest time seen. */
+bool totals_clock_set(const struct totals *t, time_t now);
 /*
  * Closes the current period when NOW is past its end (its counts become the newest past
- * period, at most KEPT are kept) and opens the one holding NOW. Returns 1 when a period
- * closed, 0 when not, -ENOMEM.
+ * period, at most KEPT are kept) and opens the one holding NOW; periods only roll forward.
+ * A clock not yet set (totals_clock_set) changes nothing: counts go on into the current
+ * period. Returns 1 when a period closed, 0 when not, -ENOMEM.
  */
 int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsigned int kept);
 /* The state file: versioned text, every name checked on the way in. With rates, the live
@@ -83,6 +91,23 @@ enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
  */
 int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
 		struct hostset *out);
+/*
+ * Facts from the kernel's side (journal.c): FROM's counters now count under TO (a rename;
+ * the kernel carried them over), so FROM's total becomes TO's (added to it when TO has one).
+ * 1 when moved, 0 when FROM has no total, -errno.
+ */
+int totals_rename(struct totals *t, const char *from, const char *to);
+/* NAME's kernel counters were created anew at zero: the next value is all new. */
+void totals_restarted(struct totals *t, const char *name);
+/*
+ * After a poll at NOW: hosts of SNAP are present, the others gone since NOW unless gone
+ * already. Hosts gone FORGET_AFTER seconds or more (0: never) are forgotten: they leave the
+ * all-time view, and the totals when the current period closes. Beyond MAX hosts the
+ * longest gone are dropped whole; *lost_bytes gets what they held of the current period.
+ * Returns how many were dropped.
+ */
+size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
+		     unsigned int forget_after, unsigned int max, uint64_t *lost_bytes);
 /* Rate of one counter delta in units per second (0 without rates). */
 double totals_rate(const struct totals *t, uint64_t delta);
 

@@ -10,6 +10,7 @@ PKGS=(
 	libmicrohttpd-dev libcurl4-openssl-dev  # the daemon: HTTP read-out, InfluxDB push
 	tzdata                               # unit tests of accounting periods across DST
 	libcmocka-dev                        # unit tests
+	clang libclang-rt-dev                # make fuzz: libFuzzer and the ASan/UBSan runtimes (clang's)
 	iptables nftables iproute2 procps    # the kernel side
 	dnsmasq-base busybox isc-dhcp-client iputils-ping socat jq  # demo and namespace tests
 	collectd-core                        # collectd's iptables and unixsock plugins, for real

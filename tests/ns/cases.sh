@@ -30,15 +30,29 @@ expect_eq() { # ACTUAL EXPECTED WHAT
 	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
 }
 
-# Polls (up to 10 s) until the command succeeds.
+# wait_for FUNC [ARG]...: calls the shell function FUNC every 50 ms until it succeeds, for up
+# to 10 s. FUNC must be a shell function, which computes its condition afresh on every try:
+# `wait_for test "$(cmd)" = x` would run cmd once, before the first try, and never wait. A
+# command that is not a function (test, [, grep, ...) fails the case at once, loudly. ARGs are
+# constants; anything that changes belongs inside FUNC.
 wait_for() {
 	local i
+	if ! declare -F -- "${1:-}" >/dev/null; then
+		echo "BROKEN TEST [$BACKEND/$CASE]: wait_for '${1:-}': not a shell function (wrap the condition in one)" >&2
+		exit 2
+	fi
 	for ((i = 0; i < 200; i++)); do
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.05
 	done
 	return 1
 }
+# Conditions for wait_for.
+is_socket() { [ -S "$1" ]; }
+file_has() { grep -q -- "$1" "$2"; } # FIXED-STRING-OR-BRE FILE
+log_has() { file_has "$1" "$T/daemon.log"; }
+# The daemon wrote its live totals and its pid.
+daemon_ready() { [ -s "$T/run/iptmon.live" ] && [ -n "$(cat "$T/run/iptmon.pid" 2>/dev/null)" ]; }
 
 # iptmon inside the router namespace with this run's configuration.
 it() { ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" "$BIN" "$@"; }
@@ -55,7 +69,7 @@ start_daemon() {
 	ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" "$BIN" daemon 2>>"$T/daemon.log" &
 	DPID=$!
 	ns_on_cleanup "kill $DPID 2>/dev/null || true"
-	wait_for test -s "$T/run/iptmon.live" -a -n "$(cat "$T/run/iptmon.pid" 2>/dev/null)" || true
+	wait_for daemon_ready || true
 }
 stop_daemon() {
 	kill -TERM "$DPID"
@@ -458,7 +472,7 @@ case_hostile() {
 	has_host 192.168.88.114 || fail "'*' name: not counted under its address"
 	# Every rule is well-formed: one comment per rule, matching its chain.
 	if is_nft; then
-		nft_elems | grep -vE '^(tx|rx)[46] [0-9a-f.:]+ (tx|rx)[46]_[A-Za-z0-9._:-]{1,63}$' && fail "malformed element (above)"
+		nft_elems | grep -vE '^(tx|rx)[46] [0-9a-f.:]+ (tx|rx)[46]_[A-Za-z0-9._/-]{1,63}$' && fail "malformed element (above)"
 		expect_eq "$(nft_elems | wc -l)" $((4 * 0 + 2 * ${#names[@]})) "map elements (tx4 + rx4 per host)"
 	else
 		our_rules | grep -- "-A iptmon_" | grep -vE -- '^-A iptmon_(tx -d|rx -s) [0-9a-f.:]+/(32|128) -m comment --comment "?(tx|rx)_[A-Za-z0-9._:-]+"? -j RETURN$' &&
@@ -664,7 +678,7 @@ EOC
 	collectd -f -C "$T/cd/collectd.conf" >"$T/cd/out" 2>&1 &
 	local cpid=$!
 	ns_on_cleanup "kill $cpid 2>/dev/null; wait $cpid 2>/dev/null || true"
-	wait_for test -S "$T/cd/sock" || fail "collectd's unixsock did not appear: $(cat "$T/cd/out")"
+	wait_for is_socket "$T/cd/sock" || fail "collectd's unixsock did not appear: $(cat "$T/cd/out")"
 	it metrics --format collectd | socat -t 2 - "UNIX-CONNECT:$T/cd/sock" >"$T/cd/replies"
 	grep -v '^0 Success' "$T/cd/replies" && fail "collectd refused PUTVALs (above)"
 	local d="$T/cd/csv/router"
@@ -727,17 +741,18 @@ EOC
 	# A truncated state file is set aside, not used, not overwritten.
 	head -c 40 "$st" >"$st.new" && mv "$st.new" "$st"
 	start_daemon
-	wait_for grep -q "is damaged (line" "$T/daemon.log" || fail "no log line for a damaged state file"
+	wait_for log_has "is damaged (line" || fail "no log line for a damaged state file"
 	ls "$T/state" | grep -q 'iptmon.state.bad-' || fail "damaged state not set aside"
 	stop_daemon
 	expect_eq "$(grep -c 'is damaged' "$T/daemon.log")" 1 "log lines for one damaged file"
 	# Garbage (binary, no magic) too; the daemon counts on from zero and saves anew.
 	head -c 3000 /dev/urandom >"$st"
 	start_daemon
-	wait_for test "$(grep -c 'is damaged' "$T/daemon.log")" = 2 || fail "no log line for a garbage state file"
+	damaged_lines_are() { [ "$(grep -c 'is damaged' "$T/daemon.log")" = "$1" ]; }
+	wait_for damaged_lines_are 2 || fail "no log line for a garbage state file"
 	stop_daemon
 	expect_eq "$(ls "$T/state" | grep -c 'iptmon.state.bad-')" 2 "damaged files set aside"
-	head -n 1 "$st" | grep -qx "iptmon-state 2" || fail "no fresh state file after garbage"
+	head -n 1 "$st" | grep -qx "iptmon-state 3" || fail "no fresh state file after garbage"
 }
 
 # Accounting periods: a state file whose period ended long ago closes it when the daemon
@@ -769,7 +784,7 @@ past 0 0
 end
 EOS
 	start_daemon
-	wait_for grep -q "accounting period closed" "$T/daemon.log" || fail "no period closed: $(cat "$T/daemon.log")"
+	wait_for log_has "accounting period closed" || fail "no period closed: $(cat "$T/daemon.log")"
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
 	wait_for live_is 17280 || fail "all-time total: $(it show --json)"
 	local prev cur
@@ -817,7 +832,7 @@ EOC
 	ns_rexec bash -c 'for i in $(seq 100); do exec {fd}<>/dev/tcp/127.0.0.1/9678 || exit 1; done; echo ready; sleep 30' >"$T/idle.out" 2>&1 &
 	local ipid=$!
 	ns_on_cleanup "kill $ipid 2>/dev/null || true"
-	wait_for grep -q ready "$T/idle.out" || fail "could not open 100 connections: $(cat "$T/idle.out")"
+	wait_for file_has ready "$T/idle.out" || fail "could not open 100 connections: $(cat "$T/idle.out")"
 	wait_for metric_ge iptmon_daemon_http_connections 100 || fail "connections: $(metric iptmon_daemon_http_connections)"
 	local polls
 	polls=$(metric iptmon_daemon_polls_total)
@@ -989,11 +1004,11 @@ EOC
 	metric_ge iptmon_daemon_influx_queued_bytes 1 || fail "nothing queued while InfluxDB is down"
 	# a HUP that leaves the InfluxDB keys alone keeps what waits
 	kill -HUP "$DPID"
-	wait_for grep -q "SIGHUP: configuration re-read" "$T/daemon.log" || fail "no HUP"
+	wait_for log_has "SIGHUP: configuration re-read" || fail "no HUP"
 	metric_ge iptmon_daemon_influx_queued_bytes 1 || fail "the queue went with a HUP"
 	svc_influxd_restart || fail "influxd restart"
 	wait_for_value iptmon "$q" 20560 || fail "influx after the outage"
-	wait_for grep -q "InfluxDB answers again" "$T/daemon.log" || fail "no log line when InfluxDB came back"
+	wait_for log_has "InfluxDB answers again" || fail "no log line when InfluxDB came back"
 	# the points from the outage arrived too (one per poll, with their own timestamps)
 	local n
 	n=$(svc_influx_value iptmon "SELECT count(bytes) FROM iptmon WHERE host='pc' AND family='ipv4' AND direction='tx' AND time >= ${t_down}s AND time < ${t_down}s + 4s")
@@ -1022,7 +1037,8 @@ EOC
 	ns_ping 1 "$NS_W6" 10 1000 || fail "ping6"
 	v6_total() { it show --json | jq -r '.hosts[] | select(.name == "pc") | .ipv6.tx_bytes'; }
 	wait_for live_is 10280 || fail "v4 total"
-	wait_for test "$(v6_total)" = 10480 || fail "v6 total: $(v6_total)"
+	v6_total_is() { [ "$(v6_total)" = "$1" ]; }
+	wait_for v6_total_is 10480 || fail "v6 total: $(v6_total)"
 	# new addresses in both families: counts follow the host, never twice
 	it old $MAC1 192.168.88.141 pc
 	DNSMASQ_MAC=$MAC1 it old 00:01:00:01:2c:00:00:01:02:00:00:00:88:01 fd00:88::1fe pc
@@ -1058,7 +1074,7 @@ EOC
 f=$V2DIR/req.$(date +%s%N)
 while IFS= read -r l; do l=${l%$'\r'}; printf '%s\n' "$l" >>"$f.h"; [ -z "$l" ] && break; done
 len=$(sed -n 's/^[Cc]ontent-[Ll]ength: *//p' "$f.h")
-head -c "${len:-0}" >"$f.b"
+head -c "${len:-0}" >"$f.b.part" && mv "$f.b.part" "$f.b" # whole or absent for the wait below
 printf 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n'
 EOS
 	chmod +x "$T/v2/handle"
@@ -1074,8 +1090,8 @@ EOC
 	kill -HUP "$DPID"
 	wait_for ns_rexec curl -sf 127.0.0.1:9680/metrics || fail "no /metrics on the new port after HUP: $(tail -n 3 "$T/daemon.log")"
 	ns_rexec curl -s 127.0.0.1:9678/metrics >/dev/null && fail "the old port still answers after HUP"
-	v2_req() { local f; f=$(ls "$T"/v2/req.*.b 2>/dev/null | head -n 1); [ -s "$f" ]; } # re-evaluated each try
-	wait_for v2_req || fail "no InfluxDB 2.x request: $(tail -n 3 "$T/daemon.log")"
+	v2_request_seen() { local b; b=$(ls "$T"/v2/req.*.b 2>/dev/null | head -n 1); [ -s "$b" ]; }
+	wait_for v2_request_seen || fail "no InfluxDB 2.x request: $(tail -n 3 "$T/daemon.log")"
 	local h b
 	h=$(ls "$T"/v2/req.*.h | head -n 1)
 	b=${h%.h}.b

@@ -80,10 +80,16 @@ _ns_tail() {
 
 _ns_now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 
-# _ns_poll TIMEOUT_S CMD...: run CMD every 20-50 ms until it succeeds (0), gives up
-# (returns 2: returned at once) or TIMEOUT_S passes (1).
+# _ns_poll TIMEOUT_S FUNC [ARG]...: call the shell function FUNC every 20-50 ms until it
+# succeeds (0), gives up (returns 2: returned at once) or TIMEOUT_S passes (1). FUNC must be a
+# function, which evaluates its condition afresh on each try (`_ns_poll 5 test "$(cmd)" = x`
+# would run cmd once and never wait): anything else stops the script at once.
 _ns_poll() {
 	local timeout=$1 deadline d=0.02 rc; shift
+	if ! declare -F -- "${1:-}" >/dev/null; then
+		echo "ns: BROKEN TEST: poll on '${1:-}', not a shell function (wrap the condition in one)" >&2
+		exit 2
+	fi
 	deadline=$(($(_ns_now_ms) + timeout * 1000))
 	while :; do
 		rc=0; "$@" || rc=$?

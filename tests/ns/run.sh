@@ -55,7 +55,7 @@ for be in "${backends[@]}"; do
 			skip=$((skip + 1)); echo "skip  $be/$c: $(grep '^skip' "$logdir/$be-$c.log" | head -1)"
 		else
 			failn=$((failn + 1)); failed+=("$be/$c"); echo "FAIL  $be/$c (${secs}s, exit $rc)"
-			sed 's/^/      /' "$logdir/$be-$c.log" | tail -n 60
+			sed 's/^/      /' "$logdir/$be-$c.log" # all of it: the cause is rarely in the tail
 		fi
 	done
 done

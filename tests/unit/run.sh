@@ -7,8 +7,9 @@
 # A cmocka binary exits with the number of failed tests. A binary is "broken" when it ends
 # without cmocka's summary (crash, sanitizer abort) or when its exit status does not match the
 # failures it reported (e.g. LeakSanitizer after the summary); its unfinished tests count as
-# failed (at least one). The last line is "unit: N passed, N failed"; the exit status is 1
-# when anything failed or broke.
+# failed (at least one). Skipped tests (a missing time zone file, say) are listed by name.
+# The last line is "unit: N passed, N failed, N skipped"; the exit status is 1 when anything
+# failed or broke.
 
 set -u
 
@@ -25,6 +26,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 total_pass=0
 total_fail=0
+total_skip=0
+skipped=()
 broken=()
 failed_bins=()
 
@@ -51,6 +54,11 @@ for bin in "$@"; do
 			summary=1
 		elif [[ $line =~ ^\[\ \ FAILED\ \ \]\ ([0-9]+)\ test ]]; then
 			fail=$((fail + BASH_REMATCH[1]))
+		elif [[ $line =~ ^\[\ \ SKIPPED\ \]\ ([0-9]+)\ test ]]; then
+			total_skip=$((total_skip + BASH_REMATCH[1]))
+		elif [[ $line =~ ^\[\ \ SKIPPED\ \]\ ([A-Za-z_0-9]+)$ ]] && [ "$runs" -gt "$oks" ]; then
+			skipped+=("$bin ${BASH_REMATCH[1]}")
+			oks=$((oks + 1)) # a skipped test ended normally
 		elif [[ $line =~ ^\[\ RUN\ \ \ \ \ \ \] ]]; then
 			runs=$((runs + 1))
 		elif [[ $line =~ ^\[\ \ \ \ \ \ \ OK\ \] ]]; then
@@ -86,7 +94,10 @@ done
 for b in "${broken[@]+"${broken[@]}"}"; do
 	echo "BROKEN: $b"
 done
-echo "unit: $total_pass passed, $total_fail failed"
+for b in "${skipped[@]+"${skipped[@]}"}"; do
+	echo "SKIPPED: $b"
+done
+echo "unit: $total_pass passed, $total_fail failed, $total_skip skipped"
 
 if [ "$total_fail" -gt 0 ] || [ "${#broken[@]}" -gt 0 ]; then
 	exit 1

@@ -194,11 +194,11 @@ static void test_prefix_parse_bad(void **state)
 }
 
 /*
- * BUG (minor): strtoul() skips leading blanks, so "fd00::/ 48" is accepted as /48 although
- * the code rejects "/+3" and "/-1" to stay strict. "1.2.3.4/8 " (trailing blank) is rejected,
- * so the two ends disagree.
+ * A prefix length is digits right after the slash: strtoul() would skip leading blanks and
+ * take "fd00::/ 48" as /48 (once a bug, fixed), while "/+3", "/-1" and a trailing blank are
+ * rejected.
  */
-static void test_BUG_prefix_parse_blank_after_slash(void **state)
+static void test_prefix_parse_rejects_blank_after_slash(void **state)
 {
 	struct prefix p;
 
@@ -398,7 +398,7 @@ int main(void)
 		cmocka_unit_test(test_addr_parse_too_long_valid_prefix),
 		cmocka_unit_test(test_prefix_parse_lengths),
 		cmocka_unit_test(test_prefix_parse_bad),
-		cmocka_unit_test(test_BUG_prefix_parse_blank_after_slash),
+		cmocka_unit_test(test_prefix_parse_rejects_blank_after_slash),
 		cmocka_unit_test(test_prefix_contains_ula48),
 		cmocka_unit_test(test_prefix_contains_zero_len),
 		cmocka_unit_test(test_prefix_contains_odd_lengths),

@@ -592,13 +592,12 @@ static void test_del_addr_shared(void **state)
 }
 
 /*
- * BUG (regression from the hash index): take_addr() stops at the first holder that is the
- * upserted name itself, so when the kernel reported one address under two names (duplicate
- * rules), hostset_upsert(NAME, A) can leave A with the other host too, depending on which
- * host the index returns first. The old code dropped A from every other host, and the
- * contract says "NAME gets address A, which no other host keeps".
+ * When the kernel reported one address under two names (duplicate rules),
+ * hostset_upsert(NAME, A) takes A from every other holder, whichever host the index returns
+ * first: "NAME gets address A, which no other host keeps" (once a regression from the hash
+ * index, fixed: take_addr() stopped at the first holder that was NAME itself).
  */
-static void test_BUG_upsert_shared_address_other_holder_kept(void **state)
+static void test_upsert_takes_shared_address_from_every_holder(void **state)
 {
 	struct hostset s;
 	struct addr a = A("192.168.88.101");
@@ -983,12 +982,11 @@ static void test_duid_mac(void **state)
 }
 
 /*
- * BUG (minor): duid_mac() reads each byte with sscanf("%2x"), which stops at the first non-hex
- * character, skips blanks and accepts a sign or a "0x" prefix; it also accepts a trailing ':'.
- * "0g" (read as 0x00), " 2", "-1" (read as 0xff), "+1", "0x" and "...:06:" all pass. dnsmasq
- * never prints those, but the parser is meant to be strict.
+ * duid_mac() takes exactly two hex digits per byte: "0g", " 2", "-1", "+1", "0x" and a
+ * trailing ':' are refused (once a bug, fixed: sscanf("%2x") accepted them all). dnsmasq never
+ * prints those, but the parser is meant to be strict.
  */
-static void test_BUG_duid_mac_lenient(void **state)
+static void test_duid_mac_strict_hex_pairs(void **state)
 {
 	static const char *const bad[] = {
 		"00:03:00:01:02:00:00:00:00:0g",
@@ -1412,11 +1410,11 @@ static void test_statics_later_line_wins(void **state)
 }
 
 /*
- * BUG: statics_read_file() reads with fgets() into a 4096-byte buffer and treats whatever
- * follows a cut as a new line. A comment line longer than 4095 bytes therefore leaks its
- * tail as a hosts entry: here "# xxx...xxx 192.168.88.66 ghost" counts host "ghost".
+ * A comment line longer than 4095 bytes stays a comment: its tail is no hosts entry, here
+ * "# xxx...xxx 192.168.88.66 ghost" counts no host "ghost" (once a bug, fixed: fgets() into a
+ * 4096-byte buffer took what followed a cut as a new line).
  */
-static void test_BUG_statics_long_comment_line(void **state)
+static void test_statics_long_comment_line_stays_comment(void **state)
 {
 	struct fixture *fx = *state;
 	char *path = tu_path(fx->dir, "hosts-long");
@@ -1463,7 +1461,7 @@ int main(void)
 		cmocka_unit_test(test_same),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_del_addr_shared),
-		cmocka_unit_test(test_BUG_upsert_shared_address_other_holder_kept),
+		cmocka_unit_test(test_upsert_takes_shared_address_from_every_holder),
 		cmocka_unit_test(test_remove_at),
 		cmocka_unit_test(test_index_large),
 		cmocka_unit_test(test_index_against_model),
@@ -1473,7 +1471,7 @@ int main(void)
 		cmocka_unit_test(test_lease_line_no_name),
 		cmocka_unit_test(test_lease_line_v6),
 		cmocka_unit_test(test_duid_mac),
-		cmocka_unit_test(test_BUG_duid_mac_lenient),
+		cmocka_unit_test(test_duid_mac_strict_hex_pairs),
 		cmocka_unit_test(test_lease_line_rejected),
 		cmocka_unit_test(test_lease_line_hostile_name),
 		cmocka_unit_test(test_leases_read_and_find),
@@ -1485,7 +1483,7 @@ int main(void)
 		cmocka_unit_test(test_statics_read_ula_skipped),
 		cmocka_unit_test(test_statics_read_missing_files),
 		cmocka_unit_test(test_statics_later_line_wins),
-		cmocka_unit_test(test_BUG_statics_long_comment_line),
+		cmocka_unit_test(test_statics_long_comment_line_stays_comment),
 	};
 
 	tu_init();

@@ -64,11 +64,10 @@ static void test_human_bytes(void **state)
 }
 
 /*
- * BUG (minor, cosmetic): human_bytes() picks the unit before rounding, so values just under a
- * unit boundary print as "1024.0 KiB" / "1024.0 MiB" instead of "1.0 MiB" / "1.0 GiB"
- * (every value from 1048525 to 1048575 bytes, and likewise below each higher unit).
+ * Values just under a unit boundary round up into the next unit: "1.0 MiB", not "1024.0 KiB"
+ * (once a bug, fixed: human_bytes() picked the unit before rounding).
  */
-static void test_BUG_human_bytes_rounding_at_unit_boundary(void **state)
+static void test_human_bytes_rounds_up_to_next_unit(void **state)
 {
 	char buf[32];
 
@@ -351,7 +350,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_checker),
 		cmocka_unit_test(test_human_bytes),
-		cmocka_unit_test(test_BUG_human_bytes_rounding_at_unit_boundary),
+		cmocka_unit_test(test_human_bytes_rounds_up_to_next_unit),
 		cmocka_unit_test(test_show_json_golden),
 		cmocka_unit_test(test_show_json_empty),
 		cmocka_unit_test(test_show_json_edge_values),

@@ -91,7 +91,7 @@ static void test_state_round_trip(void **state)
 	snap_set(&s, "Living.Room_TV-2", 3, 4);
 	totals_update(&t, &s, "e394b081-754f-4025-bcb3-72e2e8de76ca");
 	text = write_str(&t);
-	assert_non_null(strstr(text, "iptmon-state 2\nboot e394b081-754f-4025-bcb3-72e2e8de76ca\n"));
+	assert_non_null(strstr(text, "iptmon-state 3\nboot e394b081-754f-4025-bcb3-72e2e8de76ca\n"));
 	/* all time, then the kernel's last values: tx4 rx4 tx6 rx6, bytes and packets each */
 	assert_non_null(strstr(text, "host pc - 1000 10 500 5 0 0 0 0 1000 10 500 5 0 0 0 0\n"));
 	assert_non_null(strstr(text, "cur pc 1000 10 500 5 0 0 0 0\n"));
@@ -115,7 +115,8 @@ static void test_state_damaged(void **state)
 	} bad[] = {
 		{ "", 1 },
 		{ "garbage\n", 1 },
-		{ "iptmon-state 3\nend\n", 1 },
+		{ "iptmon-state 4\nend\n", 1 },
+		{ "iptmon-state 3\ntime -1\nend\n", 2 },
 		{ "iptmon-state 0\nend\n", 1 },
 		{ "iptmon-state 2\nhost pc - 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\nend\n", 2 },	 /* 15 numbers */
 		{ "iptmon-state 2\nhost pc - 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\nend\n", 2 }, /* 17 */
