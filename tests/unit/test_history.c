@@ -99,7 +99,7 @@ static void test_ring(void **state)
 
 static void test_days_and_state(void **state)
 {
-	struct totals t = { .period_start = T0, .period_end = T0 + 31 * DAY }, u;
+	struct totals t = { .period_start = T0, .period_end = T0 + 31 * DAY, .stamp = T0 + DAY }, u;
 	unsigned int bad;
 	char *a, *b, *s;
 	FILE *f;
