@@ -85,7 +85,7 @@ day $d2 pc 2000 3000
 end
 EOS
 	start_daemon
-	wait_for grep -q "accounting period closed" "$T/daemon.log" || fail "no period closed: $(cat "$T/daemon.log")"
+	wait_for log_has "accounting period closed" || fail "no period closed: $(cat "$T/daemon.log")"
 	# Known traffic, after the daemon's first poll: download = upload = 28 + size per ping.
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping pc"
 	ns_ping 2 "$NS_W4" 20 1000 || fail "ping phone"
