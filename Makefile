@@ -25,10 +25,27 @@ endif
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
 	src/backend.c src/journal.c src/plan.c src/dups.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
 	src/http.c src/cdsock.c src/influx.c src/dl.c src/state.c src/daemon.c src/history.c
+# The library backends built in (OpenWrt's nft and iptables package variants build one each):
+# nft = src/nft.c (libnftnl, libmnl), iptables = src/iptc.c (libip4tc, libip6tc). src/ipt.c
+# (iptables-nft and `iptables`, through their programs) needs no library and is always built.
+BACKENDS ?= nft iptables
+BACKEND_PCS :=
+ifneq ($(filter nft,$(BACKENDS)),)
+BACKEND_PCS += libnftnl libmnl
+else
+LIB_SRCS := $(filter-out src/nft.c,$(LIB_SRCS))
+CPPFLAGS += -DIPTMON_NO_NFT
+endif
+ifneq ($(filter iptables,$(BACKENDS)),)
+BACKEND_PCS += libip4tc libip6tc
+else
+LIB_SRCS := $(filter-out src/iptc.c,$(LIB_SRCS))
+CPPFLAGS += -DIPTMON_NO_IPTC
+endif
 # libmicrohttpd and libcurl are not linked: the daemon dlopen()s them (src/dl.h); only their
 # headers are needed here.
-LIBS := $(shell $(PKG_CONFIG) --libs libnftnl libmnl libip4tc libip6tc 2>/dev/null || \
-	echo -lnftnl -lmnl -lip4tc -lip6tc) -ldl
+LIBS := $(shell $(PKG_CONFIG) --libs $(BACKEND_PCS) 2>/dev/null || \
+	echo $(patsubst lib%,-l%,$(BACKEND_PCS))) -ldl
 SRCS := $(LIB_SRCS) src/main.c
 OBJS := $(SRCS:src/%.c=build/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

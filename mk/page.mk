@@ -7,7 +7,9 @@ build/page.h: src/page.html mk/page.mk
 	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< >$@.tmp && mv $@.tmp $@
 
 CPPFLAGS += -Ibuild
+# Every build of src/http.c (mk/fuzz.mk, mk/cross.mk, mk/pkg.mk too) needs it first.
 build/http.o build/fuzz/obj/http.o $(UNIT_BINS) $(SAN_BINS) build/san/iptmon: build/page.h
+cross-build musl-check build/variant-nft/iptmon build/variant-iptables/iptmon: build/page.h
 
 # The page's size as served (bytes), for the README.
 .PHONY: page-size

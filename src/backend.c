@@ -8,9 +8,14 @@
 
 #include "backend.h"
 
+/* OpenWrt's package variants build one library backend each (BACKENDS in the Makefile). */
 static const struct backend_ops *const all_backends[] = {
+#ifndef IPTMON_NO_NFT
 	&nft_ops,
+#endif
+#ifndef IPTMON_NO_IPTC
 	&iptc_ops_legacy,
+#endif
 	&ipt_ops_nft,
 	&ipt_ops_default,
 };
@@ -32,8 +37,10 @@ static const struct backend_ops *resolve_iptables(void)
 			continue;
 		base = strrchr(real, '/');
 		base = base ? base + 1 : real;
+#ifndef IPTMON_NO_IPTC
 		if (strstr(base, "legacy"))
 			return &iptc_ops_legacy;
+#endif
 		if (strstr(base, "nft"))
 			return &ipt_ops_nft;
 		return &ipt_ops_default;
@@ -45,7 +52,11 @@ const struct backend_ops *backend_find(const struct config *c)
 {
 	/* auto: nftables wherever nf_tables works, else whatever iptables is. */
 	if (!strcmp(c->backend, "auto"))
+#ifndef IPTMON_NO_NFT
 		return nft_ops.probe(c) == 0 ? &nft_ops : resolve_iptables();
+#else
+		return resolve_iptables();
+#endif
 	if (!strcmp(c->backend, "iptables"))
 		return resolve_iptables();
 	for (size_t i = 0; i < sizeof(all_backends) / sizeof(all_backends[0]); i++)

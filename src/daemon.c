@@ -696,6 +696,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 			}
 			/* TERM, INT: one last poll, save, leave. */
 			poll_once(&d);
+			d.save_failing = false; /* the last save says why it fails, again */
 			rc = state_save(&d) ? 3 : 0;
 			break;
 		}

@@ -11,22 +11,45 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dl.h"
 
 #define HTTP_IDLE_TIMEOUT 10	     /* seconds */
+#define HTTP_HEADER_TIMEOUT 5000     /* ms to send a whole request header */
+#define HTTP_FULL_POLL 250	     /* ms between looks at the backlog when every slot is taken */
+#define HTTP_LOG_EVERY 60000	     /* ms: at most one line of libmicrohttpd's in this time */
 #define HTTP_CONN_MEMORY (16 * 1024) /* per-connection pool: request line, headers */
 
 static const struct mhd_api *M; /* libmicrohttpd, loaded by http_start() */
 
+/* A connection, as iptmon tracks it (MHD's own state is not public). */
+enum slot_state {
+	SLOT_FREE,
+	SLOT_WAITING, /* for a (next) request header, since `since` */
+	SLOT_BUSY,    /* a request is being answered: MHD's idle timeout applies */
+	SLOT_CLOSING, /* shut down by iptmon or failed; MHD closes it on its next run */
+};
+
+struct slot {
+	enum slot_state state;
+	int fd;
+	long long since; /* CLOCK_MONOTONIC ms */
+};
+
 struct http {
 	struct MHD_Daemon *d;
-	int epfd;
+	int epfd, listen_fd;
+	struct slot *slots;
+	struct pollfd *pfd; /* scratch for sweep(), one per slot */
+	unsigned int nslots;
 	http_render_fn render;
 	void *ctx;
 	struct MHD_Response *cache[HTTP_RES_COUNT];
@@ -202,22 +225,158 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /api/hosts or /\n");
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct slot *slot_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		M->get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
 		    enum MHD_ConnectionNotificationCode code)
 {
 	struct http *h = cls;
+	struct slot *s = *socket_context;
 
-	(void)c;
-	(void)socket_context;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			M->get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
 		h->conns++;
-	else if (h->conns)
+		for (unsigned int i = 0; ci && i < h->nslots; i++)
+			if (h->slots[i].state == SLOT_FREE) {
+				h->slots[i] = (struct slot){ SLOT_WAITING, ci->connect_fd, now_ms() };
+				*socket_context = &h->slots[i];
+				break;
+			}
+		return;
+	}
+	if (h->conns)
 		h->conns--;
+	if (s)
+		*s = (struct slot){ SLOT_FREE, -1, 0 };
 }
 
+/* A request has ended: the connection waits for the next header (or is going away). */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct slot *s = slot_of(c);
+
+	(void)cls;
+	(void)con_cls;
+	if (s && s->state == SLOT_BUSY) {
+		s->state = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? SLOT_WAITING : SLOT_CLOSING;
+		s->since = now_ms();
+	}
+}
+
+/* MHD calls this once a whole request header is in: from here its idle timeout applies. */
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls)
+{
+	struct slot *s = slot_of(c);
+
+	if (s && s->state == SLOT_WAITING)
+		s->state = SLOT_BUSY;
+	return on_request(cls, c, url, method, version, upload_data, upload_data_size, con_cls);
+}
+
+/* MHD sees end of file on its next run and closes the connection itself. */
+static void slot_close(struct slot *s)
+{
+	shutdown(s->fd, SHUT_RDWR);
+	s->state = SLOT_CLOSING;
+}
+
+/*
+ * The client has closed its end (or reset), and MHD has read all it sent: no request can
+ * come any more. (A request may arrive with its end of file: MHD has not read it yet then.)
+ */
+static bool client_gone(int fd, short revents)
+{
+	int unread = 0;
+
+	if (revents & (POLLHUP | POLLERR))
+		return true;
+	return (revents & POLLRDHUP) && ioctl(fd, FIONREAD, &unread) == 0 && unread == 0;
+}
+
+/* The backlog holds a client that MHD cannot accept: every slot is taken. */
+static bool full_and_waited_for(struct http *h)
+{
+	struct pollfd p = { .fd = h->listen_fd, .events = POLLIN };
+
+	return h->conns >= h->nslots && poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+/*
+ * Closes the connections waiting for a header too long or whose client closed its end, and,
+ * when a new client cannot get a slot, the one that has waited longest. Returns how many.
+ */
+static unsigned int sweep(struct http *h)
+{
+	long long now = now_ms();
+	struct slot *oldest = NULL;
+	unsigned int n = 0, closed = 0;
+
+	for (unsigned int i = 0; i < h->nslots; i++)
+		if (h->slots[i].state == SLOT_WAITING)
+			h->pfd[n++] = (struct pollfd){ .fd = h->slots[i].fd, .events = POLLRDHUP };
+	if (!n)
+		return 0;
+	if (poll(h->pfd, n, 0) < 0)
+		for (unsigned int j = 0; j < n; j++)
+			h->pfd[j].revents = 0;
+	n = 0;
+	for (unsigned int i = 0; i < h->nslots; i++) {
+		struct slot *s = &h->slots[i];
+
+		if (s->state != SLOT_WAITING)
+			continue;
+		if (client_gone(s->fd, h->pfd[n++].revents) || now - s->since >= HTTP_HEADER_TIMEOUT) {
+			slot_close(s);
+			closed++;
+		} else if (!oldest || s->since < oldest->since) {
+			oldest = s;
+		}
+	}
+	if (!closed && oldest && full_and_waited_for(h)) {
+		slot_close(oldest);
+		closed++;
+	}
+	return closed;
+}
+
+/*
+ * MHD logs every connection a client breaks (and every one iptmon closes): at most one line
+ * per HTTP_LOG_EVERY, so that no client can fill the log.
+ */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static long long last = -HTTP_LOG_EVERY;
+	static unsigned long dropped;
+	long long now = now_ms();
+
 	(void)cls;
+	if (now - last < HTTP_LOG_EVERY) {
+		dropped++;
+		return;
+	}
+	last = now;
+	if (dropped)
+		fprintf(stderr, "iptmon: http: (%lu more messages not logged)\n", dropped);
+	dropped = 0;
 	fputs("iptmon: http: ", stderr);
 	vfprintf(stderr, fmt, ap);
 }
@@ -253,15 +412,27 @@ struct http *http_start(const char *listen_at, unsigned int max_clients, http_re
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	h->slots = calloc(max_clients, sizeof(*h->slots));
+	h->pfd = calloc(max_clients, sizeof(*h->pfd));
+	if (!h->slots || !h->pfd) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (unsigned int i = 0; i < max_clients; i++)
+		h->slots[i] = (struct slot){ SLOT_FREE, -1, 0 };
+	h->nslots = max_clients;
+	h->listen_fd = fd;
 	h->render = render;
 	h->ctx = ctx;
-	h->d = M->start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+	h->d = M->start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_access, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_CONNECTION_LIMIT, max_clients,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 				MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				MHD_OPTION_END);
 	if (!h->d || !(info = M->get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD))) {
 		snprintf(err, errlen, "cannot start the HTTP server on %s", listen_at);
@@ -269,11 +440,15 @@ struct http *http_start(const char *listen_at, unsigned int max_clients, http_re
 			M->stop_daemon(h->d);
 		else
 			close(fd);
-		free(h);
-		return NULL;
+		goto fail;
 	}
 	h->epfd = info->epoll_fd;
 	return h;
+fail:
+	free(h->slots);
+	free(h->pfd);
+	free(h);
+	return NULL;
 }
 
 int http_fd(const struct http *h)
@@ -283,16 +458,33 @@ int http_fd(const struct http *h)
 
 int http_timeout_ms(struct http *h)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
+	MHD_UNSIGNED_LONG_LONG mhd;
+	long long ms = 60000, now = now_ms();
 
-	if (M->get_timeout(h->d, &ms) != MHD_YES)
-		return -1;
-	return ms > 60000 ? 60000 : (int)ms;
+	if (M->get_timeout(h->d, &mhd) == MHD_YES && mhd < (MHD_UNSIGNED_LONG_LONG)ms)
+		ms = (long long)mhd;
+	for (unsigned int i = 0; i < h->nslots; i++)
+		if (h->slots[i].state == SLOT_WAITING) {
+			long long left = h->slots[i].since + HTTP_HEADER_TIMEOUT - now;
+
+			if (left < ms)
+				ms = left < 0 ? 0 : left;
+		}
+	/* MHD takes its listening socket out of its epoll set while it is full */
+	if (h->conns >= h->nslots && ms > HTTP_FULL_POLL)
+		ms = HTTP_FULL_POLL;
+	return (int)ms;
 }
 
 void http_run(struct http *h)
 {
 	M->run(h->d);
+	/* Connections shut down here are closed by the next run, the slot refilled by the one
+	 * after (MHD accepts again only at the start of a run). */
+	if (sweep(h)) {
+		M->run(h->d);
+		M->run(h->d);
+	}
 }
 
 void http_invalidate(struct http *h)
@@ -322,5 +514,7 @@ void http_stop(struct http *h)
 	http_invalidate(h);
 	if (h->page)
 		M->destroy_response(h->page);
+	free(h->slots);
+	free(h->pfd);
 	free(h);
 }

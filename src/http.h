@@ -11,8 +11,10 @@ int listen_parse(const char *s, struct sockaddr_storage *ss);
 /*
  * The daemon's HTTP read-out, on libmicrohttpd in external-epoll mode: one fd in the
  * daemon's loop, no threads. Bounded: at most max_clients connections, each with a small
- * fixed memory pool and a 10 s idle timeout; a body is rendered at most once per poll and
- * shared by every client that fetches it (http_invalidate() drops it).
+ * fixed memory pool, 5 s to send a whole request header (from its opening or its previous
+ * answer) and 10 s without progress while answered; when all are taken and a client waits,
+ * the one waiting longest for a header makes room. A body is rendered at most once per poll
+ * and shared by every client that fetches it (http_invalidate() drops it).
  */
 enum http_res { HTTP_METRICS, HTTP_HOSTS, HTTP_HOSTS_CURRENT, HTTP_HOSTS_PREVIOUS, HTTP_HISTORY,
 		HTTP_DAYS, HTTP_RES_COUNT };
@@ -30,7 +32,7 @@ struct http;
 struct http *http_start(const char *listen, unsigned int max_clients, http_render_fn render,
 			void *ctx, char *err, size_t errlen);
 int http_fd(const struct http *h);
-/* Longest the loop may sleep before calling http_run(), in ms; -1 for no limit. */
+/* Longest the loop may sleep before calling http_run(), in ms (at most 60000). */
 int http_timeout_ms(struct http *h);
 void http_run(struct http *h);
 void http_invalidate(struct http *h);

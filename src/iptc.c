@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libiptc/libip6tc.h>
@@ -26,8 +28,15 @@ enum { DIR_TX = 0, DIR_RX = 1 };
 static const char *const chain_name[2] = { "iptmon_tx", "iptmon_rx" };
 static const char *const dir_prefix[2] = { "tx_", "rx_" };
 
-/* What iptables itself locks around table changes (see iptables -w). */
+/*
+ * What iptables itself locks around table changes (see iptables -w): XTABLES_LOCKFILE when
+ * set, as for iptables; else iptables' default, /run/xtables.lock; where there is no /run
+ * (OpenWrt, whose iptables is built with --with-xt-lock-name=/var/run/xtables.lock), that.
+ * iptmon waits for it at most XTABLES_LOCK_WAIT_MS.
+ */
 #define XTABLES_LOCK "/run/xtables.lock"
+#define XTABLES_LOCK_NO_RUN "/var/run/xtables.lock"
+#define XTABLES_LOCK_WAIT_MS 10000
 
 /* The family-specific halves of libiptc behind one set of entry points. */
 struct tc_ops {
@@ -342,15 +351,76 @@ static int fail(struct backend *b, int fam, const char *what)
 	return -err;
 }
 
-/* Shares iptables' own lock, so `iptables -w` and iptmon take turns. */
-static void xt_lock(struct iptc *p)
+static long long now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for fd's lock until the deadline: 0, -EBUSY past it, or -errno. */
+static int flock_until(int fd, long long deadline)
+{
+	struct timespec nap = { 0, 1000000 };
+
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (now_ms() >= deadline)
+			return -EBUSY;
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 64000000)
+			nap.tv_nsec *= 2;
+	}
+	return 0;
+}
+
+/*
+ * Shares iptables' own lock, so `iptables -w` and iptmon take turns. Like iptables, iptmon
+ * does not touch the tables without it: a lock that cannot be opened or taken is an error.
+ */
+static const char *xt_lock_path(void)
+{
+	const char *path = getenv("XTABLES_LOCKFILE");
+	struct stat st;
+
+	if (path && *path)
+		return path;
+	return stat("/run", &st) == 0 && S_ISDIR(st.st_mode) ? XTABLES_LOCK : XTABLES_LOCK_NO_RUN;
+}
+
+static int xt_lock(struct backend *b)
+{
+	const char *path = xt_lock_path();
+	struct iptc *p = P(b);
+	int fd, ret;
+
 	if (p->xt_lock >= 0)
-		return;
-	p->xt_lock = open(XTABLES_LOCK, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (p->xt_lock >= 0)
-		while (flock(p->xt_lock, LOCK_EX) < 0 && errno == EINTR)
-			;
+		return 0;
+	fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(b->err, sizeof(b->err), "cannot open iptables' lock %s: %s", path,
+			 strerror(errno));
+		return ret;
+	}
+	ret = flock_until(fd, now_ms() + XTABLES_LOCK_WAIT_MS);
+	if (ret) {
+		if (ret == -EBUSY)
+			snprintf(b->err, sizeof(b->err),
+				 "cannot take iptables' lock %s: another program has held it for %d s",
+				 path, XTABLES_LOCK_WAIT_MS / 1000);
+		else
+			snprintf(b->err, sizeof(b->err), "cannot take iptables' lock %s: %s", path,
+				 strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	p->xt_lock = fd;
+	return 0;
 }
 
 static int handle(struct backend *b, int fam, struct xtc_handle **out)
@@ -358,7 +428,10 @@ static int handle(struct backend *b, int fam, struct xtc_handle **out)
 	struct iptc *p = P(b);
 
 	if (!p->h[fam]) {
-		xt_lock(p);
+		int ret = xt_lock(b);
+
+		if (ret)
+			return ret;
 		errno = 0;
 		p->h[fam] = tc_fam[fam]->init("mangle");
 		if (!p->h[fam])

@@ -189,11 +189,13 @@ static int backend_fail(struct ctx *c, const char *what, int ret)
 /* Offloaded flows bypass every forward-hook counter, nft's and iptables' alike. */
 static void warn_flowtables(void)
 {
+#ifndef IPTMON_NO_NFT
 	char w[256];
 
 	nft_flowtable_warning(w, sizeof(w));
 	if (w[0])
 		errorf("warning: %s", w);
+#endif
 }
 
 static void warn_hosts_file(const char *path, int err)
@@ -204,6 +206,13 @@ static void warn_hosts_file(const char *path, int err)
 static bool lease_active(const struct lease *le, time_t now)
 {
 	return le->expires == 0 || le->expires > (long long)now;
+}
+
+static int upsert_fail(const char *name, int ret)
+{
+	errorf("cannot count host '%s': %s", name,
+	       ret == -ENOSPC ? "more addresses than a host may have" : strerror(-ret));
+	return EXIT_FILE;
 }
 
 /* Counts every static host and every active lease in `want`. */
@@ -234,13 +243,13 @@ static int add_known_hosts(struct ctx *c, struct hostset *want, struct hostset *
 		strcpy(ev.name, le->name);
 		if (event_resolve_name(&ev, leases, want, statics, name))
 			continue;
-		if (hostset_upsert(want, name, &le->addr) < 0)
-			return EXIT_FILE;
+		if ((ret = hostset_upsert(want, name, &le->addr)) < 0)
+			return upsert_fail(name, ret);
 	}
 	for (size_t i = 0; i < statics->n; i++)
 		for (unsigned int j = 0; j < statics->v[i].naddrs; j++)
-			if (hostset_upsert(want, statics->v[i].name, &statics->v[i].addrs[j]) < 0)
-				return EXIT_FILE;
+			if ((ret = hostset_upsert(want, statics->v[i].name, &statics->v[i].addrs[j])) < 0)
+				return upsert_fail(statics->v[i].name, ret);
 	return EXIT_OK;
 }
 
@@ -297,6 +306,7 @@ static int sync_once(struct ctx *c, bool prune, const char *what)
 		return backend_fail(c, what, ret);
 	warn_flowtables();
 	if (hostset_copy(&want, &old)) {
+		errorf("out of memory");
 		rc = EXIT_FILE;
 		goto out;
 	}
@@ -512,6 +522,7 @@ static int event_once(struct ctx *c, struct evx *x)
 	if (rc)
 		goto out;
 	if (hostset_copy(&want, &old)) {
+		errorf("out of memory");
 		rc = EXIT_FILE;
 		goto out;
 	}
