@@ -205,7 +205,7 @@ static void write_health(FILE *f, const struct dmn *d)
 	}
 }
 
-static int render(void *ctx, enum http_res res, char **body, size_t *len)
+static int render(void *ctx, enum http_res res, const char *arg, char **body, size_t *len)
 {
 	struct dmn *d = ctx;
 	struct hostset v;
@@ -213,6 +213,8 @@ static int render(void *ctx, enum http_res res, char **body, size_t *len)
 			  res == HTTP_HOSTS_PREVIOUS ? VIEW_PREVIOUS : VIEW_ALL;
 	FILE *f;
 
+	if (res == HTTP_HISTORY || res == HTTP_DAYS)
+		return history_render(&d->t, res == HTTP_DAYS, arg, body, len);
 	if (totals_view(&d->t, &d->snap, which, &v))
 		return -ENOMEM;
 	f = membuf(body, len);
@@ -466,6 +468,8 @@ static int poll_once(struct dmn *d)
 		      show_local_time(d->t.period_end, b, sizeof(b)));
 		state_save(d); /* a closed period is worth a flash write at once */
 	}
+	if (history_poll(&d->t.hist, &d->t, ts.tv_sec))
+		logf_("history: out of memory");
 	d->polls++;
 	if (d->http)
 		http_invalidate(d->http);

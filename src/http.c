@@ -58,33 +58,10 @@ struct http {
 	unsigned int conns;
 };
 
+/* src/page.html, made a C string by mk/page.mk. */
 static const char page_html[] =
-	"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>iptmon</title>\n"
-	"<meta name=\"viewport\" content=\"width=device-width\">\n"
-	"<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}"
-	"td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
-	"td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}</style>\n"
-	"</head><body><h1>iptmon</h1>\n"
-	"<p><select id=\"p\"><option value=\"\">all time</option><option>current</option>"
-	"<option>previous</option></select> <span id=\"s\"></span></p>\n"
-	"<table><thead><tr><th>host</th><th>mac</th><th>download</th><th>upload</th>"
-	"<th>down/s</th><th>up/s</th></tr></thead><tbody id=\"t\"></tbody></table>\n"
-	"<p><a href=\"/metrics\">/metrics</a> <a href=\"/api/hosts\">/api/hosts</a></p>\n"
-	"<script>\n"
-	"function h(v){var u=['B','KiB','MiB','GiB','TiB'],i=0;while(v>=1024&&i<4){v/=1024;i++}"
-	"return (i?v.toFixed(1):v)+' '+u[i]}\n"
-	"function load(){var p=document.getElementById('p').value;"
-	"fetch('/api/hosts'+(p?'?period='+p:'')).then(r=>r.json()).then(j=>{"
-	"var t=document.getElementById('t');t.textContent='';"
-	"document.getElementById('s').textContent=j.backend+', '+j.source+(j.period?', from '+"
-	"new Date(j.period.start*1000).toLocaleString():'');"
-	"j.hosts.forEach(x=>{var r=t.insertRow(),a=x.ipv4,b=x.ipv6;"
-	"[x.name,x.mac||'-',h(a.tx_bytes+b.tx_bytes),h(a.rx_bytes+b.rx_bytes),"
-	"h((a.tx_bytes_per_s||0)+(b.tx_bytes_per_s||0))+'/s',"
-	"h((a.rx_bytes_per_s||0)+(b.rx_bytes_per_s||0))+'/s'].forEach(v=>{"
-	"r.insertCell().textContent=v})})})}\n"
-	"document.getElementById('p').onchange=load;load();setInterval(load,10000);\n"
-	"</script></body></html>\n";
+#include "page.h"
+	;
 
 int listen_parse(const char *s, struct sockaddr_storage *ss)
 {
@@ -150,27 +127,56 @@ static const char *const res_type[HTTP_RES_COUNT] = {
 	[HTTP_HOSTS] = "application/json",
 	[HTTP_HOSTS_CURRENT] = "application/json",
 	[HTTP_HOSTS_PREVIOUS] = "application/json",
+	[HTTP_HISTORY] = "application/json",
+	[HTTP_DAYS] = "application/json",
 };
 
-static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http_res res)
+/* A body the render function made: a 400 with its one line, or the resource. */
+static struct MHD_Response *rendered(struct http *h, enum http_res res, const char *arg,
+				     unsigned int *status)
 {
-	if (!h->cache[res]) {
-		char *body = NULL;
-		size_t len = 0;
-		struct MHD_Response *r;
+	struct MHD_Response *r;
+	char *body = NULL;
+	size_t len = 0;
+	int ret = h->render(h->ctx, res, arg, &body, &len);
 
-		if (h->render(h->ctx, res, &body, &len))
-			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
-		r = M->create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-		if (!r) {
-			free(body);
-			return MHD_NO;
-		}
-		M->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res_type[res]);
-		M->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-		h->cache[res] = r;
+	*status = MHD_HTTP_OK;
+	if (ret == -EINVAL && body)
+		*status = MHD_HTTP_BAD_REQUEST;
+	else if (ret) {
+		free(body);
+		return NULL;
 	}
-	return M->queue_response(c, MHD_HTTP_OK, h->cache[res]);
+	r = M->create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return NULL;
+	}
+	M->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+			       *status == MHD_HTTP_OK ? res_type[res] : "text/plain; charset=utf-8");
+	M->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return r;
+}
+
+static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http_res res,
+			     const char *arg)
+{
+	unsigned int status;
+	enum MHD_Result ret;
+	struct MHD_Response *r;
+
+	if (!arg && h->cache[res])
+		return M->queue_response(c, MHD_HTTP_OK, h->cache[res]);
+	r = rendered(h, res, arg, &status);
+	if (!r)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
+	if (!arg && status == MHD_HTTP_OK) {
+		h->cache[res] = r;
+		return M->queue_response(c, status, r);
+	}
+	ret = M->queue_response(c, status, r);
+	M->destroy_response(r);
+	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -188,16 +194,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	(void)con_cls;
 	if (!strcmp(url, "/metrics"))
-		return serve(h, c, HTTP_METRICS);
+		return serve(h, c, HTTP_METRICS, NULL);
+	if (!strcmp(url, "/api/history"))
+		return serve(h, c, HTTP_HISTORY,
+			     M->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "host"));
+	if (!strcmp(url, "/api/days"))
+		return serve(h, c, HTTP_DAYS,
+			     M->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period"));
 	if (!strcmp(url, "/api/hosts")) {
 		const char *p = M->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
 
 		if (!p || !*p || !strcmp(p, "all"))
-			return serve(h, c, HTTP_HOSTS);
+			return serve(h, c, HTTP_HOSTS, NULL);
 		if (!strcmp(p, "current"))
-			return serve(h, c, HTTP_HOSTS_CURRENT);
+			return serve(h, c, HTTP_HOSTS_CURRENT, NULL);
 		if (!strcmp(p, "previous"))
-			return serve(h, c, HTTP_HOSTS_PREVIOUS);
+			return serve(h, c, HTTP_HOSTS_PREVIOUS, NULL);
 		return reply(c, MHD_HTTP_BAD_REQUEST, "period: all, current or previous\n");
 	}
 	if (!strcmp(url, "/")) {

@@ -16,10 +16,16 @@ int listen_parse(const char *s, struct sockaddr_storage *ss);
  * the one waiting longest for a header makes room. A body is rendered at most once per poll
  * and shared by every client that fetches it (http_invalidate() drops it).
  */
-enum http_res { HTTP_METRICS, HTTP_HOSTS, HTTP_HOSTS_CURRENT, HTTP_HOSTS_PREVIOUS, HTTP_RES_COUNT };
+enum http_res { HTTP_METRICS, HTTP_HOSTS, HTTP_HOSTS_CURRENT, HTTP_HOSTS_PREVIOUS, HTTP_HISTORY,
+		HTTP_DAYS, HTTP_RES_COUNT };
 
-/* Renders resource RES into a malloc'd *body; 0, or -errno (the client gets a 500). */
-typedef int (*http_render_fn)(void *ctx, enum http_res res, char **body, size_t *len);
+/*
+ * Renders resource RES into a malloc'd *body; 0, or -errno (the client gets a 500). ARG is
+ * the query argument of /api/history (host) and /api/days (period), NULL when absent (such a
+ * body is cached, one with ARG is not); -EINVAL with a one-line *body: the client gets a 400.
+ */
+typedef int (*http_render_fn)(void *ctx, enum http_res res, const char *arg, char **body,
+			      size_t *len);
 
 struct http;
 

@@ -23,6 +23,7 @@ void totals_free(struct totals *t)
 	free(t->past);
 	free(t->v);
 	free(t->idx);
+	history_free(&t->hist);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -330,6 +331,8 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 			fputc('\n', f);
 		}
 	}
+	if (!rates)
+		history_write(f, &t->hist);
 	fputs("end\n", f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -507,6 +510,8 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 		e->gone_since = a;
 		return 0;
 	}
+	if (!strncmp(line, "day ", 4))
+		return history_read_line(&t->hist, line);
 	return -EINVAL;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "history.h"
 #include "hosts.h"
 #include "period.h"
 
@@ -56,6 +57,7 @@ struct totals {
 	size_t npast;
 	int64_t dt_ms; /* time the last poll's deltas took to build up; 0 = no rates */
 	bool has_rates;
+	struct history hist; /* recent rates and per-day totals (history.h), the daemon's */
 };
 
 void totals_free(struct totals *t);

@@ -24,9 +24,10 @@ static struct http *H;
 static struct sockaddr_in at;
 static int rendered;
 
-static int render(void *ctx, enum http_res res, char **body, size_t *len)
+static int render(void *ctx, enum http_res res, const char *arg, char **body, size_t *len)
 {
 	(void)ctx;
+	(void)arg;
 	rendered = (int)res;
 	if (asprintf(body, "res %d\n", (int)res) < 0)
 		return -ENOMEM;

@@ -1061,7 +1061,7 @@ EOC
 	local ct
 	ct=$(ns_rexec curl -s -o "$T/page" -w '%{content_type}' 127.0.0.1:9678/)
 	expect_eq "$ct" "text/html; charset=utf-8" "page content type"
-	grep -q "fetch('/api/hosts'" "$T/page" || fail "the page does not read /api/hosts"
+	grep -q "get('/api/hosts" "$T/page" || fail "the page does not read /api/hosts"
 	# a 20 KB request header is refused, and the daemon goes on
 	local code
 	code=$(ns_rexec curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" 127.0.0.1:9678/metrics || true)

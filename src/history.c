@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Recent rates and per-day totals per host, for the page and its API. Everything is bounded
+ * (history.h); nothing is allocated per poll once a day's entries exist.
+ */
+#include "history.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "totals.h"
+
+void history_free(struct history *h)
+{
+	for (uint32_t i = 0; i < h->ndays; i++)
+		free(h->days[i].v);
+	free(h->days);
+	free(h->hosts);
+	free(h->idx);
+	memset(h, 0, sizeof(*h));
+}
+
+static uint32_t idx_size(uint32_t want)
+{
+	uint32_t cap = 64;
+
+	while (cap < want * 2)
+		cap *= 2;
+	return cap;
+}
+
+/* Indexes the hosts into IDX (zeroed, CAP entries), which the history takes. */
+static void idx_fill(struct history *h, uint32_t *idx, uint32_t cap)
+{
+	for (uint32_t i = 0; i < h->n; i++) {
+		uint32_t k = name_hash(h->hosts[i].name) & (cap - 1);
+
+		while (idx[k])
+			k = (k + 1) & (cap - 1);
+		idx[k] = i + 1;
+	}
+	free(h->idx);
+	h->idx = idx;
+	h->idx_cap = cap;
+}
+
+static int idx_rebuild(struct history *h, uint32_t want)
+{
+	uint32_t cap = idx_size(want);
+	uint32_t *idx = calloc(cap, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	idx_fill(h, idx, cap);
+	return 0;
+}
+
+static struct hist_host *hist_find(const struct history *h, const char *name)
+{
+	if (!h->idx)
+		return NULL;
+	for (uint32_t k = name_hash(name) & (h->idx_cap - 1); h->idx[k]; k = (k + 1) & (h->idx_cap - 1))
+		if (!strcmp(h->hosts[h->idx[k] - 1].name, name))
+			return &h->hosts[h->idx[k] - 1];
+	return NULL;
+}
+
+/* NAME's history, created if new; NULL past HIST_MAX_HOSTS (-ENOSPC) or out of memory. */
+static struct hist_host *hist_get(struct history *h, const char *name, int *err)
+{
+	struct hist_host *e = hist_find(h, name);
+	uint32_t k;
+
+	*err = 0;
+	if (e)
+		return e;
+	if (h->n >= HIST_MAX_HOSTS || !name_is_valid(name)) {
+		*err = h->n >= HIST_MAX_HOSTS ? -ENOSPC : -EINVAL;
+		return NULL;
+	}
+	*err = -ENOMEM;
+	if (h->n == h->cap) {
+		uint32_t cap = h->cap ? h->cap * 2 : 16;
+		struct hist_host *v = realloc(h->hosts, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		h->hosts = v;
+		h->cap = cap;
+	}
+	if ((h->n + 1) * 2 > h->idx_cap && idx_rebuild(h, h->n + 1))
+		return NULL;
+	*err = 0;
+	e = &h->hosts[h->n];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->name, name, strlen(name) + 1);
+	for (k = name_hash(name) & (h->idx_cap - 1); h->idx[k]; k = (k + 1) & (h->idx_cap - 1))
+		;
+	h->idx[k] = ++h->n;
+	return e;
+}
+
+/* The ring moves on to slot S (absolute); the slots it skips are zeroed. */
+static void ring_advance(struct history *h, long long s)
+{
+	long long from = h->slot + 1;
+
+	if (s == h->slot)
+		return;
+	if (s < h->slot || s - h->slot >= HIST_SLOTS || !h->slot)
+		from = s - HIST_SLOTS + 1; /* the clock went back, or a long gap: all of it */
+	for (long long k = from; k <= s; k++)
+		for (uint32_t i = 0; i < h->n; i++)
+			memset(h->hosts[i].ring[k % HIST_SLOTS], 0, sizeof(h->hosts[i].ring[0]));
+	h->slot = s;
+	h->slot_ms = 0;
+}
+
+static void local_day(time_t now, long long *start, long long *end)
+{
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	*start = (long long)mktime(&tm);
+	tm.tm_mday++;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	*end = (long long)mktime(&tm);
+}
+
+/* Drops the N oldest days (hosts stay where they are: callers may hold one). */
+static void drop_days(struct history *h, uint32_t n)
+{
+	if (!n)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		h->entries -= h->days[i].n;
+		free(h->days[i].v);
+	}
+	memmove(h->days, h->days + n, (h->ndays - n) * sizeof(*h->days));
+	h->ndays -= n;
+	if (!h->ndays)
+		for (uint32_t i = 0; i < h->n; i++)
+			h->hosts[i].today = 0;
+	h->compact = true;
+}
+
+static bool ring_quiet(const struct hist_host *e)
+{
+	static const float zero[HIST_SLOTS][2];
+
+	return !memcmp(e->ring, zero, sizeof(zero));
+}
+
+/* Hosts left with no day and a quiet ring go. */
+static void compact(struct history *h)
+{
+	uint32_t *map, *idx = NULL, w = 0, cap;
+	bool *used;
+
+	used = calloc(h->n ? h->n : 1, sizeof(*used));
+	map = calloc(h->n ? h->n : 1, sizeof(*map));
+	if (!used || !map) /* the hosts stay: no harm but memory; tried again next poll */
+		goto out;
+	for (uint32_t d = 0; d < h->ndays; d++)
+		for (uint32_t j = 0; j < h->days[d].n; j++)
+			used[h->days[d].v[j].host] = true;
+	for (uint32_t i = 0; i < h->n; i++)
+		if ((used[i] = used[i] || !ring_quiet(&h->hosts[i])))
+			map[i] = w++;
+	cap = idx_size(w);
+	if (w != h->n && !(idx = calloc(cap, sizeof(*idx))))
+		goto out;
+	if (idx) {
+		for (uint32_t i = 0; i < h->n; i++)
+			if (used[i])
+				h->hosts[map[i]] = h->hosts[i];
+		for (uint32_t d = 0; d < h->ndays; d++)
+			for (uint32_t j = 0; j < h->days[d].n; j++)
+				h->days[d].v[j].host = map[h->days[d].v[j].host];
+		h->n = w;
+		idx_fill(h, idx, cap);
+	}
+	h->compact = false;
+out:
+	free(used);
+	free(map);
+}
+
+/* Opens the day starting at START (after the newest one). */
+static int day_open(struct history *h, long long start, long long end)
+{
+	if (h->ndays == HIST_MAX_DAYS)
+		drop_days(h, 1);
+	if (h->ndays) { /* the day that ends keeps no slack */
+		struct hist_day *last = &h->days[h->ndays - 1];
+		struct hist_ent *v = last->n ? realloc(last->v, last->n * sizeof(*v)) : NULL;
+
+		if (v || !last->n) {
+			if (!last->n)
+				free(last->v);
+			last->v = v;
+			last->cap = last->n;
+		}
+	}
+	if (h->ndays == h->days_cap) {
+		uint32_t cap = h->days_cap ? h->days_cap * 2 : 8;
+		struct hist_day *v = realloc(h->days, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->days = v;
+		h->days_cap = cap;
+	}
+	h->days[h->ndays++] = (struct hist_day){ .start = start };
+	h->day_end = end;
+	for (uint32_t i = 0; i < h->n; i++)
+		h->hosts[i].today = 0;
+	return 0;
+}
+
+/* Adds bytes to host E's entry in the newest day. */
+static int day_add(struct history *h, struct hist_host *e, uint64_t tx, uint64_t rx)
+{
+	struct hist_day *d;
+
+	if (!e->today) {
+		if (h->entries >= HIST_MAX_ENTRIES && h->ndays > 1)
+			drop_days(h, 1);
+		d = &h->days[h->ndays - 1];
+		if (h->entries >= HIST_MAX_ENTRIES) {
+			h->dropped++;
+			return 0;
+		}
+		if (d->n == d->cap) {
+			uint32_t cap = d->cap ? d->cap * 2 : 8;
+			struct hist_ent *v = realloc(d->v, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			d->v = v;
+			d->cap = cap;
+		}
+		d->v[d->n] = (struct hist_ent){ .host = (uint32_t)(e - h->hosts) };
+		e->today = ++d->n;
+		h->entries++;
+	}
+	d = &h->days[h->ndays - 1];
+	d->v[e->today - 1].bytes[0] += tx;
+	d->v[e->today - 1].bytes[1] += rx;
+	return 0;
+}
+
+/* The oldest day the totals still keep a period for (0: all). */
+static long long keep_from(const struct totals *t)
+{
+	return t->npast ? t->past[t->npast - 1].start : t->period_start;
+}
+
+static void prune(struct history *h, long long from)
+{
+	uint32_t n = 0;
+
+	while (from && n < h->ndays && h->days[n].start < from)
+		n++;
+	drop_days(h, n);
+	if (h->compact)
+		compact(h);
+}
+
+int history_poll(struct history *h, const struct totals *t, time_t now)
+{
+	long long ds, de;
+
+	ring_advance(h, (long long)now / HIST_SLOT_SECONDS);
+	if (t->has_rates && t->dt_ms > 0)
+		h->slot_ms += t->dt_ms;
+	h->now = now;
+	local_day(now, &ds, &de);
+	if (!h->ndays || ds > h->days[h->ndays - 1].start) {
+		if (day_open(h, ds, de))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct total *e = &t->v[i];
+		uint64_t b[2] = { 0, 0 };
+		struct hist_host *hh;
+		int err;
+
+		for (int f = 0; f < FAM_COUNT; f++)
+			for (int d = 0; d < 2; d++)
+				b[d] += e->delta.bytes[f][d];
+		if (!b[0] && !b[1])
+			continue;
+		hh = hist_get(h, e->name, &err);
+		if (!hh) {
+			if (err == -ENOMEM)
+				return err;
+			h->dropped++;
+			continue;
+		}
+		if (t->has_rates) {
+			hh->ring[h->slot % HIST_SLOTS][0] += (float)b[0];
+			hh->ring[h->slot % HIST_SLOTS][1] += (float)b[1];
+		}
+		if (day_add(h, hh, b[0], b[1]))
+			return -ENOMEM;
+	}
+	prune(h, keep_from(t));
+	return 0;
+}
+
+void history_write(FILE *f, const struct history *h)
+{
+	for (uint32_t d = 0; d < h->ndays; d++)
+		for (uint32_t j = 0; j < h->days[d].n; j++) {
+			const struct hist_ent *e = &h->days[d].v[j];
+
+			fprintf(f, "day %lld %s %" PRIu64 " %" PRIu64 "\n", h->days[d].start,
+				h->hosts[e->host].name, e->bytes[0], e->bytes[1]);
+		}
+}
+
+/* A decimal number without sign; the position after it in *end. */
+static int read_u64(const char *s, uint64_t *v, const char **end)
+{
+	char *e;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &e, 10);
+	if (errno)
+		return -EINVAL;
+	*end = e;
+	return 0;
+}
+
+int history_read_line(struct history *h, const char *line)
+{
+	char name[NAME_SIZE];
+	const char *p = line + 4;
+	uint64_t start, b[2];
+	struct hist_host *e;
+	size_t nl;
+	int err;
+
+	if (strncmp(line, "day ", 4) || read_u64(p, &start, &p) || *p++ != ' ')
+		return -EINVAL;
+	nl = strcspn(p, " \n");
+	if (!nl || nl >= NAME_SIZE || p[nl] != ' ')
+		return -EINVAL;
+	memcpy(name, p, nl);
+	name[nl] = '\0';
+	p += nl + 1;
+	if (!name_is_valid(name) || read_u64(p, &b[0], &p) || *p++ != ' ' ||
+	    read_u64(p, &b[1], &p) || strcmp(p, "\n") || start > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	if (h->ndays && (long long)start < h->days[h->ndays - 1].start)
+		return -EINVAL;
+	if (!h->ndays || (long long)start > h->days[h->ndays - 1].start) {
+		long long ds, de;
+
+		local_day((time_t)start, &ds, &de);
+		if (day_open(h, (long long)start, de))
+			return -ENOMEM;
+	}
+	e = hist_get(h, name, &err);
+	if (!e)
+		return err == -ENOMEM ? err : 0; /* past the bounds: not kept, not an error */
+	if (e->today)
+		return -EINVAL; /* a name twice in one day: not a file iptmon wrote */
+	return day_add(h, e, b[0], b[1]);
+}
+
+size_t history_memory(const struct history *h)
+{
+	size_t m = (size_t)h->cap * sizeof(*h->hosts) + (size_t)h->idx_cap * sizeof(*h->idx) +
+		   (size_t)h->days_cap * sizeof(*h->days);
+
+	for (uint32_t d = 0; d < h->ndays; d++)
+		m += (size_t)h->days[d].cap * sizeof(*h->days[d].v);
+	return m;
+}
+
+/* ---- the API ------------------------------------------------------------------------------ */
+
+/* The ring as bytes per second, oldest slot first; the newest one over what polls covered. */
+static void json_ring(FILE *f, const struct history *h, const struct hist_host *e, int dir)
+{
+	fputc('[', f);
+	for (int i = 0; i < HIST_SLOTS; i++) {
+		long long s = ((h->slot - HIST_SLOTS + 1 + i) % HIST_SLOTS + HIST_SLOTS) % HIST_SLOTS;
+		double secs = i == HIST_SLOTS - 1 ? (double)h->slot_ms / 1000.0 : HIST_SLOT_SECONDS;
+		double v = e && secs > 0 ? e->ring[s][dir] / secs : 0;
+
+		fprintf(f, i ? ",%.0f" : "%.0f", v);
+	}
+	fputc(']', f);
+}
+
+static void json_recent_host(FILE *f, const struct history *h, const struct hist_host *e,
+			     const char *name)
+{
+	fputs("{\"name\": ", f);
+	json_write_string(f, name);
+	fputs(", \"tx\": ", f);
+	json_ring(f, h, e, 0);
+	fputs(", \"rx\": ", f);
+	json_ring(f, h, e, 1);
+}
+
+int history_json_recent(FILE *f, const struct history *h, const struct totals *t,
+			const char *name)
+{
+	const struct hist_host *e = name ? hist_find(h, name) : NULL;
+	bool first = true;
+
+	if (name && !e && !totals_find(t, name))
+		return -ENOENT;
+	fprintf(f, "{\"slot_seconds\": %d, \"start\": %lld, \"now\": %lld, \"poll_ms\": %lld, ",
+		HIST_SLOT_SECONDS, (h->slot - HIST_SLOTS + 1) * HIST_SLOT_SECONDS, h->now,
+		t->has_rates ? (long long)t->dt_ms : 0);
+	if (name) {
+		fputs("\"host\": ", f);
+		json_recent_host(f, h, e, name);
+		fputs(", \"days\": [", f);
+		for (uint32_t d = 0; e && d < h->ndays; d++)
+			for (uint32_t j = 0; j < h->days[d].n; j++) {
+				const struct hist_ent *x = &h->days[d].v[j];
+
+				if (&h->hosts[x->host] != e)
+					continue;
+				fprintf(f, "%s{\"start\": %lld, \"tx_bytes\": %" PRIu64
+					   ", \"rx_bytes\": %" PRIu64 "}",
+					first ? "" : ", ", h->days[d].start, x->bytes[0], x->bytes[1]);
+				first = false;
+			}
+		fputs("]}}\n", f);
+		return 0;
+	}
+	fputs("\"hosts\": [", f);
+	for (uint32_t i = 0; i < h->n; i++) {
+		if (ring_quiet(&h->hosts[i]))
+			continue;
+		fputs(first ? "\n  " : ",\n  ", f);
+		json_recent_host(f, h, &h->hosts[i], h->hosts[i].name);
+		fputc('}', f);
+		first = false;
+	}
+	fputs("]}\n", f);
+	return 0;
+}
+
+struct talker {
+	const char *name;
+	uint64_t b[2];
+};
+
+static int by_volume(const void *a, const void *b)
+{
+	const struct talker *x = a, *y = b;
+	uint64_t vx = x->b[0] + x->b[1], vy = y->b[0] + y->b[1];
+
+	return vx < vy ? 1 : vx > vy ? -1 : strcmp(x->name, y->name);
+}
+
+/* "current" 0, "previous" 1, N; -EINVAL past the periods kept. */
+static int period_index(const struct totals *t, const char *s, size_t *out)
+{
+	uint64_t n;
+	const char *end;
+
+	if (!s || !strcmp(s, "current"))
+		n = 0;
+	else if (!strcmp(s, "previous"))
+		n = 1;
+	else if (read_u64(s, &n, &end) || *end || (end - s) > 4)
+		return -EINVAL;
+	if (n > t->npast)
+		return -EINVAL;
+	*out = (size_t)n;
+	return 0;
+}
+
+static void json_talkers(FILE *f, const struct talker *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
+		json_write_string(f, v[i].name);
+		fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}", v[i].b[0],
+			v[i].b[1]);
+	}
+}
+
+static uint64_t sum_dir(const struct counts *c, int dir)
+{
+	uint64_t s = 0;
+
+	for (int f = 0; f < FAM_COUNT; f++)
+		s += c->bytes[f][dir];
+	return s;
+}
+
+int history_json_days(FILE *f, const struct history *h, const struct totals *t,
+		      const char *period)
+{
+	size_t idx, n = 0, cap;
+	long long start, end;
+	struct talker *v;
+
+	if (period_index(t, period, &idx))
+		return -EINVAL;
+	start = idx ? t->past[idx - 1].start : t->period_start;
+	end = idx ? t->past[idx - 1].end : t->period_end;
+	cap = idx ? t->past[idx - 1].n : t->n;
+	v = calloc(cap ? cap : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap; i++) {
+		const struct counts *c = idx ? &t->past[idx - 1].v[i].c : &t->v[i].cur;
+		struct talker k = { idx ? t->past[idx - 1].v[i].name : t->v[i].name,
+				    { sum_dir(c, 0), sum_dir(c, 1) } };
+
+		if (k.b[0] || k.b[1])
+			v[n++] = k;
+	}
+	qsort(v, n, sizeof(*v), by_volume);
+	fprintf(f, "{\"period\": {\"index\": %zu, \"start\": %lld, \"end\": %lld}, \"periods\": [",
+		idx, start, end);
+	for (size_t p = 0; p <= t->npast; p++)
+		fprintf(f, "%s{\"index\": %zu, \"start\": %lld, \"end\": %lld}", p ? ", " : "", p,
+			p ? t->past[p - 1].start : t->period_start,
+			p ? t->past[p - 1].end : t->period_end);
+	fputs("],\n\"hosts\": [", f);
+	json_talkers(f, v, n);
+	free(v);
+	fputs("],\n\"days\": [", f);
+	n = 0;
+	for (uint32_t d = 0; d < h->ndays; d++) {
+		const struct hist_day *day = &h->days[d];
+
+		if (day->start < start || (end && day->start >= end))
+			continue;
+		fprintf(f, "%s{\"start\": %lld, \"hosts\": [", n++ ? ",\n  " : "\n  ", day->start);
+		for (uint32_t j = 0; j < day->n; j++) {
+			fputs(j ? ", {\"name\": " : "{\"name\": ", f);
+			json_write_string(f, h->hosts[day->v[j].host].name);
+			fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}",
+				day->v[j].bytes[0], day->v[j].bytes[1]);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}\n", f);
+	return 0;
+}
+
+int history_render(const struct totals *t, bool days, const char *arg, char **body, size_t *len)
+{
+	FILE *f = open_memstream(body, len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	ret = days ? history_json_days(f, &t->hist, t, arg) : history_json_recent(f, &t->hist, t, arg);
+	if (ret == -EINVAL || ret == -ENOENT) { /* nothing was written: the one line instead */
+		if (days)
+			fprintf(f, "unknown period: current, previous or 0 to %zu\n", t->npast);
+		else
+			fputs("unknown host\n", f);
+		ret = -EINVAL;
+	}
+	if (fclose(f)) {
+		free(*body);
+		*body = NULL;
+		return -ENOMEM;
+	}
+	if (ret == -ENOMEM) {
+		free(*body);
+		*body = NULL;
+	}
+	return ret;
+}

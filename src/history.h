@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPTMON_HISTORY_H
+#define IPTMON_HISTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "name.h"
+
+/*
+ * The daemon's history, bounded: each host's recent traffic in a ring of HIST_SLOTS slots of
+ * HIST_SLOT_SECONDS (the last hour, in memory only), and per-day byte totals per host (local
+ * days) for the current and the kept accounting periods, kept in the state file as
+ * `day START NAME TX RX` lines. Bytes are summed over both families; tx is the host's
+ * download, rx its upload. Bounds: at most HIST_MAX_HOSTS hosts (a host past it has no
+ * history, its totals are kept as ever), HIST_MAX_DAYS days and HIST_MAX_ENTRIES host-days in
+ * all (the oldest days go first).
+ */
+#define HIST_SLOTS 60
+#define HIST_SLOT_SECONDS 60
+#define HIST_MAX_HOSTS 4096
+#define HIST_MAX_DAYS 1000
+#define HIST_MAX_ENTRIES 65536
+
+struct hist_host {
+	char name[NAME_SIZE];
+	float ring[HIST_SLOTS][2]; /* bytes in each slot, [tx, rx] */
+	uint32_t today;		   /* position + 1 in the newest day's entries; 0: none */
+};
+
+struct hist_day {
+	long long start; /* local midnight */
+	struct hist_ent {
+		uint32_t host; /* index in hosts */
+		uint64_t bytes[2];
+	} *v;
+	uint32_t n, cap;
+};
+
+struct history {
+	struct hist_host *hosts;
+	uint32_t n, cap;
+	uint32_t *idx; /* open addressing on the name: position + 1, 0 = empty */
+	uint32_t idx_cap;
+	struct hist_day *days; /* oldest first */
+	uint32_t ndays, days_cap;
+	size_t entries;
+	long long slot;	   /* absolute number (time / HIST_SLOT_SECONDS) of the newest slot */
+	int64_t slot_ms;   /* how much of the newest slot the polls in it covered */
+	long long now;	   /* the last poll */
+	long long day_end; /* end of the newest day */
+	unsigned long long dropped; /* host-days not kept (bounds) */
+	bool compact;		    /* days went: drop the hosts left with nothing */
+};
+
+struct totals;
+
+void history_free(struct history *h);
+/*
+ * Folds the last poll's deltas (t->v[].delta) in at NOW: into the ring when the poll has
+ * rates (t->has_rates, over t->dt_ms), and into NOW's day. Days before the oldest kept
+ * period (t->past, t->period_start) are dropped. 0 or -ENOMEM.
+ */
+int history_poll(struct history *h, const struct totals *t, time_t now);
+/* The state file's `day` lines, oldest first; and one of them read back (0 or -EINVAL,
+ * -ENOMEM). Days must come in order; a name twice in one day is an error. */
+void history_write(FILE *f, const struct history *h);
+int history_read_line(struct history *h, const char *line);
+
+/*
+ * The API's bodies (JSON; the schemas are in iptmon(8)). NAME NULL: every host's recent
+ * rates; else that host's, with its days (-ENOENT for a host neither the totals nor the
+ * history know). PERIOD: "current", "previous" or N (0 the current period, N the Nth
+ * before it), NULL for the current one; -EINVAL for any other.
+ */
+int history_json_recent(FILE *f, const struct history *h, const struct totals *t,
+			const char *name);
+int history_json_days(FILE *f, const struct history *h, const struct totals *t,
+		      const char *period);
+/*
+ * The body of /api/history (DAYS false, ARG the host) or /api/days (ARG the period) from
+ * t->hist, into a malloc'd *body; -EINVAL with a one-line *body for a bad ARG, -ENOMEM.
+ */
+int history_render(const struct totals *t, bool days, const char *arg, char **body, size_t *len);
+/* Bytes of memory the history holds now. */
+size_t history_memory(const struct history *h);
+
+#endif

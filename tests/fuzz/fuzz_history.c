@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The history in the state file (history_read_line, history_write) and its API: whatever
+ * totals_read() accepts, written as the state file (with its `day` lines) and read again,
+ * writes the very same bytes; the days it holds are in order, within the bounds, and each
+ * entry names a host of the history; /api/days and /api/history answer valid JSON or a
+ * one-line 400 for any period or host argument.
+ */
+#include "fuzz.h"
+
+#include <errno.h>
+
+#include "history.h"
+#include "totals.h"
+
+static char *write_state(const struct totals *t, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		abort();
+	FZ_CHECK(totals_write(f, t, false) == 0, "totals_write failed");
+	if (fclose(f))
+		abort();
+	return buf;
+}
+
+static int read_state(const char *buf, size_t len, struct totals *t, unsigned int *bad)
+{
+	FILE *f = len ? fmemopen((void *)buf, len, "r") : fopen("/dev/null", "re");
+	int ret;
+
+	if (!f)
+		abort();
+	ret = totals_read(f, t, bad);
+	fclose(f);
+	return ret;
+}
+
+static void check_bounds(const struct history *h)
+{
+	size_t entries = 0;
+
+	FZ_CHECK(h->n <= HIST_MAX_HOSTS && h->ndays <= HIST_MAX_DAYS, "bounds: %u hosts, %u days",
+		 h->n, h->ndays);
+	for (uint32_t d = 0; d < h->ndays; d++) {
+		FZ_CHECK(!d || h->days[d - 1].start < h->days[d].start, "days out of order");
+		for (uint32_t j = 0; j < h->days[d].n; j++)
+			FZ_CHECK(h->days[d].v[j].host < h->n, "entry of no host");
+		entries += h->days[d].n;
+	}
+	FZ_CHECK(entries == h->entries && entries <= HIST_MAX_ENTRIES, "entries %zu / %zu", entries,
+		 h->entries);
+}
+
+/* An API answer: 0 and a body, or -EINVAL and one line. */
+static void check_render(const struct totals *t, bool days, const char *arg)
+{
+	char *body = NULL;
+	size_t len = 0;
+	int ret = history_render(t, days, arg, &body, &len);
+
+	FZ_CHECK(ret == 0 || ret == -EINVAL, "render: %d", ret);
+	FZ_CHECK(body && strlen(body) == len && len && body[len - 1] == '\n', "render: body");
+	if (ret)
+		FZ_CHECK(strchr(body, '\n') == body + len - 1, "400 of more than a line: %s", body);
+	else
+		FZ_CHECK(body[0] == '{', "render: %s", body);
+	free(body);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct totals t1, t2;
+	unsigned int bad;
+	char *w1, *w2, arg[32];
+	size_t l1, l2, split = 0;
+
+	/* the last line, when it starts with '?', is the API argument */
+	for (size_t i = size; i > 0; i--)
+		if (data[i - 1] == '\n' && i < size && data[i] == '?') {
+			split = i;
+			break;
+		}
+	if (read_state((const char *)data, split ? split : size, &t1, &bad))
+		return 0;
+	check_bounds(&t1.hist);
+	w1 = write_state(&t1, &l1);
+	FZ_CHECK(read_state(w1, l1, &t2, &bad) == 0, "what was written does not read (line %u):\n%s",
+		 bad, w1);
+	w2 = write_state(&t2, &l2);
+	FZ_CHECK(l1 == l2 && !memcmp(w1, w2, l1), "read, written, read again differs:\n%s\n---\n%s",
+		 w1, w2);
+	snprintf(arg, sizeof(arg), "%.*s", split ? (int)(size - split - 1) : 0,
+		 split ? (const char *)data + split + 1 : "");
+	check_render(&t2, true, split ? arg : NULL);
+	check_render(&t2, false, split ? arg : NULL);
+	free(w1);
+	free(w2);
+	totals_free(&t1);
+	totals_free(&t2);
+	return 0;
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for src/history.c: the ring, the days, their bounds, the state lines, the API. */
+#include "testutil.h"
+#include "jsoncheck.h"
+
+#include "history.h"
+#include "totals.h"
+
+#define T0 1767225600LL /* 2026-01-01 00:00:00 UTC, a whole slot */
+#define DAY 86400LL
+
+static int setup_utc(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+/* One poll in which NAME moved TX bytes to it and RX from it (IPv4 and IPv6 halves). */
+static void delta(struct totals *t, const char *name, uint64_t tx, uint64_t rx)
+{
+	struct total *e = totals_get(t, name);
+
+	assert_non_null(e);
+	e->delta.bytes[FAM_V4][0] = tx / 2;
+	e->delta.bytes[FAM_V6][0] = tx - tx / 2;
+	e->delta.bytes[FAM_V4][1] = rx;
+}
+
+static void poll_at(struct totals *t, long long now)
+{
+	assert_int_equal(history_poll(&t->hist, t, (time_t)now), 0);
+	for (size_t i = 0; i < t->n; i++)
+		memset(&t->v[i].delta, 0, sizeof(t->v[i].delta));
+}
+
+static char *render(const struct totals *t, bool days, const char *arg, int want)
+{
+	char *body = NULL;
+	size_t len = 0;
+
+	assert_int_equal(history_render(t, days, arg, &body, &len), want);
+	assert_non_null(body);
+	assert_int_equal(strlen(body), len);
+	if (!want)
+		assert_true(json_valid(body));
+	return body;
+}
+
+static char *state_text(const struct totals *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(totals_write(f, t, false), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_ring(void **state)
+{
+	struct totals t = { .has_rates = true, .dt_ms = 10000 };
+	char *s;
+
+	(void)state;
+	delta(&t, "pc", 600, 60);
+	poll_at(&t, T0 + 5);
+	s = render(&t, false, NULL, 0);
+	/* the newest slot, over the 10 s the poll covered: 60 and 6 bytes per second */
+	assert_non_null(strstr(s, "\"start\": 1767222060, \"now\": 1767225605, \"poll_ms\": 10000"));
+	assert_non_null(strstr(s, "\"name\": \"pc\", \"tx\": [0,0,0,"));
+	assert_non_null(strstr(s, ",0,60], \"rx\": [0,"));
+	assert_non_null(strstr(s, ",0,6]}"));
+	free(s);
+	/* the slot after it: the first is full now, 600 bytes over 60 s */
+	delta(&t, "pc", 1200, 0);
+	poll_at(&t, T0 + 65);
+	s = render(&t, false, "pc", 0);
+	assert_non_null(strstr(s, ",0,10,120], \"rx\": [0,"));
+	free(s);
+	/* an hour and more later the ring is quiet: pc is in no list of recent hosts */
+	t.has_rates = false;
+	poll_at(&t, T0 + 2 * 3600);
+	s = render(&t, false, NULL, 0);
+	assert_non_null(strstr(s, "\"hosts\": []}"));
+	free(s);
+	/* a poll without rates (the first one after a start) counts in the day only */
+	delta(&t, "pc", 1000, 0);
+	poll_at(&t, T0 + 2 * 3600 + 10);
+	s = render(&t, false, "pc", 0);
+	assert_non_null(strstr(s, "\"days\": [{\"start\": 1767225600, \"tx_bytes\": 2800, \"rx_bytes\": 60}]"));
+	assert_null(strstr(s, "1000"));
+	free(s);
+	totals_free(&t);
+}
+
+static void test_days_and_state(void **state)
+{
+	struct totals t = { .period_start = T0, .period_end = T0 + 31 * DAY, .stamp = T0 + DAY }, u;
+	unsigned int bad;
+	char *a, *b, *s;
+	FILE *f;
+
+	(void)state;
+	delta(&t, "pc", 100, 10);
+	delta(&t, "phone", 5, 0);
+	poll_at(&t, T0 + 3600);
+	delta(&t, "pc", 100, 10);
+	poll_at(&t, T0 + 7200);
+	delta(&t, "phone", 7, 1);
+	poll_at(&t, T0 + DAY + 1);
+	assert_int_equal(t.hist.ndays, 2);
+	a = state_text(&t);
+	assert_non_null(strstr(a, "day 1767225600 pc 200 20\nday 1767225600 phone 5 0\n"
+				  "day 1767312000 phone 7 1\nend\n"));
+	/* the live file has no days */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+
+		f = open_memstream(&buf, &len);
+		assert_int_equal(totals_write(f, &t, true), 0);
+		fclose(f);
+		assert_null(strstr(buf, "day "));
+		free(buf);
+	}
+	/* read back: the same file, and the same answers */
+	f = fmemopen(a, strlen(a), "r");
+	assert_int_equal(totals_read(f, &u, &bad), 0);
+	fclose(f);
+	b = state_text(&u);
+	assert_string_equal(a, b);
+	s = render(&u, true, "current", 0);
+	assert_non_null(strstr(s, "{\"start\": 1767312000, \"hosts\": [{\"name\": \"phone\", \"tx_bytes\": 7, \"rx_bytes\": 1}]}"));
+	free(s);
+	/* and a day goes on after a restart: today's entries grow, none doubles */
+	delta(&u, "phone", 3, 0);
+	poll_at(&u, T0 + DAY + 100);
+	free(b);
+	b = state_text(&u);
+	assert_non_null(strstr(b, "day 1767312000 phone 10 1\nend\n"));
+	free(a);
+	free(b);
+	totals_free(&t);
+	totals_free(&u);
+}
+
+static void test_bad_lines(void **state)
+{
+	static const char *const bad[] = {
+		"day 200 pc 1 1\nday 100 pc 1 1\n", /* days out of order */
+		"day 100 pc 1 1\nday 100 pc 2 2\n", /* a name twice in a day */
+		"day 100 p<c 1 1\n",
+		"day 100 pc 1\n",
+		"day 100 pc 1 1 1\n",
+		"day 100 pc -1 1\n",
+		"day -100 pc 1 1\n",
+		"day 100 pc 1 99999999999999999999999\n",
+		"day  100 pc 1 1\n",
+		"day 100 pc 1 1 \n",
+	};
+	char text[256];
+	struct totals t;
+	unsigned int line;
+
+	(void)state;
+	for (size_t i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		FILE *f;
+
+		snprintf(text, sizeof(text), "iptmon-state 2\nboot -\nperiod 0 0\n%send\n", bad[i]);
+		f = fmemopen(text, strlen(text), "r");
+		assert_int_equal(totals_read(f, &t, &line), -EINVAL);
+		fclose(f);
+		assert_true(line >= 4);
+	}
+}
+
+static void test_prune(void **state)
+{
+	struct totals t = { .period_start = T0, .period_end = T0 + 10 * DAY };
+	struct pname was = { .name = "old" };
+	char *s;
+
+	(void)state;
+	for (int d = 0; d < 5; d++) {
+		delta(&t, d < 2 ? "gone" : "pc", 1000, 1);
+		poll_at(&t, T0 + d * DAY + 50);
+	}
+	assert_int_equal(t.hist.ndays, 5);
+	assert_int_equal(t.hist.n, 2);
+	/* a period closed and none is kept: the days before the current period go, and "gone"
+	 * with them */
+	t.period_start = T0 + 3 * DAY;
+	poll_at(&t, T0 + 4 * DAY + 100);
+	assert_int_equal(t.hist.ndays, 2);
+	assert_int_equal(t.hist.n, 1);
+	assert_string_equal(t.hist.hosts[0].name, "pc");
+	s = render(&t, false, "pc", 0);
+	assert_non_null(strstr(s, "\"days\": [{\"start\": 1767484800, \"tx_bytes\": 1000, \"rx_bytes\": 1}, "
+				  "{\"start\": 1767571200, \"tx_bytes\": 1000, \"rx_bytes\": 1}]"));
+	free(s);
+	/* a kept period keeps its days: the previous one starts at T0 + DAY */
+	t.past = calloc(1, sizeof(*t.past));
+	assert_non_null(t.past);
+	t.past[0] = (struct period_rec){ .start = T0 + 3 * DAY - 7 * DAY, .end = T0 + 3 * DAY,
+					 .v = malloc(sizeof(was)), .n = 1 };
+	memcpy(t.past[0].v, &was, sizeof(was));
+	t.past[0].v[0].c.bytes[FAM_V4][0] = 42;
+	t.npast = 1;
+	delta(&t, "pc", 1, 1);
+	poll_at(&t, T0 + 4 * DAY + 200);
+	assert_int_equal(t.hist.ndays, 2);
+	s = render(&t, true, "previous", 0);
+	assert_non_null(strstr(s, "\"period\": {\"index\": 1, \"start\": 1766880000, \"end\": 1767484800}"));
+	assert_non_null(strstr(s, "\"hosts\": [\n  {\"name\": \"old\", \"tx_bytes\": 42, \"rx_bytes\": 0}],\n\"days\": []}"));
+	free(s);
+	totals_free(&t);
+}
+
+static void test_bounds(void **state)
+{
+	struct totals t = { 0 };
+	char name[32];
+
+	(void)state;
+	/* hosts: past HIST_MAX_HOSTS a host has no history (its totals are not touched) */
+	for (int i = 0; i < HIST_MAX_HOSTS + 10; i++) {
+		snprintf(name, sizeof(name), "h%d", i);
+		delta(&t, name, 1, 1);
+	}
+	poll_at(&t, T0);
+	assert_int_equal(t.hist.n, HIST_MAX_HOSTS);
+	assert_int_equal(t.hist.dropped, 10);
+	/* host-days: at most HIST_MAX_ENTRIES, the oldest days go first */
+	for (int d = 1; d <= HIST_MAX_ENTRIES / HIST_MAX_HOSTS + 1; d++) {
+		for (int i = 0; i < HIST_MAX_HOSTS; i++) {
+			snprintf(name, sizeof(name), "h%d", i);
+			delta(&t, name, 1, 1);
+		}
+		poll_at(&t, T0 + d * DAY);
+		assert_true(t.hist.entries <= HIST_MAX_ENTRIES);
+	}
+	assert_int_equal(t.hist.entries, HIST_MAX_ENTRIES);
+	assert_int_equal(t.hist.days[0].start, T0 + 2 * DAY);
+	/* the bound the README gives: hosts, their index, the days, host-days (one day's slack) */
+	assert_int_equal(sizeof(struct hist_host), 548);
+	assert_int_equal(sizeof(struct hist_ent), 24);
+	assert_true(history_memory(&t.hist) <= 548u * HIST_MAX_HOSTS + 4u * 2 * HIST_MAX_HOSTS +
+							  24u * 1024 + 24u * (HIST_MAX_ENTRIES + HIST_MAX_HOSTS));
+	assert_true(history_memory(&t.hist) < 3900u << 10);
+	totals_free(&t);
+	/* days: at most HIST_MAX_DAYS */
+	memset(&t, 0, sizeof(t));
+	for (int d = 0; d < HIST_MAX_DAYS + 5; d++) {
+		delta(&t, "pc", 1, 1);
+		poll_at(&t, T0 + d * DAY);
+	}
+	assert_int_equal(t.hist.ndays, HIST_MAX_DAYS);
+	assert_int_equal(t.hist.days[0].start, T0 + 5 * DAY);
+	totals_free(&t);
+}
+
+static void test_api_errors(void **state)
+{
+	struct totals t = { .period_start = T0, .period_end = T0 + DAY };
+	static const char *const periods[] = { "", "2", "-1", "x", "current ", "1x", "00001",
+					       "18446744073709551617" };
+	char *s;
+
+	(void)state;
+	delta(&t, "pc", 1, 1);
+	poll_at(&t, T0 + 1);
+	for (size_t i = 0; i < TU_ARRAY_SIZE(periods); i++) {
+		s = render(&t, true, periods[i], -EINVAL);
+		assert_string_equal(s, "unknown period: current, previous or 0 to 0\n");
+		free(s);
+	}
+	s = render(&t, true, "previous", -EINVAL);
+	free(s);
+	s = render(&t, false, "nosuch", -EINVAL);
+	assert_string_equal(s, "unknown host\n");
+	free(s);
+	s = render(&t, false, "", -EINVAL);
+	free(s);
+	/* a host the totals know without any history has an empty one */
+	assert_non_null(totals_get(&t, "quiet"));
+	s = render(&t, false, "quiet", 0);
+	assert_non_null(strstr(s, "\"days\": []}}"));
+	free(s);
+	s = render(&t, true, "0", 0);
+	free(s);
+	s = render(&t, true, NULL, 0);
+	free(s);
+	totals_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_ring, setup_utc),
+		cmocka_unit_test_setup(test_days_and_state, setup_utc),
+		cmocka_unit_test_setup(test_bad_lines, setup_utc),
+		cmocka_unit_test_setup(test_prune, setup_utc),
+		cmocka_unit_test_setup(test_bounds, setup_utc),
+		cmocka_unit_test_setup(test_api_errors, setup_utc),
+	};
+
+	tu_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
