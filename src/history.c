@@ -585,3 +585,13 @@ int history_render(const struct totals *t, bool days, const char *arg, char **bo
 	}
 	return ret;
 }
+
+int history_rename(struct history *h, const char *from, const char *to)
+{
+	struct hist_host *e = hist_find(h, from);
+
+	if (!e || hist_find(h, to))
+		return 0; /* nothing to move, or TO has a history of its own: both stay */
+	memcpy(e->name, to, strlen(to) + 1);
+	return idx_rebuild(h, h->n) ? -ENOMEM : 1;
+}

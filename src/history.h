@@ -86,5 +86,8 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 int history_render(const struct totals *t, bool days, const char *arg, char **body, size_t *len);
 /* Bytes of memory the history holds now. */
 size_t history_memory(const struct history *h);
+/* A rename (journal.c's fact): FROM's ring and days go on under TO, unless TO has a history
+ * of its own (then each keeps its own). 1 when moved, 0 when not, -ENOMEM. */
+int history_rename(struct history *h, const char *from, const char *to);
 
 #endif

@@ -575,6 +575,8 @@ int totals_rename(struct totals *t, const char *from, const char *to)
 		return 0;
 	if (!name_is_valid(to))
 		return -EINVAL;
+	if (history_rename(&t->hist, from, to) < 0)
+		return -ENOMEM;
 	e = totals_find(t, to);
 	if (!e) {
 		memcpy(f->name, to, strlen(to) + 1);
