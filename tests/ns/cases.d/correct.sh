@@ -258,3 +258,32 @@ case_dup_rules() {
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
 	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 20560 "pc's count after the repair"
 }
+
+# FNV-1a 64 of a name, the host map key iptmon 0.1 used (unkeyed: anyone could compute it),
+# as the two marks nft prints (the low and the high 32 bits of the little-endian key).
+fnv_marks() {
+	local s=$1 h=-3750763034362895579 i c # 14695981039346656037 as a signed 64-bit value
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '%d' "'${s:i:1}"
+		h=$(((h ^ c) * 1099511628211))
+	done
+	printf '0x%08x . 0x%08x' $((h & 0xffffffff)) $(((h >> 32) & 0xffffffff))
+}
+
+# A host map element under the key a name would have: with a key anyone can compute, a
+# client could take another's key (an element with other data) and every later change
+# would be refused. The key is now the table's own secret: nothing clashes.
+case_host_key_clash() {
+	is_nft || { echo "skip: nft backend only"; exit 77; }
+	it_setup
+	it init
+	it add 02:00:00:00:33:01 192.168.88.60 somebody
+	# what a hostile client would leave for the name "victim", whose key it can compute
+	ip netns exec "$R" nft add element inet iptmon host4 "{ $(fnv_marks victim) : 192.168.88.99 }" ||
+		fail "could not add the element"
+	it add 02:00:00:00:33:02 192.168.88.50 victim || fail "adding victim failed: its key clashed"
+	has_addr victim 192.168.88.50 || fail "victim not counted: $(it show)"
+	it del 02:00:00:00:33:02 192.168.88.50 victim || fail "deleting victim failed"
+	no_host victim || fail "victim still counted"
+	it add 02:00:00:00:33:03 192.168.88.61 other || fail "a later change was refused"
+}
