@@ -66,101 +66,132 @@ static int set_string(char *dst, size_t size, const char *key, const char *value
 	return 0;
 }
 
-int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+/* Checks of string values; *value may be replaced (listen's "off"). 0 or -EINVAL. */
+static int check_backend(const char **value, char *err, size_t errlen)
 {
-	if (!strcmp(key, "backend")) {
-		for (const char *const *b = backends; *b; b++)
-			if (!strcmp(*b, value))
-				return set_string(c->backend, sizeof(c->backend), key, value, err,
-						  errlen);
+	for (const char *const *b = backends; *b; b++)
+		if (!strcmp(*b, *value))
+			return 0;
+	snprintf(err, errlen, "bad backend '%.64s' (auto, nft, iptables, iptables-legacy, iptables-nft)",
+		 *value);
+	return -EINVAL;
+}
+
+static int check_nonempty(const char **value, char *err, size_t errlen)
+{
+	if (**value)
+		return 0;
+	snprintf(err, errlen, "lock_file must not be empty");
+	return -EINVAL;
+}
+
+static int check_url(const char **value, char *err, size_t errlen)
+{
+	if (!**value || !strncmp(*value, "http://", 7) || !strncmp(*value, "https://", 8))
+		return 0;
+	snprintf(err, errlen, "bad influx_url '%.64s' (http:// or https:// URL)", *value);
+	return -EINVAL;
+}
+
+static int check_listen(const char **value, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+
+	if (!strcmp(*value, "off"))
+		*value = "";
+	if (!**value || !listen_parse(*value, &ss))
+		return 0;
+	snprintf(err, errlen,
+		 "bad listen '%.64s' (ADDR:PORT such as 127.0.0.1:9678 or [::1]:9678, or off)",
+		 *value);
+	return -EINVAL;
+}
+
+/* The string keys: where each goes and how its value is checked. */
+#define STR_KEY(field, check) \
+	{ #field, offsetof(struct config, field), sizeof(((struct config *)0)->field), check }
+static const struct str_key {
+	const char *name;
+	size_t offset, size;
+	int (*check)(const char **value, char *err, size_t errlen);
+} str_keys[] = {
+	STR_KEY(backend, check_backend),
+	STR_KEY(lease_file, NULL),
+	STR_KEY(hostname, NULL),
+	STR_KEY(hosts_files, NULL),
+	STR_KEY(lock_file, check_nonempty),
+	STR_KEY(state_dir, NULL),
+	STR_KEY(run_dir, NULL),
+	STR_KEY(influx_token, NULL),
+	STR_KEY(influx_url, check_url),
+	STR_KEY(collectd_socket, NULL),
+	STR_KEY(listen, check_listen),
+	{ NULL, 0, 0, NULL },
+};
+
+static int set_period(struct config *c, const char *value, char *err, size_t errlen)
+{
+	struct period_spec p; /* a refused value leaves the configured period as it was */
+
+	if (period_parse(&p, value) || strlen(value) >= sizeof(c->period_start)) {
 		snprintf(err, errlen,
-			 "bad backend '%.64s' (auto, nft, iptables, iptables-legacy, iptables-nft)",
+			 "bad period_start '%.64s' (day of month 1-31, or YYYY-MM-DD/N for every N days)",
 			 value);
 		return -EINVAL;
 	}
-	if (!strcmp(key, "lease_file"))
-		return set_string(c->lease_file, sizeof(c->lease_file), key, value, err, errlen);
-	if (!strcmp(key, "hostname"))
-		return set_string(c->hostname, sizeof(c->hostname), key, value, err, errlen);
-	if (!strcmp(key, "hosts_files"))
-		return set_string(c->hosts_files, sizeof(c->hosts_files), key, value, err, errlen);
-	if (!strcmp(key, "lock_file")) {
-		if (!*value) {
-			snprintf(err, errlen, "lock_file must not be empty");
-			return -EINVAL;
-		}
-		return set_string(c->lock_file, sizeof(c->lock_file), key, value, err, errlen);
-	}
-	if (!strcmp(key, "state_dir"))
-		return set_string(c->state_dir, sizeof(c->state_dir), key, value, err, errlen);
-	if (!strcmp(key, "run_dir"))
-		return set_string(c->run_dir, sizeof(c->run_dir), key, value, err, errlen);
-	if (!strcmp(key, "influx_token"))
-		return set_string(c->influx_token, sizeof(c->influx_token), key, value, err, errlen);
-	if (!strcmp(key, "influx_url")) {
-		if (*value && strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) {
-			snprintf(err, errlen, "bad influx_url '%.64s' (http:// or https:// URL)", value);
-			return -EINVAL;
-		}
-		return set_string(c->influx_url, sizeof(c->influx_url), key, value, err, errlen);
-	}
-	if (!strcmp(key, "collectd_socket"))
-		return set_string(c->collectd_socket, sizeof(c->collectd_socket), key, value, err,
-				  errlen);
-	if (!strcmp(key, "listen")) {
-		struct sockaddr_storage ss;
+	c->period = p;
+	return set_string(c->period_start, sizeof(c->period_start), "period_start", value, err,
+			  errlen);
+}
 
-		if (!strcmp(value, "off"))
-			value = "";
-		if (*value && listen_parse(value, &ss)) {
-			snprintf(err, errlen,
-				 "bad listen '%.64s' (ADDR:PORT such as 127.0.0.1:9678 or [::1]:9678, or off)",
-				 value);
-			return -EINVAL;
-		}
-		return set_string(c->listen, sizeof(c->listen), key, value, err, errlen);
-	}
-	if (!strcmp(key, "period_start")) {
-		struct period_spec p; /* a refused value leaves the configured period as it was */
+static int set_ula(struct config *c, const char *value, char *err, size_t errlen)
+{
+	struct prefix ula; /* a refused value leaves the configured prefix as it was */
 
-		if (period_parse(&p, value) || strlen(value) >= sizeof(c->period_start)) {
-			snprintf(err, errlen,
-				 "bad period_start '%.64s' (day of month 1-31, or YYYY-MM-DD/N for every N days)",
-				 value);
-			return -EINVAL;
-		}
-		c->period = p;
-		return set_string(c->period_start, sizeof(c->period_start), key, value, err, errlen);
+	if (*value && (prefix_parse(&ula, value) || ula.addr.fam != FAM_V6)) {
+		snprintf(err, errlen, "bad ula_prefix '%.64s' (an IPv6 prefix such as fd00::/48)",
+			 value);
+		return -EINVAL;
 	}
-	for (const struct uint_key *u = uint_keys; u->name; u++) {
-		char *end;
-		unsigned long v;
+	c->has_ula = *value != '\0';
+	if (c->has_ula)
+		c->ula = ula;
+	return 0;
+}
 
-		if (strcmp(key, u->name))
+static int set_uint(struct config *c, const struct uint_key *u, const char *value, char *err,
+		    size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno || !isdigit((unsigned char)*value) || *end || v < u->lo || v > u->hi) {
+		snprintf(err, errlen, "bad %s '%.64s' (%s%lu to %lu)", u->name, value,
+			 u->unit ? u->unit : "", u->lo, u->hi);
+		return -EINVAL;
+	}
+	*(unsigned int *)((char *)c + u->offset) = (unsigned int)v;
+	return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	for (const struct str_key *k = str_keys; k->name; k++) {
+		if (strcmp(key, k->name))
 			continue;
-		errno = 0;
-		v = strtoul(value, &end, 10);
-		if (errno || !isdigit((unsigned char)*value) || *end || v < u->lo || v > u->hi) {
-			snprintf(err, errlen, "bad %s '%.64s' (%s%lu to %lu)", key, value,
-				 u->unit ? u->unit : "", u->lo, u->hi);
+		if (k->check && k->check(&value, err, errlen))
 			return -EINVAL;
-		}
-		*(unsigned int *)((char *)c + u->offset) = (unsigned int)v;
-		return 0;
+		return set_string((char *)c + k->offset, k->size, key, value, err, errlen);
 	}
-	if (!strcmp(key, "ula_prefix")) {
-		struct prefix ula; /* a refused value leaves the configured prefix as it was */
-
-		if (*value && (prefix_parse(&ula, value) || ula.addr.fam != FAM_V6)) {
-			snprintf(err, errlen, "bad ula_prefix '%.64s' (an IPv6 prefix such as fd00::/48)",
-				 value);
-			return -EINVAL;
-		}
-		c->has_ula = *value != '\0';
-		if (c->has_ula)
-			c->ula = ula;
-		return 0;
-	}
+	for (const struct uint_key *u = uint_keys; u->name; u++)
+		if (!strcmp(key, u->name))
+			return set_uint(c, u, value, err, errlen);
+	if (!strcmp(key, "period_start"))
+		return set_period(c, value, err, errlen);
+	if (!strcmp(key, "ula_prefix"))
+		return set_ula(c, value, err, errlen);
 	snprintf(err, errlen, "unknown key '%.64s'", key);
 	return -ENOENT;
 }

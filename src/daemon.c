@@ -58,6 +58,8 @@ struct dmn {
 	bool failing, live_failing, save_failing, lock_failing, addrs_warned;
 	bool clock_unset; /* the wall clock is behind the state (logged once) */
 	bool stopping;	  /* TERM or INT: the last poll */
+	bool dirty;	  /* totals changed since the last state file write */
+	int64_t last_commit_ms; /* CLOCK_MONOTONIC of the last state file write */
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -620,22 +622,17 @@ static void reload(struct dmn *d, int tfd)
 	logf_("SIGHUP: configuration re-read%s%s", later[0] ? "; at a restart only: " : "", later);
 }
 
-int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *const *overrides,
-	       const struct backend_ops *ops, struct backend *be)
+/* The state_dir lock and the saved totals; 0, or 3 after one line saying why not. */
+static int daemon_open(struct dmn *d, int lockfd[2])
 {
-	struct dmn d = { .cfg = cfg, .cfgpath = cfgpath, .noverrides = noverrides,
-			 .overrides = overrides, .ops = ops, .be = be, .started = time(NULL) };
-	char live[PATH_MAX + 32], msg[2 * PATH_MAX + 160];
-	sigset_t mask;
-	int sfd, tfd, lockfd[2], ret, rc = 0;
-	bool dirty = false;
-	int64_t last_commit_ms = mono_ms(); /* intervals on CLOCK_MONOTONIC: wall clocks step */
+	char msg[2 * PATH_MAX + 160];
+	int ret;
 
-	if (state_lock(cfg, lockfd, msg, sizeof(msg))) {
+	if (state_lock(d->cfg, lockfd, msg, sizeof(msg))) {
 		logf_("%s", msg);
 		return 3;
 	}
-	ret = state_load(cfg, &d.t, msg, sizeof(msg));
+	ret = state_load(d->cfg, &d->t, msg, sizeof(msg));
 	if (msg[0])
 		logf_("%s", msg);
 	else if (ret < 0)
@@ -645,15 +642,107 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 		close(lockfd[0]);
 		return 3;
 	}
+	return 0;
+}
+
+/* Signals as a file descriptor, the poll timer as another; 0 or -errno. */
+static int loop_fds(unsigned int interval, int *sfd, int *tfd)
+{
+	sigset_t mask;
+
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || arm(tfd, cfg->interval) < 0) {
+	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	return *sfd < 0 || *tfd < 0 || arm(*tfd, interval) < 0 ? -errno : 0;
+}
+
+/* A signal: HUP re-reads the configuration (-1: go on); TERM and INT poll once more and
+ * save: the exit code. */
+static int on_signal(struct dmn *d, int sfd, int tfd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return -1;
+	if (si.ssi_signo == SIGHUP) {
+		reload(d, tfd);
+		return -1;
+	}
+	d->stopping = true;
+	poll_once(d);
+	d->save_failing = false; /* the last save says why it fails, again */
+	return state_save(d) ? 3 : 0;
+}
+
+/* The timer: a poll, and the state file when commit_interval has passed (monotonic time:
+ * wall clocks step). */
+static void on_tick(struct dmn *d, int tfd)
+{
+	uint64_t ticks;
+
+	if (read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	if (!poll_once(d))
+		d->dirty = true;
+	clock_check(d);
+	if (d->dirty && mono_ms() - d->last_commit_ms >= (int64_t)d->cfg->commit_interval * 1000) {
+		if (!state_save(d))
+			d->dirty = false;
+		d->last_commit_ms = mono_ms();
+	}
+}
+
+/* Waits for the next event of any output, the timer or a signal; the exit code once the
+ * daemon is to stop, -1 to go on. */
+static int loop_once(struct dmn *d, int sfd, int tfd)
+{
+	struct pollfd pfd[4] = { { .fd = sfd, .events = POLLIN },
+				 { .fd = tfd, .events = POLLIN },
+				 { .fd = d->http ? http_fd(d->http) : -1, .events = POLLIN },
+				 { .fd = -1 } };
+	int timeout = d->http ? http_timeout_ms(d->http) : -1, n;
+
+	if (d->cd)
+		pfd[3].fd = cd_pollfd(d->cd, &pfd[3].events);
+	n = d->ix ? influx_poll(d->ix, pfd, 4, timeout) : poll(pfd, 4, timeout);
+	if (n < 0 && errno != EINTR) {
+		logf_("poll: %s", strerror(errno));
+		return 3;
+	}
+	if (d->ix)
+		influx_run(d->ix);
+	if (d->http)
+		http_run(d->http); /* also expires idle connections */
+	if (pfd[3].fd >= 0 && pfd[3].revents && d->cd)
+		cd_io(d->cd, pfd[3].revents);
+	if (n > 0 && (pfd[0].revents & POLLIN)) {
+		int rc = on_signal(d, sfd, tfd);
+
+		if (rc >= 0)
+			return rc;
+	}
+	if (n > 0 && (pfd[1].revents & POLLIN))
+		on_tick(d, tfd);
+	return -1;
+}
+
+int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *const *overrides,
+	       const struct backend_ops *ops, struct backend *be)
+{
+	struct dmn d = { .cfg = cfg, .cfgpath = cfgpath, .noverrides = noverrides,
+			 .overrides = overrides, .ops = ops, .be = be, .started = time(NULL),
+			 .last_commit_ms = mono_ms() };
+	char live[PATH_MAX + 32];
+	int sfd = -1, tfd = -1, lockfd[2], rc = daemon_open(&d, lockfd);
+
+	if (rc)
+		return rc;
+	if (loop_fds(cfg->interval, &sfd, &tfd)) {
 		logf_("cannot set up the event loop: %s", strerror(errno));
 		rc = 3;
 		goto out;
@@ -666,58 +755,8 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 	      ops->name, cfg->interval, cfg->state_dir, cfg->commit_interval,
 	      cfg->listen[0] ? ", http on " : "", cfg->listen, d.ix ? ", pushing to InfluxDB" : "",
 	      d.cd ? ", sending to collectd" : "");
-	for (;;) {
-		struct pollfd pfd[4] = { { .fd = sfd, .events = POLLIN },
-					 { .fd = tfd, .events = POLLIN },
-					 { .fd = d.http ? http_fd(d.http) : -1, .events = POLLIN },
-					 { .fd = -1 } };
-		int timeout = d.http ? http_timeout_ms(d.http) : -1, n;
-
-		if (d.cd)
-			pfd[3].fd = cd_pollfd(d.cd, &pfd[3].events);
-		n = d.ix ? influx_poll(d.ix, pfd, 4, timeout) : poll(pfd, 4, timeout);
-		if (n < 0 && errno != EINTR) {
-			logf_("poll: %s", strerror(errno));
-			rc = 3;
-			break;
-		}
-		if (d.ix)
-			influx_run(d.ix);
-		if (d.http)
-			http_run(d.http); /* also expires idle connections */
-		if (pfd[3].fd >= 0 && pfd[3].revents && d.cd)
-			cd_io(d.cd, pfd[3].revents);
-		if (n > 0 && (pfd[0].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGHUP) {
-				reload(&d, tfd);
-				continue;
-			}
-			/* TERM, INT: one last poll, save, leave. */
-			d.stopping = true;
-			poll_once(&d);
-			d.save_failing = false; /* the last save says why it fails, again */
-			rc = state_save(&d) ? 3 : 0;
-			break;
-		}
-		if (n > 0 && (pfd[1].revents & POLLIN)) {
-			uint64_t ticks;
-
-			if (read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
-				continue;
-			if (!poll_once(&d))
-				dirty = true;
-			clock_check(&d);
-			if (dirty && mono_ms() - last_commit_ms >= (int64_t)cfg->commit_interval * 1000) {
-				if (!state_save(&d))
-					dirty = false;
-				last_commit_ms = mono_ms();
-			}
-		}
-	}
+	while ((rc = loop_once(&d, sfd, tfd)) < 0)
+		;
 out:
 	state_live_path(live, sizeof(live), cfg);
 	unlink(live);

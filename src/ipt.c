@@ -134,13 +134,55 @@ static int append_rule(struct buf *o, const char *op, int dir, int fam, const st
 			  fam == FAM_V4 ? 32u : 128u, dir_prefix[dir], name);
 }
 
+/* "-A FORWARD ... -j iptmon_tx|rx": a jump to our chains (tok[i] is "-A"). */
+static void parse_jump(struct famstate *st, char **tok, int n, int i)
+{
+	int dir;
+
+	if (strcmp(tok[n - 2], "-j") || (dir = chain_index(tok[n - 1])) < 0)
+		return;
+	if (n - i == 4)
+		st->jumps[dir]++;
+	/* Any jump to our chains goes with them on remove (re-quoted for restore). */
+	buf_printf(&st->jumps_del, "-D");
+	for (int k = i + 1; k < n; k++)
+		buf_printf(&st->jumps_del, strpbrk(tok[k], " \t\"'") ? " \"%s\"" : " %s", tok[k]);
+	buf_printf(&st->jumps_del, "\n");
+}
+
+/* A host's rule in our chain DIR, counted into OUT (a duplicate only noted for repair). */
+static void count_rule(struct famstate *st, int fam, int dir, const struct addr *a,
+		       const char *name, const struct counter *c, struct hostset *out)
+{
+	struct host *h = hostset_add_addr(out, name, a);
+	struct counter *dst;
+
+	if (!h)
+		return;
+	for (unsigned int j = 0; j < h->naddrs; j++) {
+		if (!addr_equal(&h->addrs[j], a))
+			continue;
+		if (dups_mark(&st->dups, out, h, j, dir) > 0) {
+			/*
+			 * A duplicate: only the first copy counts (it RETURNs). -D takes the first
+			 * match, so the next commit deletes every copy and re-adds one carrying
+			 * the counted copy's counts (see commit_fam).
+			 */
+			append_rule(&st->fixups, "-D", dir, fam, a, h->name, NULL);
+			return;
+		}
+	}
+	dst = dir == DIR_TX ? &h->tx[fam] : &h->rx[fam];
+	dst->bytes += c->bytes;
+	dst->packets += c->packets;
+}
+
 static void parse_line(struct backend *b, int fam, char *line, struct hostset *out)
 {
 	struct famstate *st = &P(b)->st[fam];
-	char *tok[32], *addr_s = NULL, *comment = NULL, *target = NULL;
+	char *tok[32], *comment;
 	struct counter c = { 0, 0 };
 	struct addr a;
-	struct host *h;
 	int n, i = 0, dir;
 
 	if (line[0] == ':') {
@@ -161,16 +203,7 @@ static void parse_line(struct backend *b, int fam, char *line, struct hostset *o
 	if (n - i < 2 || strcmp(tok[i], "-A"))
 		return;
 	if (!strcmp(tok[i + 1], "FORWARD")) {
-		if (strcmp(tok[n - 2], "-j") || (dir = chain_index(tok[n - 1])) < 0)
-			return;
-		if (n - i == 4)
-			st->jumps[dir]++;
-		/* Any jump to our chains goes with them on remove (re-quoted for restore). */
-		buf_printf(&st->jumps_del, "-D");
-		for (int k = i + 1; k < n; k++)
-			buf_printf(&st->jumps_del, strpbrk(tok[k], " \t\"'") ? " \"%s\"" : " %s",
-				   tok[k]);
-		buf_printf(&st->jumps_del, "\n");
+		parse_jump(st, tok, n, i);
 		return;
 	}
 	dir = chain_index(tok[i + 1]);
@@ -179,36 +212,11 @@ static void parse_line(struct backend *b, int fam, char *line, struct hostset *o
 	    strcmp(tok[i + 4], "-m") || strcmp(tok[i + 5], "comment") ||
 	    strcmp(tok[i + 6], "--comment") || strcmp(tok[i + 8], "-j"))
 		return;
-	addr_s = tok[i + 3];
 	comment = tok[i + 7];
-	target = tok[i + 9];
-	if (strcmp(target, "RETURN") ||
-	    strncmp(comment, dir_prefix[dir], 3) || !name_is_valid(comment + 3) ||
-	    parse_host_addr(addr_s, fam, &a))
+	if (strcmp(tok[i + 9], "RETURN") || strncmp(comment, dir_prefix[dir], 3) ||
+	    !name_is_valid(comment + 3) || parse_host_addr(tok[i + 3], fam, &a))
 		return; /* not ours: left alone */
-	h = hostset_add_addr(out, comment + 3, &a);
-	if (!h)
-		return;
-	for (unsigned int j = 0; j < h->naddrs; j++) {
-		if (!addr_equal(&h->addrs[j], &a))
-			continue;
-		if (dups_mark(&st->dups, out, h, j, dir) > 0) {
-			/*
-			 * A duplicate: only the first copy counts (it RETURNs). -D takes the first
-			 * match, so the next commit deletes every copy and re-adds one carrying
-			 * the counted copy's counts (see commit_fam).
-			 */
-			append_rule(&st->fixups, "-D", dir, fam, &a, h->name, NULL);
-			return;
-		}
-	}
-	if (dir == DIR_TX) {
-		h->tx[fam].bytes += c.bytes;
-		h->tx[fam].packets += c.packets;
-	} else {
-		h->rx[fam].bytes += c.bytes;
-		h->rx[fam].packets += c.packets;
-	}
+	count_rule(st, fam, dir, &a, comment + 3, &c, out);
 }
 
 static int ipt_read_fam(struct backend *b, int fam, struct hostset *out)

@@ -410,11 +410,102 @@ static int read_v1_host(struct totals *t, const char *line)
 	return 0;
 }
 
-static int read_line(struct totals *t, const char *line, int version, size_t *past_cap)
+/* "past START END": a closed period begins (its "was" lines follow). */
+static int read_past(struct totals *t, long long a, long long b, size_t *past_cap)
 {
-	char name[NAME_SIZE], boot[40], mac[MAC_SIZE + 1];
+	if (a < 0 || b < a)
+		return -EINVAL;
+	if (t->npast == *past_cap) {
+		size_t cap = *past_cap ? *past_cap * 2 : 16;
+		struct period_rec *p = realloc(t->past, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->past = p;
+		*past_cap = cap;
+	}
+	t->past[t->npast++] = (struct period_rec){ .start = a, .end = b };
+	return 0;
+}
+
+/* "was NAME counts": a host of the last closed period read. */
+static int read_was(struct totals *t, const char *name, const char *rest)
+{
+	struct period_rec *p = t->npast ? &t->past[t->npast - 1] : NULL;
+	struct pname *v;
+
+	if (!p)
+		return -EINVAL;
+	v = realloc(p->v, (p->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->v = v;
+	memcpy(v[p->n].name, name, NAME_SIZE);
+	memset(&v[p->n].c, 0, sizeof(v[p->n].c));
+	return read_counts(rest, &v[p->n++].c);
+}
+
+/* "host NAME MAC all-counts last-counts": a host's total. */
+static int read_host(struct totals *t, const char *name, const char *rest)
+{
+	size_t ml = strcspn(rest + 1, " \n");
+	struct counts all, last;
+	const char *after;
+	char mac[MAC_SIZE + 1], lower[MAC_SIZE];
+	struct total *e;
+
+	if (*rest != ' ' || !ml || ml > MAC_SIZE - 1)
+		return -EINVAL;
+	memcpy(mac, rest + 1, ml);
+	mac[ml] = '\0';
+	after = counts_at(rest + 1 + ml, &all);
+	if (!after || read_counts(after, &last))
+		return -EINVAL;
+	if (strcmp(mac, "-") && mac_parse(lower, mac))
+		return -EINVAL;
+	if (totals_find(t, name))
+		return -EINVAL; /* a name twice: not a file iptmon wrote */
+	e = totals_get(t, name);
+	if (!e)
+		return -ENOMEM;
+	if (strcmp(mac, "-"))
+		memcpy(e->mac, lower, sizeof(e->mac));
+	e->all = all;
+	e->last = last;
+	return 0;
+}
+
+/* "cur", "delta" and "gone" lines: more of a host read before. */
+static int read_host_more(struct totals *t, const char *line)
+{
+	char name[NAME_SIZE];
 	const char *rest;
 	struct total *e;
+	long long a;
+	int len = 0;
+
+	if (!read_name(line, "cur", name, &rest)) {
+		e = totals_find(t, name);
+		return e ? read_counts(rest, &e->cur) : -EINVAL;
+	}
+	if (!read_name(line, "delta", name, &rest)) {
+		e = totals_find(t, name);
+		return e ? read_counts(rest, &e->delta) : -EINVAL;
+	}
+	if (!read_name(line, "gone", name, &rest)) {
+		e = totals_find(t, name);
+		if (!e || sscanf(rest, " %lld%n", &a, &len) != 1 || rest[len] != '\n' || a <= 0)
+			return -EINVAL;
+		e->gone_since = a;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int read_line(struct totals *t, const char *line, int version, size_t *past_cap)
+{
+	char name[NAME_SIZE], boot[40];
+	const char *rest;
 	long long a, b;
 	int len = 0;
 
@@ -440,79 +531,15 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 		t->has_rates = true;
 		return 0;
 	}
-	if (sscanf(line, "past %lld %lld%n", &a, &b, &len) == 2 && line[len] == '\n') {
-		if (a < 0 || b < a)
-			return -EINVAL;
-		if (t->npast == *past_cap) {
-			size_t cap = *past_cap ? *past_cap * 2 : 16;
-			struct period_rec *p = realloc(t->past, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			t->past = p;
-			*past_cap = cap;
-		}
-		t->past[t->npast++] = (struct period_rec){ .start = a, .end = b };
-		return 0;
-	}
-	if (!read_name(line, "was", name, &rest)) {
-		struct period_rec *p = t->npast ? &t->past[t->npast - 1] : NULL;
-		struct pname *v;
-
-		if (!p)
-			return -EINVAL;
-		v = realloc(p->v, (p->n + 1) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		memcpy(v[p->n].name, name, NAME_SIZE);
-		memset(&v[p->n].c, 0, sizeof(v[p->n].c));
-		return read_counts(rest, &v[p->n++].c);
-	}
-	if (!read_name(line, "host", name, &rest)) {
-		size_t ml = strcspn(rest + 1, " \n");
-		struct counts all, last;
-		const char *after;
-		char lower[MAC_SIZE];
-
-		if (*rest != ' ' || !ml || ml > MAC_SIZE - 1)
-			return -EINVAL;
-		memcpy(mac, rest + 1, ml);
-		mac[ml] = '\0';
-		after = counts_at(rest + 1 + ml, &all);
-		if (!after || read_counts(after, &last))
-			return -EINVAL;
-		if (strcmp(mac, "-") && mac_parse(lower, mac))
-			return -EINVAL;
-		if (totals_find(t, name))
-			return -EINVAL; /* a name twice: not a file iptmon wrote */
-		e = totals_get(t, name);
-		if (!e)
-			return -ENOMEM;
-		if (strcmp(mac, "-"))
-			memcpy(e->mac, lower, sizeof(e->mac));
-		e->all = all;
-		e->last = last;
-		return 0;
-	}
-	if (!read_name(line, "cur", name, &rest)) {
-		e = totals_find(t, name);
-		return e ? read_counts(rest, &e->cur) : -EINVAL;
-	}
-	if (!read_name(line, "delta", name, &rest)) {
-		e = totals_find(t, name);
-		return e ? read_counts(rest, &e->delta) : -EINVAL;
-	}
-	if (!read_name(line, "gone", name, &rest)) {
-		e = totals_find(t, name);
-		if (!e || sscanf(rest, " %lld%n", &a, &len) != 1 || rest[len] != '\n' || a <= 0)
-			return -EINVAL;
-		e->gone_since = a;
-		return 0;
-	}
+	if (sscanf(line, "past %lld %lld%n", &a, &b, &len) == 2 && line[len] == '\n')
+		return read_past(t, a, b, past_cap);
+	if (!read_name(line, "was", name, &rest))
+		return read_was(t, name, rest);
+	if (!read_name(line, "host", name, &rest))
+		return read_host(t, name, rest);
 	if (!strncmp(line, "day ", 4))
 		return history_read_line(&t->hist, line);
-	return -EINVAL;
+	return read_host_more(t, line);
 }
 
 int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
