@@ -121,10 +121,11 @@ static time_t month_start(int mday, int y, int m)
 void period_bounds(const struct period_spec *p, time_t now, time_t *start, time_t *end)
 {
 	struct tm tm;
+	long long t = (long long)now; /* a 32-bit time_t is always inside */
 
-	if ((long long)now < PERIOD_MIN_TIME)
+	if (t < PERIOD_MIN_TIME)
 		now = (time_t)PERIOD_MIN_TIME;
-	if ((long long)now > PERIOD_MAX_TIME)
+	if (t > PERIOD_MAX_TIME)
 		now = (time_t)PERIOD_MAX_TIME;
 	if (!p->days) {
 		int mday = p->mday ? p->mday : 1, y, m;
