@@ -5,6 +5,7 @@
  * behind the state's newest time treated as not yet set.
  */
 #include "testutil.h"
+#include "statetext.h"
 
 #include <sys/stat.h>
 #include <time.h>
@@ -236,16 +237,6 @@ static void test_roll_after_spec_change(void **state)
 	totals_free(&t);
 }
 
-static char *write_str(const struct totals *t)
-{
-	struct tu_capture c;
-
-	tu_capture_open(&c);
-	assert_int_equal(totals_write(c.f, t, false), 0);
-	tu_capture_close(&c);
-	return c.buf;
-}
-
 static void read_str(const char *text, struct totals *t)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
@@ -276,7 +267,7 @@ static void test_clock_not_set(void **state)
 	assert_true(totals_clock_set(&t, nov + 86400 * 20));
 	assert_false(totals_clock_set(&t, nov + 86400 * 19));
 	/* the newest time is in the file, and read back */
-	text = write_str(&t);
+	text = tu_state_text(&t);
 	assert_non_null(strstr(text, "\ntime 1795219200\n"));
 	read_str(text, &u);
 	free(text);
@@ -300,7 +291,7 @@ static void test_clock_not_set(void **state)
 	read_str("iptmon-state 2\nboot -\nperiod 1793491200 1796083200\nend\n", &u);
 	assert_int_equal(u.stamp, 1793491200);
 	assert_false(totals_clock_set(&u, 1793491199));
-	text = write_str(&u);
+	text = tu_state_text(&u);
 	assert_non_null(strstr(text, "\ntime 1793491200\n"));
 	free(text);
 	totals_free(&u);

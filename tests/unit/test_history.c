@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests for src/history.c: the ring, the days, their bounds, the state lines, the API. */
 #include "testutil.h"
+#include "statetext.h"
 #include "jsoncheck.h"
 
 #include "history.h"
@@ -46,18 +47,6 @@ static char *render(const struct totals *t, bool days, const char *arg, int want
 	if (!want)
 		assert_true(json_valid(body));
 	return body;
-}
-
-static char *state_text(const struct totals *t)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(totals_write(f, t, false), 0);
-	fclose(f);
-	return buf;
 }
 
 static void test_ring(void **state)
@@ -113,7 +102,7 @@ static void test_days_and_state(void **state)
 	delta(&t, "phone", 7, 1);
 	poll_at(&t, T0 + DAY + 1);
 	assert_int_equal(t.hist.ndays, 2);
-	a = state_text(&t);
+	a = tu_state_text(&t);
 	assert_non_null(strstr(a, "day 1767225600 pc 200 20\nday 1767225600 phone 5 0\n"
 				  "day 1767312000 phone 7 1\nend\n"));
 	/* the live file has no days */
@@ -131,7 +120,7 @@ static void test_days_and_state(void **state)
 	f = fmemopen(a, strlen(a), "r");
 	assert_int_equal(totals_read(f, &u, &bad), 0);
 	fclose(f);
-	b = state_text(&u);
+	b = tu_state_text(&u);
 	assert_string_equal(a, b);
 	s = render(&u, true, "current", 0);
 	assert_non_null(strstr(s, "{\"start\": 1767312000, \"hosts\": [{\"name\": \"phone\", \"tx_bytes\": 7, \"rx_bytes\": 1}]}"));
@@ -140,7 +129,7 @@ static void test_days_and_state(void **state)
 	delta(&u, "phone", 3, 0);
 	poll_at(&u, T0 + DAY + 100);
 	free(b);
-	b = state_text(&u);
+	b = tu_state_text(&u);
 	assert_non_null(strstr(b, "day 1767312000 phone 10 1\nend\n"));
 	free(a);
 	free(b);

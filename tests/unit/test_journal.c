@@ -5,6 +5,7 @@
  * gone too long are forgotten, and the number remembered is bounded.
  */
 #include "testutil.h"
+#include "statetext.h"
 
 #include "journal.h"
 #include "totals.h"
@@ -176,18 +177,6 @@ static void test_restarted(void **state)
 	totals_free(&t);
 }
 
-static char *write_str(const struct totals *t)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(totals_write(f, t, false), 0);
-	fclose(f);
-	return buf;
-}
-
 /* Gone hosts leave the all-time view after forget_after, the totals when their period
  * ends; beyond the bound the longest gone go at once. */
 static void test_forget(void **state)
@@ -222,7 +211,7 @@ static void test_forget(void **state)
 	assert_int_equal(totals_find(&t, "cam")->gone_since, 1100);
 	assert_false(totals_find(&t, "tv")->forgotten);
 	/* the state file keeps when they went */
-	text = write_str(&t);
+	text = tu_state_text(&t);
 	assert_non_null(strstr(text, "gone tv 1000\n"));
 	f = fmemopen(text, strlen(text), "r");
 	assert_int_equal(totals_read(f, &back, &bad), 0);

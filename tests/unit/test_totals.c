@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests for src/totals.c: monotonic totals and the state file. */
 #include "testutil.h"
+#include "statetext.h"
 
 #include "totals.h"
 
@@ -56,18 +57,6 @@ static void test_monotonic(void **state)
 	totals_free(&t);
 }
 
-static char *write_str(const struct totals *t)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(totals_write(f, t, false), 0);
-	fclose(f);
-	return buf;
-}
-
 static int read_str(const char *text, struct totals *t, unsigned int *bad)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
@@ -90,7 +79,7 @@ static void test_state_round_trip(void **state)
 	snap_set(&s, "pc", 1000, 500);
 	snap_set(&s, "Living.Room_TV-2", 3, 4);
 	totals_update(&t, &s, "e394b081-754f-4025-bcb3-72e2e8de76ca");
-	text = write_str(&t);
+	text = tu_state_text(&t);
 	assert_non_null(strstr(text, "iptmon-state 3\nboot e394b081-754f-4025-bcb3-72e2e8de76ca\n"));
 	/* all time, then the kernel's last values: tx4 rx4 tx6 rx6, bytes and packets each */
 	assert_non_null(strstr(text, "host pc - 1000 10 500 5 0 0 0 0 1000 10 500 5 0 0 0 0\n"));
@@ -98,7 +87,7 @@ static void test_state_round_trip(void **state)
 	assert_int_equal(read_str(text, &u, &bad), 0);
 	assert_int_equal(u.n, 2);
 	assert_string_equal(u.boot_id, t.boot_id);
-	again = write_str(&u);
+	again = tu_state_text(&u);
 	assert_string_equal(again, text);
 	free(again);
 	free(text);
@@ -216,11 +205,11 @@ static void test_periods(void **state)
 	assert_int_equal(t.past[0].n, 0);
 	assert_int_equal(t.past[1].v[0].c.bytes[FAM_V4][0], 300);
 	/* the file keeps it all */
-	text = write_str(&t);
+	text = tu_state_text(&t);
 	assert_int_equal(read_str(text, &u, &bad), 0);
 	assert_int_equal(u.npast, 2);
 	assert_int_equal(u.period_start, 1801440000);
-	again = write_str(&u);
+	again = tu_state_text(&u);
 	assert_string_equal(again, text);
 	free(again);
 	free(text);
@@ -250,7 +239,7 @@ static void test_many(void **state)
 	}
 	assert_int_equal(totals_update(&t, &s, "b"), 0);
 	assert_int_equal(t.n, 5000);
-	text = write_str(&t);
+	text = tu_state_text(&t);
 	assert_int_equal(read_str(text, &u, &bad), 0);
 	for (int i = 0; i < 5000; i += 7) {
 		snprintf(name, sizeof(name), "h%d", i);
