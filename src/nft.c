@@ -811,6 +811,7 @@ int nft_build_makeup(struct buf *out, uint32_t *seq, const struct nft_base *base
 		return 0;
 	if (builder_init(&bd, out, seq, base))
 		return -ENOMEM;
+	bd.genid = 0; /* after the commit it makes up for: the generation has moved, by design */
 	batch_mark(&bd, true);
 	change_init(&del, &bd, NFT_MSG_DELSETELEM, NULL, NULL);
 	change_init(&add, &bd, NFT_MSG_NEWSETELEM, NULL, NULL);
