@@ -43,10 +43,12 @@ enum { DIR_TX = 0, DIR_RX = 1 };
 #define ELEMS_PER_MSG 256
 #define MSGBUF_SIZE 65536
 /*
- * Dumps fill replies up to the largest buffer we read with (the kernel caps it near 512 KiB):
- * a big buffer means few dump rounds, and the kernel restarts its object walk every round.
+ * What one recv() can return: the kernel fills a dump's replies 32 KiB at a time whatever
+ * the buffer (and restarts its walk of the set for each), echoes and acks are smaller.
  */
-#define NFT_RXBUF (512 * 1024)
+#define NFT_RXBUF (64 * 1024)
+/* The socket's queue: every echo and ack of a batch waits there until it is read. */
+#define NFT_RCVQUEUE (1024 * 1024)
 /* Reads of the whole table, tried again while transactions keep interrupting them. */
 #define NFT_READ_TRIES 16
 
@@ -909,7 +911,7 @@ static int nl_open(struct backend *b)
 	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(n->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	{
-		int rcv = 2 * NFT_RXBUF;
+		int rcv = NFT_RCVQUEUE;
 
 		if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv,
 			       sizeof(rcv)) < 0)
@@ -1993,6 +1995,14 @@ static int send_batch(struct backend *b, const struct buf *batch)
 	if (batch->len > 100000 &&
 	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	/* Room for every echo of its deleted elements (a few times the size of the requests),
+	 * else the kernel drops them and with them the news of whether the batch went in. */
+	if (batch->len * 8 > NFT_RCVQUEUE) {
+		int rcv = (int)(batch->len * 8);
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	}
 	if (mnl_socket_sendto(n->nl, batch->p, batch->len) < 0) {
 		ret = -errno;
 		snprintf(b->err, sizeof(b->err), "cannot send the change to the kernel: %s",
