@@ -736,27 +736,6 @@ static bool base_complete(const struct nft_base *base)
 	return base->table && base->chain && base->rules == 4 && base->salted && !base->old_layout;
 }
 
-/* The number of hosts after the batch, when it changes (see nft_base). */
-static void put_census(struct builder *bd, const struct nft_base *base, bool fresh)
-{
-	struct change del, add;
-	uint8_t key[NFT_CARRY_KEY] = { 0 };
-	uint32_t slot = NFT_CENSUS_SLOT;
-	struct counter c = { 0, base->nhosts_after };
-
-	if (!fresh && base->census && base->census_n == base->nhosts_after)
-		return;
-	memcpy(key + NFT_NAME_KEY, &slot, 4);
-	if (!fresh && base->census) {
-		change_init(&del, bd, NFT_MSG_DELSETELEM, NULL, NULL);
-		elems_put(bd, &del.el[NFT_SET_CARRY], key, NFT_CARRY_KEY, NULL, NULL, NULL);
-		change_done(&del);
-	}
-	change_init(&add, bd, NFT_MSG_NEWSETELEM, NULL, NULL);
-	elems_put(bd, &add.el[NFT_SET_CARRY], key, NFT_CARRY_KEY, NULL, "hosts", &c);
-	change_done(&add);
-}
-
 /*
  * A table that is missing, damaged, of iptmon 0.1 or without its hash key is made again
  * whole in the same transaction (its old self deleted first), every host of WANT starting
@@ -790,7 +769,6 @@ int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base
 	}
 	change_init(&ch, &bd, NFT_MSG_NEWSETELEM, carries, NULL);
 	put_changes(&ch, p, fresh);
-	put_census(&bd, base, fresh);
 	if (fresh)
 		put_salt(&bd, base->salt, false);
 	batch_mark(&bd, false);
@@ -1276,7 +1254,6 @@ static int read_salt(struct backend *b, struct nftnl_set *s)
 struct ereader {
 	struct hostset *out;
 	struct nft_carries *carries;
-	struct nft_base *base; /* the census goes there */
 	int idx; /* base.sets order */
 	int err;
 	bool peek, found;
@@ -1413,12 +1390,6 @@ static void read_elem(struct ereader *r, const struct nlattr *el)
 		if (klen != NFT_CARRY_KEY)
 			return;
 		memcpy(&slot, key + NFT_NAME_KEY, 4);
-		if (slot == NFT_CENSUS_SLOT && r->base) {
-			r->base->census = true;
-			r->base->census_n = c.packets > UINT32_MAX ? UINT32_MAX : (uint32_t)c.packets;
-			r->base->nhosts = r->base->census_n;
-			return;
-		}
 		if (slot > 3)
 			return;
 		h = hostset_ensure(r->out, name);
@@ -1588,8 +1559,7 @@ static int read_hosts(struct backend *b, struct reqs *q, struct hostset *out)
 	int ret = 0;
 
 	for (int i = 0; i < NFT_SETS && !ret; i++) {
-		struct ereader r = { .out = out, .carries = &P(b)->carries, .base = &P(b)->base,
-				     .idx = i };
+		struct ereader r = { .out = out, .carries = &P(b)->carries, .idx = i };
 
 		if ((i >= 4 && i != NFT_SET_CARRY) || !P(b)->base.sets[i])
 			continue;
@@ -1613,6 +1583,7 @@ static int read_all_once(struct backend *b, const void *arg, struct hostset *out
 		ret = read_table(b, &q);
 	if (ret == -ENOENT) {
 		P(b)->have_base = true; /* nothing of ours yet */
+		P(b)->base.full = true;
 		b->base_missing = true;
 		reqs_free(&q);
 		return 0;
@@ -1632,7 +1603,6 @@ static int read_all_once(struct backend *b, const void *arg, struct hostset *out
 	}
 	P(b)->have_base = true;
 	P(b)->base.full = true;
-	P(b)->base.nhosts = out->n > UINT32_MAX ? UINT32_MAX : (uint32_t)out->n;
 	/* iptmon 0.1's table is whole, only older: the next change converts it. */
 	b->base_missing = !base_complete(&P(b)->base) && !P(b)->base.old_layout;
 	return 0;
@@ -1740,17 +1710,6 @@ static int load_host(struct backend *b, const char *name, struct hostset *out)
 	return ret;
 }
 
-/* The census element of set carry into base. */
-static int read_census(struct backend *b)
-{
-	uint8_t key[NFT_CARRY_KEY] = { 0 };
-	uint32_t slot = NFT_CENSUS_SLOT;
-	struct ereader r = { .base = &P(b)->base, .idx = NFT_SET_CARRY };
-
-	memcpy(key + NFT_NAME_KEY, &slot, 4);
-	return get_elem(b, NFT_SET_CARRY, key, NFT_CARRY_KEY, cb_read_elems, &r);
-}
-
 struct some {
 	const char *const *names;
 	size_t nnames;
@@ -1796,10 +1755,6 @@ static int read_some_once(struct backend *b, const void *arg, struct hostset *ou
 	reqs_free(&q);
 	if (!ret && !base_complete(&P(b)->base))
 		ret = -EAGAIN; /* a damaged or older table: the whole read and commit mend it */
-	if (!ret)
-		ret = read_census(b);
-	if (!ret && !P(b)->base.census)
-		ret = -EAGAIN; /* nobody counted the hosts yet: the whole read does */
 	if (!ret)
 		ret = load_some(b, arg, out);
 	if (!ret) {
@@ -2109,29 +2064,19 @@ static void makeup(struct backend *b, struct nft_movedset *moved)
 }
 
 /*
- * How many hosts the plan leaves (base.nhosts_after); -ENOSPC when that is more than
- * max_hosts and more than there were: the sets have no size, so iptmon holds the bound.
+ * max_hosts, which the sets do not hold (they have no size): -ENOSPC when a change made on a
+ * read of every host would leave more hosts than that, and more than there were. An event
+ * reads only the hosts it touches and is not checked (dnsmasq bounds its leases itself:
+ * dhcp-lease-max, 1000 by default).
  */
 static int census(struct backend *b, const struct plan *p)
 {
-	struct nft_base *base = &P(b)->base;
-	uint64_t n = base->nhosts;
+	size_t before = p->old ? p->old->n : 0;
 
-	if (base->full || !p->old) {
-		n = p->want->n;
-	} else {
-		for (size_t i = 0; i < p->ncreated; i++)
-			n += !p->created[i].from;
-		for (size_t i = 0; i < p->ngone; i++)
-			n -= n && !renamed_to(p, p->gone[i]->name);
-	}
-	base->nhosts_after = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-	if (n > P(b)->max_hosts && n > base->nhosts) {
-		snprintf(b->err, sizeof(b->err), "more than max_hosts = %u hosts",
-			 P(b)->max_hosts);
-		return -ENOSPC;
-	}
-	return 0;
+	if (!P(b)->base.full || p->want->n <= P(b)->max_hosts || p->want->n <= before)
+		return 0;
+	snprintf(b->err, sizeof(b->err), "more than max_hosts = %u hosts", P(b)->max_hosts);
+	return -ENOSPC;
 }
 
 static int nft_commit(struct backend *b, unsigned int fams, const struct plan *p)

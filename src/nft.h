@@ -18,8 +18,8 @@
  *     set rx4 { ... }  set tx6 / rx6 (ipv6_addr)    name of its host as the element's comment
  *     map host4 { type mark . mark : ipv4_addr }  map host6 (: ipv6_addr)
  *                                       64-bit keyed hash of a name -> its address
- *     set carry { type mark . mark . mark; counter; }   name hash . dir*2+fam -> the counts
- *                                       of a host that has no address of that family now
+ *     set carry { type mark . mark . mark; counter; }   name hash . dir*2+fam -> counts of
+ *                                       a family a host has no address in, or made up
  *     set key { type mark . mark . mark . mark }  one element: the hash's random key
  *     chain forward { type filter hook forward priority -150; policy accept;
  *       meta nfproto ipv4 ip daddr @tx4   meta nfproto ipv4 ip saddr @rx4
@@ -59,17 +59,8 @@ struct nft_base {
 	uint32_t genid; /* the ruleset generation of the read; 0: unknown */
 	bool salted;	/* set "key" holds the table's hash key; else the batch creates it */
 	uint8_t salt[NFT_SALT];
-	/*
-	 * The number of hosts, kept in set carry (element NFT_CENSUS_SLOT, its packet count)
-	 * so that an event, which reads only the hosts it touches, can hold max_hosts.
-	 * full: the read was of every host (nhosts counted, not read).
-	 */
-	bool full, census;
-	uint32_t census_n; /* what the census element holds */
-	uint32_t nhosts;   /* full: counted; else census_n */
-	uint32_t nhosts_after; /* what the batch writes there; a commit sets it */
+	bool full; /* the read was of every host */
 };
-#define NFT_CENSUS_SLOT 0xffffffffu
 
 /* A carry element as read: host NAME's counts of slot dir * 2 + fam. */
 struct nft_carry {

@@ -20,8 +20,7 @@ case_layout() {
 	expect_eq "$(set_counts tx4)" "$IP1 10280 10 pc" "pc's tx4 element"
 	expect_eq "$(set_counts rx4)" "$IP1 10280 10 pc" "pc's rx4 element"
 	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc's count read back"
-	# The census (hosts, for max_hosts) is the carry set's one element.
-	expect_eq "$(nft_ours | jq -r '.nftables[] | select(.set.name == "carry") | .set.elem[0].elem | "\(.comment) \(.counter.packets)"')" "hosts 1" "census"
+	expect_eq "$(nft_ours | jq '[.nftables[] | select(.set.name == "carry") | (.set.elem // [])[]] | length')" 0 "carry elements (none: pc has one address per family it uses)"
 }
 
 # A table of iptmon 0.1 (named counters, maps of addresses to them) is read as it is, and
