@@ -1496,43 +1496,41 @@ static int read_table(struct backend *b, struct reqs *q)
 	return ret;
 }
 
-struct set_seen {
-	bool *exists;
-	bool *old_layout;
-	int idx;
-};
-
+/* One set of the dump of the table's sets: which of ours it is, of which layout. */
 static int cb_set(const struct nlmsghdr *nlh, void *data)
 {
-	struct set_seen *x = data;
+	struct nft_base *base = data;
 	struct nftnl_set *s = nftnl_set_alloc();
+	const char *name;
 
 	if (!s)
 		return MNL_CB_ERROR;
-	*x->exists = true;
-	/* iptmon 0.1's tx4..rx6 were maps of addresses to counter objects. */
-	if (nftnl_set_nlmsg_parse(nlh, s) >= 0 && x->idx < 4 &&
-	    (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_OBJECT))
-		*x->old_layout = true;
+	if (nftnl_set_nlmsg_parse(nlh, s) >= 0 && (name = nftnl_set_get_str(s, NFTNL_SET_NAME)))
+		for (int i = 0; i < NFT_SETS; i++) {
+			if (strcmp(name, set_names[i]))
+				continue;
+			base->sets[i] = true;
+			/* iptmon 0.1's tx4..rx6 were maps of addresses to counter objects. */
+			if (i < 4 && (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_OBJECT))
+				base->old_layout = true;
+		}
 	nftnl_set_free(s);
 	return MNL_CB_OK;
 }
 
-/* Which sets exist, and whether they are of iptmon 0.1's layout. */
+/* Which sets exist, and whether they are of iptmon 0.1's layout: one dump of the table's. */
 static int read_sets_exist(struct backend *b, struct reqs *q)
 {
-	struct nft_base *base = &P(b)->base;
-	int ret = 0;
+	struct nftnl_set *s = nftnl_set_alloc();
+	int ret;
 
-	for (int i = 0; i < NFT_SETS && !ret; i++) {
-		struct set_seen x = { &base->sets[i], &base->old_layout, i };
-
-		nftnl_set_set_str(q->s, NFTNL_SET_NAME, set_names[i]);
-		ret = get_one(b, NFT_MSG_GETSET, fill_set, q->s, NLM_F_ACK, cb_set, &x);
-		if (ret == -ENOENT)
-			ret = 0;
-	}
-	return ret;
+	(void)q;
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_DUMP, cb_set, &P(b)->base);
+	nftnl_set_free(s);
+	return ret == -ENOENT ? 0 : ret;
 }
 
 /* iptmon 0.1's table: every counter object, then every element of its four maps. */
