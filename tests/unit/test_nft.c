@@ -1637,6 +1637,87 @@ static void test_commit_lose_family(void **state)
 	hostset_free(&want);
 }
 
+/*
+ * phone, counted in set carry for IPv6 (it had an address once), gets one again: the carry
+ * goes and the new elements start from phone's whole count; nothing was echoed, so nothing
+ * is to be made up.
+ */
+static void test_commit_regain_family(void **state)
+{
+	struct nft_base base = complete(2);
+	struct hostset old, want;
+	struct nft_movedset moved = { 0 };
+	struct nft_carries carries = { 0 };
+	struct parsed p;
+
+	two_hosts_counted(&old);
+	must_find(&old, "phone")->tx[FAM_V6] = (struct counter){ .bytes = 700, .packets = 7 };
+	carry_push(&carries, "phone", SLOT(TX, FAM_V6), 700, 7);
+	copy(&want, &old);
+	add(&want, "phone", "fd00::12");
+	commit_ex(&p, &base, &old, &want, &carries, &moved);
+	assert_deletions_first(&p);
+	assert_int_equal(carry_elems_of(&p, NFT_MSG_DELSETELEM, "phone", SLOT(TX, FAM_V6), 0), 1);
+	assert_int_equal(elems_total(&p, NFT_MSG_DELSETELEM, "carry"), 1);
+	assert_int_equal(elems_total(&p, NFT_MSG_NEWSETELEM, "carry"), 0);
+	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "tx6", "fd00::12"), 700, 7);
+	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "rx6", "fd00::12"), 0, 0);
+	assert_int_equal(host_elems_of(&p, NFT_MSG_NEWSETELEM, 0, "phone", "fd00::12"), 1);
+	/* no counter set element deleted, the v4 side untouched */
+	for (size_t m = 0; m < TU_ARRAY_SIZE(addr_sets); m++)
+		assert_int_equal(elems_total(&p, NFT_MSG_DELSETELEM, addr_sets[m]), 0);
+	assert_int_equal(elems_total(&p, NFT_MSG_NEWSETELEM, "tx4") +
+				 elems_total(&p, NFT_MSG_NEWSETELEM, "host4"),
+			 0);
+	assert_int_equal(moved.n, 0);
+	assert_int_equal(p.n, 2 + 1 + 3);
+	parsed_free(&p);
+	free(carries.v);
+	hostset_free(&old);
+	hostset_free(&want);
+}
+
+/* An address passes from phone to pc (both stay): each one's v4 elements made again from
+ * its own counts, the address deleted once (with echo) before it is added under pc. */
+static void test_commit_address_moves(void **state)
+{
+	struct nft_base base = complete(2);
+	struct hostset old, want;
+	struct nft_movedset moved = { 0 };
+	struct parsed p;
+
+	two_hosts_counted(&old);
+	copy(&want, &old);
+	add(&want, "phone", "192.168.88.103"); /* first: a host left without address goes */
+	add(&want, "pc", "192.168.88.102");
+	assert_int_equal(want.n, 2);
+	assert_int_equal(must_find(&want, "phone")->tx[FAM_V4].bytes, 5000);
+	commit_ex(&p, &base, &old, &want, NULL, &moved);
+	assert_deletions_first(&p);
+	for (int d = 0; d < 2; d++) {
+		const char *set = nft_map_name(d, FAM_V4);
+
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.101", NULL, 1), 1);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 1), 1);
+		assert_int_equal(elems_total(&p, NFT_MSG_DELSETELEM, set), 2);
+		assert_int_equal(elems_of(&p, NFT_MSG_NEWSETELEM, set, "192.168.88.102", "pc", ANY), 1);
+		assert_int_equal(elems_of(&p, NFT_MSG_NEWSETELEM, set, "192.168.88.103", "phone", ANY),
+				 1);
+		assert_int_equal(elems_total(&p, NFT_MSG_NEWSETELEM, set), 2);
+	}
+	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.102"), 1000, 10);
+	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.103"), 5000, 50);
+	assert_int_equal(host_elems_of(&p, NFT_MSG_NEWSETELEM, 0, "pc", "192.168.88.102"), 1);
+	assert_int_equal(host_elems_of(&p, NFT_MSG_NEWSETELEM, 0, "phone", "192.168.88.103"), 1);
+	assert_int_equal(moved.n, 4);
+	assert_counter_eq(&moved_of(&moved, "pc", "pc", SLOT(TX, FAM_V4))->read, 1000, 10);
+	assert_counter_eq(&moved_of(&moved, "phone", "phone", SLOT(RX, FAM_V4))->read, 6000, 60);
+	parsed_free(&p);
+	free(moved.v);
+	hostset_free(&old);
+	hostset_free(&want);
+}
+
 /* Hosts gone: every element of theirs deleted, without echo (nobody counts on); a carry of
  * theirs too; nothing added but the census. */
 static void test_commit_host_removed(void **state)
@@ -2242,6 +2323,8 @@ int main(void)
 		cmocka_unit_test(test_commit_address_change),
 		cmocka_unit_test(test_commit_rename),
 		cmocka_unit_test(test_commit_lose_family),
+		cmocka_unit_test(test_commit_regain_family),
+		cmocka_unit_test(test_commit_address_moves),
 		cmocka_unit_test(test_commit_host_removed),
 		cmocka_unit_test(test_commit_gone_and_rename),
 		cmocka_unit_test(test_commit_new_hosts),
