@@ -1535,6 +1535,30 @@ static void test_commit_rename(void **state)
 	free(moved.v);
 	hostset_free(&want);
 
+	/* phone with IPv6 counts but no IPv6 address (a carry): the carry goes under the new
+	 * name too, with no echo to wait for (no packet bumps a carry element) */
+	memset(&moved, 0, sizeof(moved));
+	must_find(&old, "phone")->tx[FAM_V6] = (struct counter){ .bytes = 700, .packets = 7 };
+	carry_push(&carries, "phone", SLOT(TX, FAM_V6), 700, 7);
+	copy(&want, &old);
+	rename_at(&want, "laptop", "192.168.88.102");
+	commit_ex(&p, &base, &old, &want, &carries, &moved);
+	assert_deletions_first(&p);
+	assert_int_equal(carry_elems_of(&p, NFT_MSG_DELSETELEM, "phone", SLOT(TX, FAM_V6), 0), 1);
+	assert_counts(carry_elem(&p, NFT_MSG_NEWSETELEM, "laptop", SLOT(TX, FAM_V6)), 700, 7);
+	assert_string_equal(carry_elem(&p, NFT_MSG_NEWSETELEM, "laptop", SLOT(TX, FAM_V6))->comment,
+			    "laptop");
+	assert_int_equal(elems_total(&p, NFT_MSG_DELSETELEM, "carry"), 1);
+	assert_int_equal(elems_total(&p, NFT_MSG_NEWSETELEM, "carry"), 1);
+	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.102"), 5000, 50);
+	assert_int_equal(moved.n, 2); /* the v4 slots only */
+	assert_counter_eq(&moved_of(&moved, "phone", "laptop", SLOT(TX, FAM_V4))->carry, 0, 0);
+	parsed_free(&p);
+	free(moved.v);
+	hostset_free(&want);
+	must_find(&old, "phone")->tx[FAM_V6] = (struct counter){ 0 };
+	carries.n = 0;
+
 	/* pc (both families, a carry in tx6) renamed desktop */
 	memset(&moved, 0, sizeof(moved));
 	carry_push(&carries, "pc", SLOT(TX, FAM_V6), 300, 3);
