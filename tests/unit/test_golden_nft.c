@@ -126,7 +126,8 @@ static void canon_batch(unsigned char *b, size_t len)
 		golden_to_le(b + off + 12, 4);
 		attrs = b + off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
 		/* batch begin: NFNL_BATCH_GENID, a big-endian u32 behind its header */
-		if (nlh.nlmsg_type != NFNL_MSG_BATCH_BEGIN && nlh.nlmsg_type != NFNL_MSG_BATCH_END &&
+		if (nlh.nlmsg_type != NFNL_MSG_BATCH_BEGIN &&
+		    nlh.nlmsg_type != NFNL_MSG_BATCH_END &&
 		    (type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM))
 			c.keys = keys_of(attrs, plen);
 		canon_attrs(attrs, plen, &c);

@@ -556,8 +556,8 @@ static const struct pelem *elem_key(const struct parsed *p, uint16_t type, const
 		for (size_t j = 0; j < m->nelems; j++)
 			if (m->elems[j].klen == klen && !memcmp(m->elems[j].key, key, klen)) {
 				if (found)
-					fail_msg("set %s: the same key twice in messages of type %u",
-						 set, type);
+					fail_msg("set %s: a key twice in messages of type %u", set,
+						 type);
 				found = &m->elems[j];
 			}
 	}
@@ -789,7 +789,8 @@ static const struct nft_moved *moved_of(const struct nft_movedset *m, const char
 	const struct nft_moved *found = NULL;
 
 	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].from, from) && !strcmp(m->v[i].to, to) && m->v[i].slot == slot) {
+		if (!strcmp(m->v[i].from, from) && !strcmp(m->v[i].to, to) &&
+		    m->v[i].slot == slot) {
 			if (found)
 				fail_msg("moved %s -> %s slot %d twice", from, to, slot);
 			found = &m->v[i];
@@ -1082,7 +1083,8 @@ static int assert_base_built(const struct parsed *p, bool deltable)
 			assert_int_equal(count_named(p, NFT_MSG_NEWSET, set), 1);
 			i = first_of(p, NFT_MSG_NEWSET, set);
 			assert_int_equal(p->v[i].key_len, f == FAM_V4 ? 4 : 16);
-			assert_int_equal(p->v[i].key_type, f == FAM_V4 ? TYPE_IPADDR : TYPE_IP6ADDR);
+			assert_int_equal(p->v[i].key_type,
+					 f == FAM_V4 ? TYPE_IPADDR : TYPE_IP6ADDR);
 			assert_int_equal(p->v[i].set_flags, 0);
 			assert_false(p->v[i].has_data);
 			assert_int_equal(p->v[i].set_nexpr, 1);
@@ -1190,7 +1192,8 @@ static void assert_two_hosts_added(const struct parsed *p, const uint8_t *salt)
 	assert_int_equal(elems_of(p, NFT_MSG_NEWSETELEM, "rx6", "fd00::11", "pc", ANY), 1);
 	assert_int_equal(elems_of(p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.102", "phone", ANY), 1);
 	assert_int_equal(elems_of(p, NFT_MSG_NEWSETELEM, "rx4", "192.168.88.102", "phone", ANY), 1);
-	assert_int_equal(host_elems_salt(p, NFT_MSG_NEWSETELEM, salt, 0, "pc", "192.168.88.101"), 1);
+	assert_int_equal(host_elems_salt(p, NFT_MSG_NEWSETELEM, salt, 0, "pc", "192.168.88.101"),
+			 1);
 	assert_int_equal(host_elems_salt(p, NFT_MSG_NEWSETELEM, salt, 0, "pc", "fd00::11"), 1);
 	assert_int_equal(host_elems_salt(p, NFT_MSG_NEWSETELEM, salt, 0, "phone", "192.168.88.102"),
 			 1);
@@ -1456,7 +1459,7 @@ static void test_commit_address_change(void **state)
 		struct nft_carries carries = { 0 };
 
 		memset(&moved, 0, sizeof(moved));
-		must_find(&old, "pc")->tx[FAM_V4] = (struct counter){ .bytes = 1100, .packets = 11 };
+		must_find(&old, "pc")->tx[FAM_V4] = (struct counter){ 1100, 11 };
 		carry_push(&carries, "pc", SLOT(TX, FAM_V4), 100, 1);
 		copy(&want, &old);
 		add(&want, "pc", "192.168.88.103");
@@ -1502,8 +1505,10 @@ static void test_commit_rename(void **state)
 		const char *set = nft_map_name(d, FAM_V4);
 
 		/* deleted once, with echo: never also as a host gone */
-		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 1), 1);
-		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 0), 0);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 1),
+				 1);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 0),
+				 0);
 		assert_int_equal(elems_of(&p, NFT_MSG_NEWSETELEM, set, "192.168.88.102", "laptop",
 					  ANY),
 				 1);
@@ -1721,11 +1726,15 @@ static void test_commit_address_moves(void **state)
 	for (int d = 0; d < 2; d++) {
 		const char *set = nft_map_name(d, FAM_V4);
 
-		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.101", NULL, 1), 1);
-		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 1), 1);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.101", NULL, 1),
+				 1);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 1),
+				 1);
 		assert_int_equal(elems_total(&p, NFT_MSG_DELSETELEM, set), 2);
-		assert_int_equal(elems_of(&p, NFT_MSG_NEWSETELEM, set, "192.168.88.102", "pc", ANY), 1);
-		assert_int_equal(elems_of(&p, NFT_MSG_NEWSETELEM, set, "192.168.88.103", "phone", ANY),
+		assert_int_equal(elems_of(&p, NFT_MSG_NEWSETELEM, set, "192.168.88.102", "pc", ANY),
+				 1);
+		assert_int_equal(elems_of(&p, NFT_MSG_NEWSETELEM, set, "192.168.88.103", "phone",
+					  ANY),
 				 1);
 		assert_int_equal(elems_total(&p, NFT_MSG_NEWSETELEM, set), 2);
 	}
@@ -1812,10 +1821,14 @@ static void test_commit_gone_and_rename(void **state)
 	for (int d = 0; d < 2; d++) {
 		const char *set = nft_map_name(d, FAM_V4);
 
-		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.120", NULL, 0), 1);
-		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.120", NULL, 1), 0);
-		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 1), 1);
-		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 0), 0);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.120", NULL, 0),
+				 1);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.120", NULL, 1),
+				 0);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 1),
+				 1);
+		assert_int_equal(elems_of(&p, NFT_MSG_DELSETELEM, set, "192.168.88.102", NULL, 0),
+				 0);
 		assert_int_equal(elems_total(&p, NFT_MSG_DELSETELEM, set), 2);
 		assert_int_equal(elems_total(&p, NFT_MSG_NEWSETELEM, set), 1);
 	}
@@ -1831,8 +1844,10 @@ static void test_commit_gone_and_rename(void **state)
 		}
 	}
 	assert_true(last_plain > 0 && first_echo > 0);
-	assert_int_equal(count(&p, NFT_MSG_DELSETELEM) - count_named(&p, NFT_MSG_DELSETELEM, "host4"),
-			 4 + 1); /* tx4 rx4 plain, tx4 rx4 echoed, the census */
+	/* tx4 rx4 plain, tx4 rx4 echoed, the census */
+	assert_int_equal(count(&p, NFT_MSG_DELSETELEM) -
+				 count_named(&p, NFT_MSG_DELSETELEM, "host4"),
+			 4 + 1);
 	assert_int_equal(host_elems_of(&p, NFT_MSG_DELSETELEM, FAM_V4, "tv", NULL), 1);
 	assert_int_equal(host_elems_of(&p, NFT_MSG_DELSETELEM, FAM_V4, "phone", NULL), 1);
 	/* only the rename goes on: tv is no source of anything */
@@ -1873,7 +1888,8 @@ static void test_commit_new_hosts(void **state)
 	assert_deletions_first(&p);
 	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.120"), 0, 0);
 	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "rx4", "192.168.88.120"), 0, 0);
-	assert_string_equal(elem_of(&p, NFT_MSG_NEWSETELEM, "rx4", "192.168.88.120")->comment, "tv");
+	assert_string_equal(elem_of(&p, NFT_MSG_NEWSETELEM, "rx4", "192.168.88.120")->comment,
+			    "tv");
 	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.130"), 9000, 90);
 	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "rx4", "192.168.88.130"), 0, 0);
 	assert_int_equal(host_elems_of(&p, NFT_MSG_NEWSETELEM, 0, "tv", "192.168.88.120"), 1);
@@ -1917,7 +1933,8 @@ static void test_commit_two_addrs(void **state)
 	commit(&p, &base, NULL, &want);
 	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.101"), 1000, 10);
 	assert_counts(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.111"), 0, 0);
-	assert_string_equal(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.111")->comment, "pc");
+	assert_string_equal(elem_of(&p, NFT_MSG_NEWSETELEM, "tx4", "192.168.88.111")->comment,
+			    "pc");
 	assert_int_equal(host_elems_of(&p, NFT_MSG_NEWSETELEM, 0, "pc", "192.168.88.101"), 1);
 	assert_int_equal(elems_total(&p, NFT_MSG_NEWSETELEM, "host4"), 1);
 	parsed_free(&p);
@@ -2148,7 +2165,8 @@ static void test_makeup(void **state)
 	assert_counts(carry_elem(&p, NFT_MSG_NEWSETELEM, "laptop", SLOT(RX, FAM_V4)), 600, 6);
 	assert_string_equal(carry_elem(&p, NFT_MSG_NEWSETELEM, "laptop", SLOT(RX, FAM_V4))->comment,
 			    "laptop");
-	assert_int_equal(carry_elems_of(&p, NFT_MSG_DELSETELEM, "laptop", SLOT(RX, FAM_V4), ANY), 0);
+	assert_int_equal(carry_elems_of(&p, NFT_MSG_DELSETELEM, "laptop", SLOT(RX, FAM_V4), ANY),
+			 0);
 	assert_int_equal(carry_elems_of(&p, NFT_MSG_DELSETELEM, "pc", SLOT(TX, FAM_V6), 0), 1);
 	assert_counts(carry_elem(&p, NFT_MSG_NEWSETELEM, "pc", SLOT(TX, FAM_V6)), 3100, 31);
 	assert_counts(carry_elem(&p, NFT_MSG_NEWSETELEM, "tv", SLOT(TX, FAM_V4)), 64, 0);
