@@ -51,6 +51,7 @@ struct http {
 	struct pollfd *pfd; /* scratch for sweep(), one per slot */
 	unsigned int nslots;
 	http_render_fn render;
+	http_piece_fn piece; /* NULL: every resource rendered whole */
 	void *ctx;
 	struct MHD_Response *cache[HTTP_RES_COUNT];
 	struct MHD_Response *page;
@@ -158,6 +159,78 @@ static struct MHD_Response *rendered(struct http *h, enum http_res res, const ch
 	return r;
 }
 
+/* One streamed body being sent: the piece in hand and where the next one starts. */
+struct stream {
+	struct http *h;
+	enum http_res res;
+	struct http_cursor cur;
+	char *buf;
+	size_t len, off;
+	bool done;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream *st = cls;
+	size_t n;
+
+	(void)pos;
+	while (st->off == st->len) {
+		FILE *f;
+		int ret;
+
+		if (st->done)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		free(st->buf);
+		st->buf = NULL;
+		st->len = st->off = 0;
+		f = open_memstream(&st->buf, &st->len);
+		if (!f)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		ret = st->h->piece(st->h->ctx, st->res, &st->cur, f);
+		if (fclose(f) || ret < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		st->done = ret == 0;
+	}
+	n = st->len - st->off < max ? st->len - st->off : max;
+	memcpy(out, st->buf + st->off, n);
+	st->off += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	free(st->buf);
+	free(st);
+}
+
+#define HTTP_STREAM_BLOCK 4096
+
+static enum MHD_Result serve_stream(struct http *h, struct MHD_Connection *c, enum http_res res)
+{
+	struct stream *st = calloc(1, sizeof(*st));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!st)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
+	st->h = h;
+	st->res = res;
+	r = M->create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, stream_read, st,
+					     stream_free);
+	if (!r) {
+		free(st);
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
+	}
+	M->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res_type[res]);
+	M->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = M->queue_response(c, MHD_HTTP_OK, r);
+	M->destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http_res res,
 			     const char *arg)
 {
@@ -165,6 +238,9 @@ static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http
 	enum MHD_Result ret;
 	struct MHD_Response *r;
 
+	if (h->piece && (res == HTTP_METRICS || res == HTTP_HOSTS || res == HTTP_HOSTS_CURRENT ||
+			 res == HTTP_HOSTS_PREVIOUS))
+		return serve_stream(h, c, res);
 	if (!arg && h->cache[res])
 		return M->queue_response(c, MHD_HTTP_OK, h->cache[res]);
 	r = rendered(h, res, arg, &status);
@@ -449,6 +525,12 @@ fail:
 	free(h->pfd);
 	free(h);
 	return NULL;
+}
+
+void http_set_stream(struct http *h, http_piece_fn piece)
+{
+	h->piece = piece;
+	http_invalidate(h);
 }
 
 int http_fd(const struct http *h)

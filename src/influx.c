@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * InfluxDB line protocol pushes through libcurl's multi interface: one POST per poll's batch,
- * oldest first, one at a time. When InfluxDB is down the batches wait (bounded; the oldest
- * go first, which costs resolution only: the values are cumulative) and are sent in order
- * when it answers again.
+ * oldest first, one at a time. When InfluxDB is down the batches wait and are sent in order
+ * when it answers again. The wait is bounded (INFLUX_MAX_BATCHES batches, max_queue bytes
+ * unless the newest and the one being sent alone are over it): over the bound, batches are thinned evenly over the outage (the
+ * one whose neighbours are closest goes; the first and the newest stay), which costs
+ * resolution only: the values are cumulative, the newest point is always exact.
  */
 #include "push.h"
 
@@ -19,6 +21,7 @@ static const struct curl_api *C; /* libcurl, loaded by influx_new() */
 struct batch {
 	char *buf;
 	size_t len;
+	unsigned long long seq; /* which push: the distance between points */
 	struct batch *next;
 };
 
@@ -29,7 +32,8 @@ struct influx {
 	char *url;
 	char where[256]; /* the URL without its query, which may hold a password */
 	struct batch *head, *tail;
-	size_t queued, max_queue;
+	size_t queued, max_queue, nbatches;
+	unsigned long long pushes;
 	bool busy, down;
 	char errbuf[CURL_ERROR_SIZE];
 	unsigned long long errors, dropped, sent;
@@ -85,6 +89,7 @@ static void batch_pop(struct influx *ix)
 	if (!ix->head)
 		ix->tail = NULL;
 	ix->queued -= b->len;
+	ix->nbatches--;
 	free(b->buf);
 	free(b);
 }
@@ -132,9 +137,33 @@ static void start(struct influx *ix)
 		ix->busy = true;
 }
 
+/*
+ * Over the bound: the waiting batch (never the one being sent, never the newest) whose
+ * neighbours are closest, the first one only when nothing else can go. NULL when none can.
+ */
+static struct batch **thin_victim(struct influx *ix)
+{
+	struct batch **best = NULL, **pp = &ix->head, *prev = NULL;
+	unsigned long long best_gap = ~0ULL;
+
+	if (ix->busy) { /* the head is being sent */
+		prev = ix->head;
+		pp = &ix->head->next;
+	}
+	for (; *pp && *pp != ix->tail; prev = *pp, pp = &(*pp)->next) {
+		unsigned long long gap = prev ? (*pp)->next->seq - prev->seq : ~0ULL - 1;
+
+		if (!best || gap < best_gap) {
+			best = pp;
+			best_gap = gap;
+		}
+	}
+	return best;
+}
+
 void influx_push(struct influx *ix, char *buf, size_t len)
 {
-	struct batch *b = calloc(1, sizeof(*b));
+	struct batch *b = calloc(1, sizeof(*b)), **pp;
 
 	if (!b) {
 		free(buf);
@@ -143,20 +172,21 @@ void influx_push(struct influx *ix, char *buf, size_t len)
 	}
 	b->buf = buf;
 	b->len = len;
+	b->seq = ix->pushes++;
 	if (ix->tail)
 		ix->tail->next = b;
 	else
 		ix->head = b;
 	ix->tail = b;
 	ix->queued += len;
-	/* Over the bound: drop the oldest waiting batches; never the one being sent (the head,
-	 * while busy), never the newest. */
-	for (struct batch **pp = ix->busy ? &ix->head->next : &ix->head;
-	     ix->queued > ix->max_queue && *pp != ix->tail;) {
+	ix->nbatches++;
+	while ((ix->queued > ix->max_queue || ix->nbatches > INFLUX_MAX_BATCHES) &&
+	       (pp = thin_victim(ix))) {
 		struct batch *victim = *pp;
 
 		*pp = victim->next;
 		ix->queued -= victim->len;
+		ix->nbatches--;
 		free(victim->buf);
 		free(victim);
 		ix->dropped++;
@@ -230,6 +260,22 @@ void influx_run(struct influx *ix)
 size_t influx_queued(const struct influx *ix)
 {
 	return ix->queued;
+}
+
+size_t influx_batches(const struct influx *ix)
+{
+	return ix->nbatches;
+}
+
+const char *influx_batch(const struct influx *ix, size_t i, size_t *len)
+{
+	const struct batch *b = ix->head;
+
+	while (b && i--)
+		b = b->next;
+	if (b)
+		*len = b->len;
+	return b ? b->buf : NULL;
 }
 
 unsigned long long influx_errors(const struct influx *ix)

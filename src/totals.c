@@ -290,6 +290,88 @@ nomem:
 	return -ENOMEM;
 }
 
+/* One candidate of a view's slice: a name and what its host is made from. */
+struct pick {
+	const char *name, *mac;
+	const struct counts *c;
+	const struct total *e; /* for rates; NULL in the previous period's view */
+};
+
+/* Keeps the MAX smallest names after AFTER in P (sorted, *n of them). */
+static void pick_add(struct pick *p, size_t *n, size_t max, const char *after, struct pick c)
+{
+	size_t lo = 0, hi = *n;
+
+	if (!max || strcmp(c.name, after) <= 0 ||
+	    (*n == max && strcmp(c.name, p[*n - 1].name) >= 0))
+		return;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(p[mid].name, c.name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (*n < max)
+		(*n)++;
+	memmove(&p[lo + 1], &p[lo], (*n - 1 - lo) * sizeof(*p));
+	p[lo] = c;
+}
+
+int totals_view_after(const struct totals *t, const struct hostset *snap, enum view which,
+		      const char *after, size_t max, struct hostset *out, size_t *total)
+{
+	struct pick *p = calloc(max ? max : 1, sizeof(*p));
+	size_t n = 0, all = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!p)
+		return -ENOMEM;
+	if (which == VIEW_PREVIOUS) {
+		const struct period_rec *r = t->npast ? &t->past[0] : NULL;
+
+		for (size_t i = 0; r && i < r->n; i++) {
+			const struct total *e = totals_find(t, r->v[i].name);
+
+			pick_add(p, &n, max, after,
+				 (struct pick){ r->v[i].name, e ? e->mac : NULL, &r->v[i].c, NULL });
+			all++;
+		}
+	} else {
+		for (size_t i = 0; i < t->n; i++) {
+			const struct total *e = &t->v[i];
+
+			if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
+			    !(snap && hostset_find(snap, e->name)))
+				continue;
+			if (which == VIEW_ALL && e->forgotten)
+				continue;
+			pick_add(p, &n, max, after,
+				 (struct pick){ e->name, e->mac,
+						which == VIEW_CURRENT ? &e->cur : &e->all, e });
+			all++;
+		}
+	}
+	if (total)
+		*total = all;
+	for (size_t i = 0; i < n; i++) {
+		struct host *h = hostset_ensure(out, p[i].name);
+
+		if (!h) {
+			free(p);
+			hostset_free(out);
+			return -ENOMEM;
+		}
+		view_host(h, p[i].c, snap, p[i].mac);
+		for (int f = 0; p[i].e && f < FAM_COUNT; f++)
+			for (int d = 0; d < 2; d++)
+				h->rate[f][d] = (float)totals_rate(t, p[i].e->delta.bytes[f][d]);
+	}
+	free(p);
+	return 0;
+}
+
 static void write_counts(FILE *f, const struct counts *c)
 {
 	for (int fam = 0; fam < FAM_COUNT; fam++)

@@ -92,6 +92,14 @@ enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
 int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
 		struct hostset *out);
 /*
+ * A slice of the same view, for a body written while it is sent: at most MAX hosts, the
+ * first ones whose names sort after AFTER ("": from the first), in order; *TOTAL (may be
+ * NULL) gets how many hosts the whole view has. Costs one pass over the totals, no copy of
+ * them. 0 or -ENOMEM.
+ */
+int totals_view_after(const struct totals *t, const struct hostset *snap, enum view which,
+		      const char *after, size_t max, struct hostset *out, size_t *total);
+/*
  * Facts from the kernel's side (journal.c): FROM's counters now count under TO (a rename;
  * the kernel carried them over), so FROM's total becomes TO's (added to it when TO has one).
  * 1 when moved, 0 when FROM has no total, -errno.
