@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -801,7 +802,16 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 			 .overrides = overrides, .ops = ops, .be = be, .started = time(NULL),
 			 .last_commit_ms = mono_ms() };
 	char live[PATH_MAX + 32];
-	int sfd = -1, tfd = -1, lockfd[2], rc = daemon_open(&d, lockfd);
+	int sfd = -1, tfd = -1, lockfd[2], rc;
+
+#ifdef M_MMAP_THRESHOLD
+	/* Big arrays (a snapshot, the totals: megabytes at thousands of hosts) in mappings of
+	 * their own, given back when freed: glibc's threshold otherwise rises after the first
+	 * such free, and the heap keeps every poll's peak. (musl does this by itself.) */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+#endif
+	rc = daemon_open(&d, lockfd);
 
 	if (rc)
 		return rc;

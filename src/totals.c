@@ -229,8 +229,8 @@ double totals_rate(const struct totals *t, uint64_t delta)
 	return t->has_rates && t->dt_ms > 0 ? (double)delta * 1000.0 / (double)t->dt_ms : 0;
 }
 
-static void view_host(struct host *h, const struct counts *c, const struct hostset *snap,
-		      const char *mac)
+static int view_host(struct host *h, const struct counts *c, const struct hostset *snap,
+		     const char *mac)
 {
 	const struct host *k = snap ? hostset_find(snap, h->name) : NULL;
 
@@ -239,13 +239,14 @@ static void view_host(struct host *h, const struct counts *c, const struct hosts
 		h->rx[f] = (struct counter){ c->bytes[f][1], c->packets[f][1] };
 	}
 	if (k) {
-		memcpy(h->addrs, k->addrs, sizeof(h->addrs));
-		h->naddrs = k->naddrs;
+		if (host_set_addrs(h, k->addrs, k->naddrs))
+			return -ENOMEM;
 		if (k->mac[0])
 			mac = k->mac;
 	}
 	if (mac && mac[0])
 		memcpy(h->mac, mac, MAC_SIZE);
+	return 0;
 }
 
 int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
@@ -259,9 +260,8 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 			struct host *h = hostset_ensure(out, p->v[i].name);
 			const struct total *e = totals_find(t, p->v[i].name);
 
-			if (!h)
+			if (!h || view_host(h, &p->v[i].c, snap, e ? e->mac : NULL))
 				goto nomem;
-			view_host(h, &p->v[i].c, snap, e ? e->mac : NULL);
 		}
 		hostset_sort(out);
 		return 0;
@@ -276,9 +276,8 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 		if (which == VIEW_ALL && e->forgotten)
 			continue;
 		h = hostset_ensure(out, e->name);
-		if (!h)
+		if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac))
 			goto nomem;
-		view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac);
 		for (int f = 0; f < FAM_COUNT; f++)
 			for (int d = 0; d < 2; d++)
 				h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
@@ -358,12 +357,11 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 	for (size_t i = 0; i < n; i++) {
 		struct host *h = hostset_ensure(out, p[i].name);
 
-		if (!h) {
+		if (!h || view_host(h, p[i].c, snap, p[i].mac)) {
 			free(p);
 			hostset_free(out);
 			return -ENOMEM;
 		}
-		view_host(h, p[i].c, snap, p[i].mac);
 		for (int f = 0; p[i].e && f < FAM_COUNT; f++)
 			for (int d = 0; d < 2; d++)
 				h->rate[f][d] = (float)totals_rate(t, p[i].e->delta.bytes[f][d]);
