@@ -43,8 +43,12 @@ cpu_ns() {
 	done
 	echo "$n"
 }
-# children's user+sys CPU of this shell so far, in ms (bash's `times`, second line)
-kids_ms() { times | awk 'NR == 2 {split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.3f\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000}'; }
+# user+sys CPU in ms of a command and all its children (bash's time keyword)
+cpu_of() {
+	local TIMEFORMAT='%3U %3S' t
+	t=$( { time "$@" >/dev/null 2>&1; } 2>&1)
+	awk -v t="$t" 'BEGIN {split(t, a, " "); printf "%.3f\n", (a[1] + a[2]) * 1000}'
+}
 wait_poll() {
 	local live=$1 fd k
 	exec {fd}<"$live"
@@ -103,16 +107,18 @@ kernel_kib() { # BIN N TAG
 }
 
 # iptmon metrics --kernel, READS times, less /bin/true: ms of CPU per read
-read_ms() { # NS DIR BIN
-	local k a b c d
-	a=$(kids_ms)
-	for ((k = 0; k < READS; k++)); do ip netns exec "$1" /bin/true; done
-	b=$(kids_ms)
+reads_true() { local k; for ((k = 0; k < READS; k++)); do ip netns exec "$1" /bin/true; done; }
+reads_iptmon() {
+	local k
 	for ((k = 0; k < READS; k++)); do
 		ip netns exec "$1" env IPTMON_CONFIG="$2/conf" "$3" metrics --kernel >/dev/null
 	done
-	c=$(kids_ms)
-	awk -v a="$a" -v b="$b" -v c="$c" -v r="$READS" 'BEGIN {printf "%.2f\n", ((c - b) - (b - a)) / r}'
+}
+read_ms() { # NS DIR BIN
+	local a b
+	a=$(cpu_of reads_true "$1")
+	b=$(cpu_of reads_iptmon "$1" "$2" "$3")
+	awk -v a="$a" -v b="$b" -v r="$READS" 'BEGIN {printf "%.2f\n", (b - a) / r}'
 }
 
 FMT='%-6s %5s %8s %13s %8s %8s %13s %12s %13s %12s %13s %12s %10s\n'

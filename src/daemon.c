@@ -47,6 +47,9 @@ struct dmn {
 	struct backend *be;
 	struct totals t;
 	struct hostset snap; /* the last kernel snapshot: addresses, MACs */
+	uint32_t *order;     /* the totals sorted by name, for streamed bodies; built on demand */
+	unsigned long long order_gen; /* bumped whenever it is built */
+	bool order_ok;	     /* built since the totals last changed */
 	struct http *http;
 	struct cdsock *cd;
 	struct influx *ix;
@@ -225,8 +228,23 @@ static int render(void *ctx, enum http_res res, const char *arg, char **body, si
 /* The next few hosts of a view after the cursor's; how many (0: the view is done), -errno. */
 static int slice(struct dmn *d, enum view which, struct http_cursor *cur, struct hostset *v)
 {
-	int ret = totals_view_after(&d->t, &d->snap, which, cur->after, PIECE_HOSTS, v, NULL);
+	int ret;
 
+	if (which == VIEW_PREVIOUS) {
+		ret = totals_view_after(&d->t, &d->snap, which, cur->after, PIECE_HOSTS, v, NULL);
+	} else {
+		if (!d->order_ok) {
+			if (totals_order(&d->t, &d->order))
+				return -ENOMEM;
+			d->order_ok = true;
+			d->order_gen++;
+		}
+		if (cur->gen != d->order_gen) { /* a poll since the last piece */
+			cur->pos = totals_order_after(&d->t, d->order, cur->after);
+			cur->gen = d->order_gen;
+		}
+		ret = totals_view_at(&d->t, &d->snap, which, d->order, &cur->pos, PIECE_HOSTS, v);
+	}
 	if (ret)
 		return ret;
 	if (v->n)
@@ -263,6 +281,7 @@ static int metrics_step(struct dmn *d, struct http_cursor *cur, FILE *f)
 		prom_family_head(f, &prom_families[fam]);
 		cur->section++;
 		cur->after[0] = '\0';
+		cur->gen = 0;
 		return 1;
 	}
 	n = slice(d, which, cur, &v);
@@ -495,7 +514,10 @@ static int poll_once(struct dmn *d)
 	struct timespec ts;
 	char boot[40];
 	int64_t t0 = mono_ms();
-	int ret = read_locked(d, &snap);
+	int ret;
+
+	d->order_ok = false; /* the totals change from here on */
+	ret = read_locked(d, &snap);
 
 	if (ret) {
 		if (!d->failing) /* one line per outage, not per poll */
@@ -843,6 +865,7 @@ out:
 	close(lockfd[1]);
 	close(lockfd[0]);
 	hostset_free(&d.snap);
+	free(d.order);
 	totals_free(&d.t);
 	return rc;
 }

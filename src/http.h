@@ -43,6 +43,8 @@ struct http_cursor {
 	int section;
 	bool any;	     /* a host was written in this section */
 	char after[NAME_SIZE]; /* the last host written ("": none yet) */
+	size_t pos;	     /* the piece function's own: where it goes on ... */
+	unsigned long long gen; /* ... while this is still its generation */
 };
 typedef int (*http_piece_fn)(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * InfluxDB line protocol pushes through libcurl's multi interface: one POST per poll's batch,
- * oldest first, one at a time. When InfluxDB is down the batches wait and are sent in order
+ * InfluxDB line protocol pushes: one POST per poll's batch, oldest first, one at a time, to a
+ * plain http:// URL by src/hpost.c, to any other (https://, userinfo) through libcurl's multi
+ * interface, loaded only then. When InfluxDB is down the batches wait and are sent in order
  * when it answers again. The wait is bounded (INFLUX_MAX_BATCHES batches, max_queue bytes
  * unless the newest and the one being sent alone are over it): over the bound, batches are thinned evenly over the outage (the
  * one whose neighbours are closest goes; the first and the newest stay), which costs
@@ -10,11 +11,14 @@
 #include "push.h"
 
 #include <curl/curl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dl.h"
+#include "hpost.h"
 
 static const struct curl_api *C; /* libcurl, loaded by influx_new() */
 
@@ -26,6 +30,8 @@ struct batch {
 };
 
 struct influx {
+	struct hpost *hp; /* plain http://: no libcurl */
+	short hp_revents;
 	CURLM *m;
 	CURL *e;
 	struct curl_slist *hdrs;
@@ -46,24 +52,44 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* http:// without libcurl: NULL when the URL is not one hpost serves. */
+static struct hpost *plain_new(const char *url, const char *token)
+{
+	char *h = NULL;
+	struct hpost *hp;
+
+	if (asprintf(&h, "Content-Type: text/plain; charset=utf-8\r\n%s%s%s",
+		     token && *token ? "Authorization: Token " : "", token && *token ? token : "",
+		     token && *token ? "\r\n" : "") < 0)
+		return NULL;
+	hp = hpost_new(url, h);
+	free(h);
+	return hp;
+}
+
 struct influx *influx_new(const char *url, const char *token, size_t max_queue, char *err,
 			  size_t errlen)
 {
-	struct influx *ix;
+	struct influx *ix = calloc(1, sizeof(*ix));
 
-	C = curl_api(err, errlen);
-	if (!C)
+	if (!ix) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
-	ix = calloc(1, sizeof(*ix));
-	if (!ix || C->global_init(CURL_GLOBAL_DEFAULT)) {
+	}
+	ix->max_queue = max_queue;
+	snprintf(ix->where, sizeof(ix->where), "%.*s", (int)strcspn(url, "?"), url);
+	ix->hp = plain_new(url, token);
+	if (ix->hp)
+		return ix;
+	C = curl_api(err, errlen);
+	if (!C || C->global_init(CURL_GLOBAL_DEFAULT)) {
 		free(ix);
-		snprintf(err, errlen, "cannot initialise libcurl");
+		if (C)
+			snprintf(err, errlen, "cannot initialise libcurl");
 		return NULL;
 	}
 	ix->url = strdup(url);
-	snprintf(ix->where, sizeof(ix->where), "%.*s", (int)strcspn(url, "?"), url);
 	ix->m = C->multi_init();
-	ix->max_queue = max_queue;
 	ix->hdrs = C->slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
 	if (token && *token) {
 		char *h = NULL;
@@ -98,6 +124,13 @@ void influx_free(struct influx *ix)
 {
 	if (!ix)
 		return;
+	if (ix->hp) {
+		hpost_free(ix->hp);
+		while (ix->head)
+			batch_pop(ix);
+		free(ix);
+		return;
+	}
 	if (ix->e) {
 		C->multi_remove_handle(ix->m, ix->e);
 		C->easy_cleanup(ix->e);
@@ -112,10 +145,19 @@ void influx_free(struct influx *ix)
 	C->global_cleanup();
 }
 
+static void done(struct influx *ix, bool answered, long status, const char *why);
+
 static void start(struct influx *ix)
 {
 	if (ix->busy || !ix->head)
 		return;
+	if (ix->hp) {
+		ix->errbuf[0] = '\0';
+		ix->busy = true;
+		if (hpost_start(ix->hp, ix->head->buf, ix->head->len, ix->errbuf, sizeof(ix->errbuf)))
+			done(ix, false, 0, ix->errbuf);
+		return;
+	}
 	if (!ix->e) {
 		ix->e = C->easy_init();
 		if (!ix->e)
@@ -201,6 +243,24 @@ int influx_poll(struct influx *ix, struct pollfd *pfd, unsigned int n, int timeo
 
 	if (n > 8)
 		n = 8;
+	if (ix->hp) { /* the daemon's fds and the request's */
+		struct pollfd all[9];
+		int t = hpost_timeout_ms(ix->hp), ret;
+		short ev = 0;
+
+		memcpy(all, pfd, n * sizeof(*pfd));
+		all[n] = (struct pollfd){ .fd = hpost_pollfd(ix->hp, &ev) };
+		all[n].events = ev;
+		if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
+			timeout_ms = t;
+		ret = poll(all, n + 1, timeout_ms);
+		for (unsigned int i = 0; i < n; i++)
+			pfd[i].revents = ret > 0 ? all[i].revents : 0;
+		ix->hp_revents = ret > 0 ? all[n].revents : 0;
+		if (ret > 0 && all[n].revents)
+			ret--;
+		return ret;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		w[i] = (struct curl_waitfd){ .fd = pfd[i].fd, .events = pfd[i].events };
 		pfd[i].revents = 0;
@@ -212,14 +272,11 @@ int influx_poll(struct influx *ix, struct pollfd *pfd, unsigned int n, int timeo
 	return numfds;
 }
 
-static void finished(struct influx *ix, CURLcode rc)
+/* A request ended: ANSWERED with STATUS, or not at all (WHY). */
+static void done(struct influx *ix, bool answered, long status, const char *why)
 {
-	long status = 0;
-
-	C->easy_getinfo(ix->e, CURLINFO_RESPONSE_CODE, &status);
-	C->multi_remove_handle(ix->m, ix->e);
 	ix->busy = false;
-	if (rc == CURLE_OK && status >= 200 && status < 300) {
+	if (answered && status >= 200 && status < 300) {
 		if (ix->down)
 			fprintf(stderr, "iptmon: InfluxDB answers again, sending what waited\n");
 		ix->down = false;
@@ -229,16 +286,16 @@ static void finished(struct influx *ix, CURLcode rc)
 		return;
 	}
 	ix->errors++;
-	if (rc == CURLE_OK && status == 400) { /* the data itself was refused: never retry it */
+	if (answered && status == 400) { /* the data itself was refused: never retry it */
 		fprintf(stderr, "iptmon: InfluxDB refused a batch (HTTP 400); dropped\n");
 		ix->dropped++;
 		batch_pop(ix);
 		return;
 	}
 	if (!ix->down) {
-		if (rc != CURLE_OK)
+		if (!answered)
 			fprintf(stderr, "iptmon: InfluxDB %s: %s (keeping points, retrying every poll)\n",
-				ix->where, ix->errbuf[0] ? ix->errbuf : C->easy_strerror(rc));
+				ix->where, why);
 		else
 			fprintf(stderr, "iptmon: InfluxDB %s: HTTP %ld (keeping points, retrying every poll)\n",
 				ix->where, status);
@@ -246,11 +303,29 @@ static void finished(struct influx *ix, CURLcode rc)
 	ix->down = true; /* retried when the next poll pushes */
 }
 
+static void finished(struct influx *ix, CURLcode rc)
+{
+	long status = 0;
+
+	C->easy_getinfo(ix->e, CURLINFO_RESPONSE_CODE, &status);
+	C->multi_remove_handle(ix->m, ix->e);
+	done(ix, rc == CURLE_OK, status, ix->errbuf[0] ? ix->errbuf : C->easy_strerror(rc));
+}
+
 void influx_run(struct influx *ix)
 {
 	CURLMsg *msg;
 	int running, left;
 
+	if (ix->hp) {
+		long status;
+		short rev = ix->hp_revents;
+
+		ix->hp_revents = 0;
+		if (ix->busy && hpost_io(ix->hp, rev, &status, ix->errbuf, sizeof(ix->errbuf)) == 1)
+			done(ix, status != 0, status, ix->errbuf);
+		return;
+	}
 	C->multi_perform(ix->m, &running);
 	while ((msg = C->multi_info_read(ix->m, &left)))
 		if (msg->msg == CURLMSG_DONE && msg->easy_handle == ix->e)

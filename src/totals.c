@@ -370,11 +370,105 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 	return 0;
 }
 
+struct order_key {
+	const char *name;
+	uint32_t i;
+};
+
+static int order_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct order_key *)a)->name, ((const struct order_key *)b)->name);
+}
+
+int totals_order(const struct totals *t, uint32_t **order)
+{
+	struct order_key *k = malloc((t->n ? t->n : 1) * sizeof(*k));
+	uint32_t *o = malloc((t->n ? t->n : 1) * sizeof(*o));
+
+	if (!k || !o) {
+		free(k);
+		free(o);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		k[i] = (struct order_key){ t->v[i].name, (uint32_t)i };
+	qsort(k, t->n, sizeof(*k), order_cmp);
+	for (size_t i = 0; i < t->n; i++)
+		o[i] = k[i].i;
+	free(k);
+	free(*order);
+	*order = o;
+	return 0;
+}
+
+size_t totals_order_after(const struct totals *t, const uint32_t *order, const char *after)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(t->v[order[mid]].name, after) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int totals_view_at(const struct totals *t, const struct hostset *snap, enum view which,
+		   const uint32_t *order, size_t *pos, size_t max, struct hostset *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (; *pos < t->n && out->n < max; ++*pos) {
+		const struct total *e = &t->v[order[*pos]];
+		struct host *h;
+
+		if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
+		    !(snap && hostset_find(snap, e->name)))
+			continue;
+		if (which == VIEW_ALL && e->forgotten)
+			continue;
+		h = hostset_ensure(out, e->name);
+		if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac)) {
+			hostset_free(out);
+			return -ENOMEM;
+		}
+		for (int f = 0; f < FAM_COUNT; f++)
+			for (int d = 0; d < 2; d++)
+				h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
+	}
+	return 0;
+}
+
+/* " V" for each value: the live file is written every poll, 32 numbers per host, and
+ * fprintf's format parsing was most of its cost. */
+static void write_u64s(FILE *f, const uint64_t *v, size_t n)
+{
+	char b[8 * 21 + 1], *p = b + sizeof(b);
+
+	for (size_t i = n; i-- > 0;) {
+		uint64_t x = v[i];
+
+		do
+			*--p = (char)('0' + x % 10);
+		while (x /= 10);
+		*--p = ' ';
+	}
+	fwrite(p, 1, (size_t)(b + sizeof(b) - p), f);
+}
+
 static void write_counts(FILE *f, const struct counts *c)
 {
+	uint64_t v[8];
+	size_t n = 0;
+
 	for (int fam = 0; fam < FAM_COUNT; fam++)
-		for (int d = 0; d < 2; d++)
-			fprintf(f, " %" PRIu64 " %" PRIu64, c->bytes[fam][d], c->packets[fam][d]);
+		for (int d = 0; d < 2; d++) {
+			v[n++] = c->bytes[fam][d];
+			v[n++] = c->packets[fam][d];
+		}
+	write_u64s(f, v, n);
 }
 
 int totals_write(FILE *f, const struct totals *t, bool rates)
@@ -386,7 +480,10 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct total *e = &t->v[i];
 
-		fprintf(f, "host %s %s", e->name, e->mac[0] ? e->mac : "-");
+		fputs("host ", f);
+		fputs(e->name, f);
+		fputc(' ', f);
+		fputs(e->mac[0] ? e->mac : "-", f);
 		write_counts(f, &e->all);
 		write_counts(f, &e->last);
 		fputc('\n', f);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for src/influx.c's queue bound (no transfer is ever run: influx_run is not
- * called, so the first batch stays "being sent" and nothing touches the network). */
+/* Unit tests for src/influx.c's queue bound (an https:// URL: libcurl's path, whose transfer
+ * is never run: influx_run is not called, so the first batch stays "being sent" and nothing
+ * touches the network). src/hpost.c, the plain http:// path: test_hpost.c. */
 #include "testutil.h"
 
 #include "push.h"
@@ -17,7 +18,7 @@ static char *batch(size_t len)
 static void test_queue_bound(void **state)
 {
 	char err[256];
-	struct influx *ix = influx_new("http://127.0.0.1:9/write?db=x", "", 200, err, sizeof(err));
+	struct influx *ix = influx_new("https://127.0.0.1:9/write?db=x", "", 200, err, sizeof(err));
 
 	(void)state;
 	assert_non_null(ix);
@@ -53,7 +54,7 @@ static char *named(int k)
 static void test_queue_thinned(void **state)
 {
 	char err[256];
-	struct influx *ix = influx_new("http://127.0.0.1:9/write?db=x", "", 1 << 20, err, sizeof(err));
+	struct influx *ix = influx_new("https://127.0.0.1:9/write?db=x", "", 1 << 20, err, sizeof(err));
 	int pushes = 2 + 4 * INFLUX_MAX_BATCHES, prev = -1, maxgap = 0;
 	size_t len;
 
