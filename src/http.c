@@ -45,7 +45,9 @@ struct slot {
 };
 
 struct http {
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d; /* NULL until the first client: libmicrohttpd is loaded then */
+	bool off;	      /* it could not be: HTTP is off */
+	char where[64];
 	int epfd, listen_fd;
 	struct slot *slots;
 	struct pollfd *pfd; /* scratch for sweep(), one per slot */
@@ -457,18 +459,50 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * libmicrohttpd (and, on Debian, the GnuTLS it is built with: 400 KiB of anonymous memory,
+ * 2.7 MB resident) is loaded when the first client connects, not before: a daemon nobody
+ * scrapes does not pay for it. The listening socket is iptmon's own from the start.
+ */
+static int mhd_up(struct http *h)
+{
+	const union MHD_DaemonInfo *info;
+	char err[256];
+
+	M = mhd_api(err, sizeof(err));
+	if (M)
+		h->d = M->start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_access, h,
+				       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				       MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
+				       MHD_OPTION_CONNECTION_LIMIT, h->nslots,
+				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
+				       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+				       MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
+				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				       MHD_OPTION_END);
+	if (h->d && (info = M->get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD))) {
+		h->epfd = info->epoll_fd;
+		return 0;
+	}
+	if (h->d)
+		M->stop_daemon(h->d); /* closes the listening socket */
+	else
+		close(h->listen_fd);
+	h->d = NULL;
+	h->off = true;
+	fprintf(stderr, "iptmon: cannot start the HTTP server on %s%s%s; HTTP is off\n", h->where,
+		M ? "" : ": ", M ? "" : err);
+	return -1;
+}
+
 struct http *http_start(const char *listen_at, unsigned int max_clients, http_render_fn render,
 			void *ctx, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct http *h;
-	const union MHD_DaemonInfo *info;
 	int fd, one = 1;
 	socklen_t sl;
 
-	M = mhd_api(err, errlen);
-	if (!M)
-		return NULL;
 	if (listen_parse(listen_at, &ss)) {
 		snprintf(err, errlen, "bad listen address '%s'", listen_at);
 		return NULL;
@@ -483,48 +517,29 @@ struct http *http_start(const char *listen_at, unsigned int max_clients, http_re
 		return NULL;
 	}
 	h = calloc(1, sizeof(*h));
-	if (!h) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
+	if (h) {
+		h->slots = calloc(max_clients, sizeof(*h->slots));
+		h->pfd = calloc(max_clients, sizeof(*h->pfd));
 	}
-	h->slots = calloc(max_clients, sizeof(*h->slots));
-	h->pfd = calloc(max_clients, sizeof(*h->pfd));
-	if (!h->slots || !h->pfd) {
+	if (!h || !h->slots || !h->pfd) {
 		close(fd);
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		if (h) {
+			free(h->slots);
+			free(h->pfd);
+		}
+		free(h);
+		return NULL;
 	}
 	for (unsigned int i = 0; i < max_clients; i++)
 		h->slots[i] = (struct slot){ SLOT_FREE, -1, 0 };
 	h->nslots = max_clients;
 	h->listen_fd = fd;
+	h->epfd = -1;
 	h->render = render;
 	h->ctx = ctx;
-	h->d = M->start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_access, h,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_CONNECTION_LIMIT, max_clients,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-				MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-				MHD_OPTION_END);
-	if (!h->d || !(info = M->get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD))) {
-		snprintf(err, errlen, "cannot start the HTTP server on %s", listen_at);
-		if (h->d)
-			M->stop_daemon(h->d);
-		else
-			close(fd);
-		goto fail;
-	}
-	h->epfd = info->epoll_fd;
+	snprintf(h->where, sizeof(h->where), "%s", listen_at);
 	return h;
-fail:
-	free(h->slots);
-	free(h->pfd);
-	free(h);
-	return NULL;
 }
 
 void http_set_stream(struct http *h, http_piece_fn piece)
@@ -535,7 +550,7 @@ void http_set_stream(struct http *h, http_piece_fn piece)
 
 int http_fd(const struct http *h)
 {
-	return h->epfd;
+	return h->d ? h->epfd : h->off ? -1 : h->listen_fd;
 }
 
 int http_timeout_ms(struct http *h)
@@ -543,6 +558,8 @@ int http_timeout_ms(struct http *h)
 	MHD_UNSIGNED_LONG_LONG mhd;
 	long long ms = 60000, now = now_ms();
 
+	if (!h->d)
+		return (int)ms;
 	if (M->get_timeout(h->d, &mhd) == MHD_YES && mhd < (MHD_UNSIGNED_LONG_LONG)ms)
 		ms = (long long)mhd;
 	for (unsigned int i = 0; i < h->nslots; i++)
@@ -560,6 +577,12 @@ int http_timeout_ms(struct http *h)
 
 void http_run(struct http *h)
 {
+	if (!h->d) { /* the first client is waiting: loaded now */
+		struct pollfd p = { .fd = h->listen_fd, .events = POLLIN };
+
+		if (h->off || poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || mhd_up(h))
+			return;
+	}
 	M->run(h->d);
 	/* Connections shut down here are closed by the next run, the slot refilled by the one
 	 * after (MHD accepts again only at the start of a run). */
@@ -571,6 +594,8 @@ void http_run(struct http *h)
 
 void http_invalidate(struct http *h)
 {
+	if (!h->d)
+		return;
 	for (int i = 0; i < HTTP_RES_COUNT; i++)
 		if (h->cache[i]) { /* freed once the last client sending it is done */
 			M->destroy_response(h->cache[i]);
@@ -592,10 +617,14 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
-	M->stop_daemon(h->d);
-	http_invalidate(h);
-	if (h->page)
-		M->destroy_response(h->page);
+	if (h->d) {
+		M->stop_daemon(h->d);
+		http_invalidate(h);
+		if (h->page)
+			M->destroy_response(h->page);
+	} else if (!h->off) {
+		close(h->listen_fd);
+	}
 	free(h->slots);
 	free(h->pfd);
 	free(h);
