@@ -31,37 +31,13 @@ FETCHES=${FETCHES:-5}
 OUTAGE=${OUTAGE:-60}
 PORT=9678
 
-exec {NAP}<> <(:) # read -t on it: a sleep without starting a process
-nap() { read -r -t "$1" -u "$NAP" _ || true; }
 sunreclaim() { awk '/^SUnreclaim:/ {print $2}' /proc/meminfo; }
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
-cpu_ns() {
-	local f s n=0
-	for f in /proc/"$1"/task/*/schedstat; do
-		read -r s _ <"$f"
-		n=$((n + s))
-	done
-	echo "$n"
-}
 # user+sys CPU in ms of a command and all its children (bash's time keyword)
 cpu_of() {
 	local TIMEFORMAT='%3U %3S' t
 	t=$( { time "$@" >/dev/null 2>&1; } 2>&1)
 	awk -v t="$t" 'BEGIN {split(t, a, " "); printf "%.3f\n", (a[1] + a[2]) * 1000}'
-}
-wait_poll() {
-	local live=$1 fd k
-	exec {fd}<"$live"
-	for ((k = 0; k < 1000; k++)); do
-		if ! [ "$live" -ef "/dev/fd/$fd" ]; then
-			exec {fd}<&-
-			return 0
-		fi
-		nap 0.005
-	done
-	exec {fd}<&-
-	echo "bench: no poll in 5 s" >&2
-	return 1
 }
 
 conf() { # DIR N

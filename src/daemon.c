@@ -223,6 +223,18 @@ static int render(void *ctx, enum http_res res, const char *arg, char **body, si
 	return history_render(&d->t, res == HTTP_DAYS, arg, body, len);
 }
 
+/* The totals sorted by name (d->order), built once per poll when first asked; 0 or -ENOMEM. */
+static int order_get(struct dmn *d)
+{
+	if (d->order_ok)
+		return 0;
+	if (totals_order(&d->t, &d->order))
+		return -ENOMEM;
+	d->order_ok = true;
+	d->order_gen++;
+	return 0;
+}
+
 #define PIECE_HOSTS 16 /* hosts per piece of a streamed body */
 
 /* The next few hosts of a view after the cursor's; how many (0: the view is done), -errno. */
@@ -233,12 +245,8 @@ static int slice(struct dmn *d, enum view which, struct http_cursor *cur, struct
 	if (which == VIEW_PREVIOUS) {
 		ret = totals_view_after(&d->t, &d->snap, which, cur->after, PIECE_HOSTS, v, NULL);
 	} else {
-		if (!d->order_ok) {
-			if (totals_order(&d->t, &d->order))
-				return -ENOMEM;
-			d->order_ok = true;
-			d->order_gen++;
-		}
+		if (order_get(d))
+			return -ENOMEM;
 		if (cur->gen != d->order_gen) { /* a poll since the last piece */
 			cur->pos = totals_order_after(&d->t, d->order, cur->after);
 			cur->gen = d->order_gen;
@@ -336,24 +344,31 @@ static int piece(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f)
 	return 1;
 }
 
-/* The pushes: the totals as collectd PUTVALs and InfluxDB points. */
+#define PUSH_HOSTS 64 /* hosts per slice of a push: no copy of the whole view */
+
+/* The pushes: the totals as collectd PUTVALs and InfluxDB points, by name. */
 static void push(struct dmn *d, int64_t now_ns)
 {
-	struct hostset v;
-
-	if ((!d->cd && !d->ix) || totals_view(&d->t, &d->snap, VIEW_ALL, &v))
+	if ((!d->cd && !d->ix) || order_get(d))
 		return;
 	for (int k = 0; k < 2; k++) {
+		const struct exporter_ops *ops = exporter_find(k ? "influx" : "collectd");
+		struct hostset v;
 		struct export_ctx x = { .hosts = &v, .backend = d->ops->name, .hostname = d->hostname,
 					.now_ns = now_ns, .interval = d->cfg->interval };
+		size_t len, pos = 0;
+		int ret = 0;
 		char *buf;
-		size_t len;
 		FILE *f;
 
 		if (!(k ? (void *)d->ix : (void *)d->cd) || !(f = membuf(&buf, &len)))
 			continue;
-		exporter_find(k ? "influx" : "collectd")->write(f, &x);
-		if (fclose(f)) {
+		while (!(ret = totals_view_at(&d->t, &d->snap, VIEW_ALL, d->order, &pos, PUSH_HOSTS,
+					      &v)) && v.n) {
+			ops->write(f, &x);
+			hostset_free(&v);
+		}
+		if (fclose(f) || ret) {
 			free(buf);
 			continue;
 		}
@@ -362,7 +377,6 @@ static void push(struct dmn *d, int64_t now_ns)
 		else
 			cd_send(d->cd, buf, len);
 	}
-	hostset_free(&v);
 }
 
 static bool leases_changed(struct dmn *d)

@@ -249,6 +249,28 @@ static int view_host(struct host *h, const struct counts *c, const struct hostse
 	return 0;
 }
 
+/* Whether E is in the all-time or the current view. */
+static bool view_wants(const struct total *e, enum view which, const struct hostset *snap)
+{
+	if (which == VIEW_CURRENT)
+		return !counts_zero(&e->cur) || (snap && hostset_find(snap, e->name));
+	return which != VIEW_ALL || !e->forgotten;
+}
+
+/* E's host in that view, with its rates, added to OUT; 0 or -ENOMEM. */
+static int view_add(const struct totals *t, const struct total *e, enum view which,
+		    const struct hostset *snap, struct hostset *out)
+{
+	struct host *h = hostset_ensure(out, e->name);
+
+	if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac))
+		return -ENOMEM;
+	for (int f = 0; f < FAM_COUNT; f++)
+		for (int d = 0; d < 2; d++)
+			h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
+	return 0;
+}
+
 int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
 		struct hostset *out)
 {
@@ -266,22 +288,9 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 		hostset_sort(out);
 		return 0;
 	}
-	for (size_t i = 0; i < t->n; i++) {
-		const struct total *e = &t->v[i];
-		struct host *h;
-
-		if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
-		    !(snap && hostset_find(snap, e->name)))
-			continue;
-		if (which == VIEW_ALL && e->forgotten)
-			continue;
-		h = hostset_ensure(out, e->name);
-		if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac))
+	for (size_t i = 0; i < t->n; i++)
+		if (view_wants(&t->v[i], which, snap) && view_add(t, &t->v[i], which, snap, out))
 			goto nomem;
-		for (int f = 0; f < FAM_COUNT; f++)
-			for (int d = 0; d < 2; d++)
-				h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
-	}
 	hostset_sort(out);
 	return 0;
 nomem:
@@ -341,10 +350,7 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		for (size_t i = 0; i < t->n; i++) {
 			const struct total *e = &t->v[i];
 
-			if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
-			    !(snap && hostset_find(snap, e->name)))
-				continue;
-			if (which == VIEW_ALL && e->forgotten)
+			if (!view_wants(e, which, snap))
 				continue;
 			pick_add(p, &n, max, after,
 				 (struct pick){ e->name, e->mac,
@@ -422,21 +428,11 @@ int totals_view_at(const struct totals *t, const struct hostset *snap, enum view
 	memset(out, 0, sizeof(*out));
 	for (; *pos < t->n && out->n < max; ++*pos) {
 		const struct total *e = &t->v[order[*pos]];
-		struct host *h;
 
-		if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
-		    !(snap && hostset_find(snap, e->name)))
-			continue;
-		if (which == VIEW_ALL && e->forgotten)
-			continue;
-		h = hostset_ensure(out, e->name);
-		if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac)) {
+		if (view_wants(e, which, snap) && view_add(t, e, which, snap, out)) {
 			hostset_free(out);
 			return -ENOMEM;
 		}
-		for (int f = 0; f < FAM_COUNT; f++)
-			for (int d = 0; d < 2; d++)
-				h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
 	}
 	return 0;
 }
