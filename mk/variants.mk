@@ -47,9 +47,9 @@ endif
 
 # Stripped sizes of the SMALL=1 variants (bytes), as a router installs them.
 sizes: build/page.h
-	$(Q)for v in all:WITH_NFT=1 nft:WITH_IPTABLES=0 iptables:WITH_NFT=0; do \
+	$(Q)for v in "all:" nft:WITH_IPTABLES=0 iptables:WITH_NFT=0; do \
 		d=build/size-$${v%%:*}; \
 		$(MAKE) --no-print-directory -s SMALL=1 $${v#*:} VDIR=$$d $$d/iptmon >/dev/null || exit 1; \
 		strip -s -R .comment -R .note.gnu.build-id -o $$d/iptmon.stripped $$d/iptmon; \
-		echo "SMALL=1 $${v#*:}: $$(stat -c %s $$d/iptmon.stripped) bytes stripped"; \
+		echo "SMALL=1 $${v#*:} ($${v%%:*}): $$(stat -c %s $$d/iptmon.stripped) bytes stripped"; \
 	done
