@@ -14,3 +14,6 @@ bench/forward.sh "$@"
 echo
 echo "## the daemon: memory, CPU per poll, /metrics, state file, N hosts counted"
 bench/daemon.sh "$@"
+echo
+echo "## footprint (nft): kernel memory, read cost, daemon memory and CPU, binary sizes"
+bench/footprint.sh

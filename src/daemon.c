@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -33,7 +34,9 @@
 #include "state.h"
 #include "totals.h"
 
-#define INFLUX_MAX_QUEUE (16u << 20) /* bytes of points kept while InfluxDB is down */
+/* Bytes of points kept while InfluxDB is down (besides the newest batch: 694 KB at 4000
+ * hosts), and at most INFLUX_MAX_BATCHES batches (push.h) thinned over the outage. */
+#define INFLUX_MAX_QUEUE (256u << 10)
 
 struct dmn {
 	struct config *cfg;
@@ -44,6 +47,9 @@ struct dmn {
 	struct backend *be;
 	struct totals t;
 	struct hostset snap; /* the last kernel snapshot: addresses, MACs */
+	uint32_t *order;     /* the totals sorted by name, for streamed bodies; built on demand */
+	unsigned long long order_gen; /* bumped whenever it is built */
+	bool order_ok;	     /* built since the totals last changed */
 	struct http *http;
 	struct cdsock *cd;
 	struct influx *ix;
@@ -207,72 +213,162 @@ static void write_health(FILE *f, const struct dmn *d)
 	}
 }
 
+/* /api/history and /api/days: rendered whole (their bodies are per host or per day). */
 static int render(void *ctx, enum http_res res, const char *arg, char **body, size_t *len)
 {
 	struct dmn *d = ctx;
-	struct hostset v;
-	enum view which = res == HTTP_HOSTS_CURRENT ? VIEW_CURRENT :
-			  res == HTTP_HOSTS_PREVIOUS ? VIEW_PREVIOUS : VIEW_ALL;
-	FILE *f;
 
-	if (res == HTTP_HISTORY || res == HTTP_DAYS)
-		return history_render(&d->t, res == HTTP_DAYS, arg, body, len);
-	if (totals_view(&d->t, &d->snap, which, &v))
+	if (res != HTTP_HISTORY && res != HTTP_DAYS)
+		return -EOPNOTSUPP; /* streamed: piece() */
+	return history_render(&d->t, res == HTTP_DAYS, arg, body, len);
+}
+
+/* The totals sorted by name (d->order), built once per poll when first asked; 0 or -ENOMEM. */
+static int order_get(struct dmn *d)
+{
+	if (d->order_ok)
+		return 0;
+	if (totals_order(&d->t, &d->order))
 		return -ENOMEM;
-	f = membuf(body, len);
-	if (!f) {
-		hostset_free(&v);
-		return -ENOMEM;
-	}
-	if (res == HTTP_METRICS) {
-		struct export_ctx x = { .hosts = &v, .backend = d->ops->name, .hostname = d->hostname };
-		struct hostset cur;
-
-		exporter_find("prometheus")->write(f, &x);
-		if (!totals_view(&d->t, &d->snap, VIEW_CURRENT, &cur)) {
-			prom_period(f, &cur, d->t.period_start, d->t.period_end);
-			hostset_free(&cur);
-		}
-		write_health(f, d);
-	} else {
-		struct show_info in = { .backend = d->ops->name, .source = "daemon", .rates = true };
-
-		if (which != VIEW_ALL) {
-			const struct period_rec *p = d->t.npast ? &d->t.past[0] : NULL;
-
-			in.period = which == VIEW_CURRENT ? "current" : "previous";
-			in.period_start = which == VIEW_CURRENT ? d->t.period_start : p ? p->start : 0;
-			in.period_end = which == VIEW_CURRENT ? d->t.period_end : p ? p->end : 0;
-			in.rates = which == VIEW_CURRENT;
-		}
-		show_json_ex(f, &in, &v);
-	}
-	hostset_free(&v);
-	if (fclose(f)) {
-		free(*body);
-		return -ENOMEM;
-	}
+	d->order_ok = true;
+	d->order_gen++;
 	return 0;
 }
 
-/* The pushes: the totals as collectd PUTVALs and InfluxDB points. */
-static void push(struct dmn *d, int64_t now_ns)
+#define PIECE_HOSTS 16 /* hosts per piece of a streamed body */
+
+/* The next few hosts of a view after the cursor's; how many (0: the view is done), -errno. */
+static int slice(struct dmn *d, enum view which, struct http_cursor *cur, struct hostset *v)
 {
+	int ret;
+
+	if (which == VIEW_PREVIOUS) {
+		ret = totals_view_after(&d->t, &d->snap, which, cur->after, PIECE_HOSTS, v, NULL);
+	} else {
+		if (order_get(d))
+			return -ENOMEM;
+		if (cur->gen != d->order_gen) { /* a poll since the last piece */
+			cur->pos = totals_order_after(&d->t, d->order, cur->after);
+			cur->gen = d->order_gen;
+		}
+		ret = totals_view_at(&d->t, &d->snap, which, d->order, &cur->pos, PIECE_HOSTS, v);
+	}
+	if (ret)
+		return ret;
+	if (v->n)
+		snprintf(cur->after, sizeof(cur->after), "%s", v->v[v->n - 1].name);
+	return (int)v->n;
+}
+
+/* /metrics' next piece: the totals' two metrics, the hosts counted, the current period's two
+ * metrics and its bounds, the daemon's health. 1 written, 2 nothing written (go on), 0 the
+ * end, -errno. */
+static int metrics_step(struct dmn *d, struct http_cursor *cur, FILE *f)
+{
+	static const int fam_of[] = { PROM_BYTES, PROM_PACKETS, -1, PROM_PERIOD_BYTES,
+				      PROM_PERIOD_PACKETS };
+	int sec = cur->section / 2, fam = sec < 5 ? fam_of[sec] : -1, n;
+	enum view which = sec < 2 ? VIEW_ALL : VIEW_CURRENT;
 	struct hostset v;
 
-	if ((!d->cd && !d->ix) || totals_view(&d->t, &d->snap, VIEW_ALL, &v))
+	if (sec == 2) { /* after the totals' metrics */
+		size_t total = 0;
+
+		if (totals_view_after(&d->t, &d->snap, VIEW_ALL, "", 0, &v, &total))
+			return -ENOMEM;
+		prom_summary(f, total, d->ops->name);
+		cur->section = 6;
+		return 1;
+	}
+	if (sec >= 5) {
+		prom_period_bounds(f, d->t.period_start, d->t.period_end);
+		write_health(f, d);
+		return 0;
+	}
+	if (cur->section % 2 == 0) { /* a metric's head */
+		prom_family_head(f, &prom_families[fam]);
+		cur->section++;
+		cur->after[0] = '\0';
+		cur->gen = 0;
+		return 1;
+	}
+	n = slice(d, which, cur, &v);
+	if (n < 0)
+		return n;
+	if (!n) {
+		cur->section++;
+		return 2;
+	}
+	prom_family_hosts(f, &prom_families[fam], &v);
+	hostset_free(&v);
+	return 1;
+}
+
+static int piece(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f)
+{
+	struct dmn *d = ctx;
+	enum view which = res == HTTP_HOSTS_CURRENT ? VIEW_CURRENT :
+			  res == HTTP_HOSTS_PREVIOUS ? VIEW_PREVIOUS : VIEW_ALL;
+	struct show_info in = { .backend = d->ops->name, .source = "daemon", .rates = true };
+	struct hostset v;
+	int n;
+
+	if (res == HTTP_METRICS) {
+		while ((n = metrics_step(d, cur, f)) == 2)
+			;
+		return n;
+	}
+	if (which != VIEW_ALL) {
+		const struct period_rec *p = d->t.npast ? &d->t.past[0] : NULL;
+
+		in.period = which == VIEW_CURRENT ? "current" : "previous";
+		in.period_start = which == VIEW_CURRENT ? d->t.period_start : p ? p->start : 0;
+		in.period_end = which == VIEW_CURRENT ? d->t.period_end : p ? p->end : 0;
+		in.rates = which == VIEW_CURRENT;
+	}
+	if (cur->section == 0) {
+		show_json_head(f, &in);
+		cur->section = 1;
+		return 1;
+	}
+	n = slice(d, which, cur, &v);
+	if (n < 0)
+		return n;
+	if (!n) {
+		show_json_tail(f, cur->any);
+		return 0;
+	}
+	show_json_hosts(f, &in, &v, !cur->any);
+	cur->any = true;
+	hostset_free(&v);
+	return 1;
+}
+
+#define PUSH_HOSTS 64 /* hosts per slice of a push: no copy of the whole view */
+
+/* The pushes: the totals as collectd PUTVALs and InfluxDB points, by name. */
+static void push(struct dmn *d, int64_t now_ns)
+{
+	if ((!d->cd && !d->ix) || order_get(d))
 		return;
 	for (int k = 0; k < 2; k++) {
+		const struct exporter_ops *ops = exporter_find(k ? "influx" : "collectd");
+		struct hostset v;
 		struct export_ctx x = { .hosts = &v, .backend = d->ops->name, .hostname = d->hostname,
 					.now_ns = now_ns, .interval = d->cfg->interval };
+		size_t len, pos = 0;
+		int ret = 0;
 		char *buf;
-		size_t len;
 		FILE *f;
 
 		if (!(k ? (void *)d->ix : (void *)d->cd) || !(f = membuf(&buf, &len)))
 			continue;
-		exporter_find(k ? "influx" : "collectd")->write(f, &x);
-		if (fclose(f)) {
+		while (!(ret = totals_view_at(&d->t, &d->snap, VIEW_ALL, d->order, &pos, PUSH_HOSTS,
+					      &v)) && v.n) {
+			ops->write(f, &x);
+			hostset_free(&v);
+		}
+		if (fclose(f) || ret) {
 			free(buf);
 			continue;
 		}
@@ -281,7 +377,6 @@ static void push(struct dmn *d, int64_t now_ns)
 		else
 			cd_send(d->cd, buf, len);
 	}
-	hostset_free(&v);
 }
 
 static bool leases_changed(struct dmn *d)
@@ -433,7 +528,10 @@ static int poll_once(struct dmn *d)
 	struct timespec ts;
 	char boot[40];
 	int64_t t0 = mono_ms();
-	int ret = read_locked(d, &snap);
+	int ret;
+
+	d->order_ok = false; /* the totals change from here on */
+	ret = read_locked(d, &snap);
 
 	if (ret) {
 		if (!d->failing) /* one line per outage, not per poll */
@@ -525,6 +623,8 @@ static int outputs_start(struct dmn *d, int which, bool initial)
 		if (d->cfg->listen[0]) {
 			d->http = http_start(d->cfg->listen, d->cfg->http_clients, render, d, err,
 					     sizeof(err));
+			if (d->http)
+				http_set_stream(d->http, piece);
 			if (!d->http) {
 				logf_("%s", err);
 				if (initial)
@@ -738,7 +838,16 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 			 .overrides = overrides, .ops = ops, .be = be, .started = time(NULL),
 			 .last_commit_ms = mono_ms() };
 	char live[PATH_MAX + 32];
-	int sfd = -1, tfd = -1, lockfd[2], rc = daemon_open(&d, lockfd);
+	int sfd = -1, tfd = -1, lockfd[2], rc;
+
+#ifdef M_MMAP_THRESHOLD
+	/* Big arrays (a snapshot, the totals: megabytes at thousands of hosts) in mappings of
+	 * their own, given back when freed: glibc's threshold otherwise rises after the first
+	 * such free, and the heap keeps every poll's peak. (musl does this by itself.) */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+#endif
+	rc = daemon_open(&d, lockfd);
 
 	if (rc)
 		return rc;
@@ -770,6 +879,7 @@ out:
 	close(lockfd[1]);
 	close(lockfd[0]);
 	hostset_free(&d.snap);
+	free(d.order);
 	totals_free(&d.t);
 	return rc;
 }
