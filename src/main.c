@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "change.h"
 #include "config.h"
 #include "daemon.h"
 #include "dhcp.h"
@@ -266,8 +267,6 @@ static int read_all(struct ctx *c, struct hostset *s)
 
 /* A change to commit, refused by the kernel as built on a read made stale meanwhile. */
 #define EXIT_AGAIN (-1)
-/* Read, compute and commit again at most this often when that happens. */
-#define CHANGE_TRIES 8
 
 static int again_fail(const char *what)
 {
@@ -279,17 +278,12 @@ static int again_fail(const char *what)
 static int commit(struct ctx *c, const struct hostset *old, const struct hostset *want,
 		  const char *what)
 {
-	struct plan p;
-	int ret = plan_make(&p, old, want);
+	int ret = change_commit(&c->cfg, c->ops, c->be, old, want);
 
-	if (ret) {
+	if (ret == -ENOMEM) {
 		errorf("%s: %s", what, strerror(-ret));
 		return EXIT_FILE;
 	}
-	ret = c->ops->commit(c->be, FAMS_ALL, &p);
-	if (!ret)
-		journal_commit(&c->cfg, &p);
-	plan_free(&p);
 	if (ret == -ERESTART)
 		return EXIT_AGAIN;
 	return ret ? backend_fail(c, what, ret) : EXIT_OK;
