@@ -386,6 +386,19 @@ static bool given(const struct disc *d, const struct addr *a, time_t now)
 	return hostset_find_addr(&d->names.statics, a) != NULL;
 }
 
+/* Which of a device's addresses it is counted at: leased to it, then living, then stale. */
+static int rank(const struct disc *d, const struct disc_nb *nb, time_t now)
+{
+	const struct leases *l = &d->names.leases;
+	int r = !nb->bad;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (addr_equal(&l->v[i].addr, &nb->addr) && !strcmp(l->v[i].mac, nb->mac) &&
+		    lease_active(&l->v[i], now))
+			return r + 2;
+	return r;
+}
+
 /* Host h is another device than MAC's: one of its addresses is another MAC's, none MAC's. */
 static bool other_device(const struct disc *d, const struct host *h, const char *mac)
 {
@@ -458,19 +471,23 @@ static int decide_device(const struct disc *d, struct hostset *want,
 
 		for (size_t i = 0; i < n; i++)
 			if (g[i]->addr.fam == fam &&
-			    (!best || (best->bad && !g[i]->bad) ||
-			     (best->bad == g[i]->bad && g[i]->seen > best->seen)))
+			    (!best || rank(d, g[i], now) > rank(d, best, now) ||
+			     (rank(d, g[i], now) == rank(d, best, now) && g[i]->seen > best->seen)))
 				best = g[i];
 		if (!best)
 			continue;
-		/* The address it counts at stays while it lives, or while a file gives it. */
+		/* The address it counts at stays while it lives (unless a leased or a living one
+		 * is there instead of it), or while a file gives it. */
 		for (unsigned int j = 0; h && j < h->naddrs && !keep; j++) {
 			const struct disc_nb *nb;
 
 			if (h->addrs[j].fam != fam)
 				continue;
 			nb = find(d, &h->addrs[j]);
-			keep = (nb && !strcmp(nb->mac, g[0]->mac)) || given(d, &h->addrs[j], now);
+			if (nb && !strcmp(nb->mac, g[0]->mac))
+				keep = rank(d, nb, now) >= rank(d, best, now);
+			else
+				keep = given(d, &h->addrs[j], now);
 		}
 		if (keep)
 			continue;
