@@ -21,6 +21,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "dhcp.h"
+#include "discover.h"
 #include "export.h"
 #include "hosts.h"
 #include "journal.h"
@@ -418,6 +419,7 @@ struct evx {
 	struct hostset statics;
 	bool have_files;
 	char base[NAME_SIZE], alt[NAME_SIZE];
+	char macname[NAME_SIZE]; /* the daemon's discovery names an unnamed device so */
 };
 
 /* Whether the event is for nobody iptmon counts (EXIT_OK to stop), before any lock. */
@@ -440,9 +442,11 @@ static int event_prepare(struct ctx *c, struct evx *x, bool *skip)
 		if ((le && lease_active(le, time(NULL))) || hostset_find_addr(&x->statics, &x->ev.addr))
 			return EXIT_OK;
 	}
-	x->base[0] = x->alt[0] = '\0';
+	x->base[0] = x->alt[0] = x->macname[0] = '\0';
 	if (!event_is_delete(x->ev.kind) && event_names(&x->ev, &x->leases, x->base, x->alt))
 		return EXIT_OK; /* a neighbour without a known name is not counted */
+	if (!event_is_delete(x->ev.kind) && x->ev.mac[0])
+		disc_mac_name(x->ev.mac, x->macname);
 	*skip = false;
 	return EXIT_OK;
 }
@@ -455,10 +459,16 @@ static int event_read(struct ctx *c, struct evx *x, struct hostset *old)
 
 	if (c->ops->read_some) {
 		/* Just the hosts this event can touch: its name, the alternative, the address's. */
-		const char *names[2] = { x->base, x->alt };
+		const char *names[3];
+		size_t n = 0;
 
-		ret = c->ops->read_some(c->be, names, x->alt[0] ? 2 : x->base[0] ? 1 : 0,
-					&x->ev.addr, 1, old);
+		if (x->base[0])
+			names[n++] = x->base;
+		if (x->alt[0])
+			names[n++] = x->alt;
+		if (x->macname[0])
+			names[n++] = x->macname;
+		ret = c->ops->read_some(c->be, names, n, &x->ev.addr, 1, old);
 	}
 	/* Else all of them, both families: a name may be held through either. */
 	if (ret == -EAGAIN)
@@ -496,6 +506,18 @@ static int event_compute(struct ctx *c, struct evx *x, const struct hostset *old
 	}
 	if (event_resolve_name(&x->ev, &x->leases, old, &x->statics, name))
 		return 1;
+	/* A device the daemon's discovery counts under its MAC-derived name gets its first
+	 * name: that host renamed, counts and all (then at this address). */
+	h = x->macname[0] && !hostset_find(want, name) ? hostset_find(want, x->macname) : NULL;
+	if (h && h->naddrs) {
+		struct addr at = h->addrs[0];
+
+		ret = hostset_upsert_ex(want, name, &at, true);
+		if (ret < 0) {
+			errorf("cannot add host '%s': %s", name, strerror(-ret));
+			return EXIT_FILE;
+		}
+	}
 	/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
 	ret = hostset_upsert_ex(want, name, &x->ev.addr, x->ev.kind == EV_OLD);
 	if (ret < 0) {

@@ -209,8 +209,23 @@ case_discover_hook() {
 	expect_eq "$(host_names)" "$(mac_name $MAC2) pc" "counted hosts after replays"
 	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 20560 "pc ipv4 tx_bytes after replays"
 	wait_for live_tx_is pc 20560 || fail "daemon's total for pc: $(live_tx pc)"
+	# The unnamed device takes a lease: the hook's add renames it, counts and all.
+	local m2
+	m2=$(mac_name $MAC2)
+	ns_ping 2 "$NS_W4" 5 500 || fail "ping (unnamed)"
+	wait_for live_tx_is "$m2" 2640 || fail "daemon's total for $m2: $(live_tx "$m2")"
+	ns_cexec 2 ip addr flush dev "$(ns_client_if 2)"
+	IP2=$(ns_dhcp4 2 laptop)
+	wait_for has_addr laptop "$IP2" || fail "laptop not counted at $IP2: $(json)"
+	no_host "$m2" || fail "$m2 still counted after its lease"
+	expect_eq "$(host_field laptop '.ipv4.tx_bytes')" 2640 "laptop's count after the rename"
+	wait_for disc_counted 2 laptop "$IP2" || fail "laptop not discovered at $IP2"
+	expect_eq "$(host_names)" "laptop pc" "counted hosts after the lease"
+	ns_ping 2 "$NS_W4" 5 500 || fail "ping (laptop)"
+	wait_for live_tx_is laptop 5280 || fail "daemon's total for laptop: $(live_tx laptop)"
 	stop_daemon
 	expect_eq "$(st_field pc 4)" 20560 "pc's total in the state file"
+	expect_eq "$(st_field laptop 4)" 5280 "laptop's total in the state file"
 }
 
 # Hostile, broken and missing name files: skipped line by line, one log line per file and
