@@ -54,10 +54,13 @@ static int apply_once(const struct config *c, const struct backend_ops *ops, str
 		hostset_prune_empty(&want); /* counters without addresses (nft): left over, go */
 		ret = fn(ctx, &old, &want);
 	}
-	if (ret == 0 && !hostset_same(&old, &want))
+	if (ret == 0 && !hostset_same(&old, &want)) {
 		ret = change_commit(c, ops, be, &old, &want);
-	else if (ret == 1)
+		if (!ret)
+			ret = 1;
+	} else if (ret == 1) {
 		ret = 0;
+	}
 	hostset_free(&old);
 	hostset_free(&want);
 	return ret;

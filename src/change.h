@@ -29,7 +29,8 @@ int change_commit(const struct config *c, const struct backend_ops *ops, struct 
 /*
  * Under the lock: read every host, want = a copy without empty hosts, fn(ctx, old, want)
  * changes want (0; 1 for no change at all; -errno stops), commit; all again on -ERESTART,
- * up to CHANGE_TRIES times. 0 or -errno.
+ * up to CHANGE_TRIES times. 1 when a transaction was committed, 0 when nothing was to
+ * change, or -errno.
  */
 int change_apply(const struct config *c, const struct backend_ops *ops, struct backend *be,
 		 int (*fn)(void *ctx, const struct hostset *old, struct hostset *want), void *ctx);

@@ -740,8 +740,13 @@ static int loop_once(struct dmn *d, int sfd, int tfd)
 		http_run(d->http); /* also expires idle connections */
 	if (pfd[3].fd >= 0 && pfd[3].revents && d->cd)
 		cd_io(d->cd, pfd[3].revents);
-	if (pfd[4].fd >= 0 && pfd[4].revents && d->disc)
+	if (pfd[4].fd >= 0 && pfd[4].revents && d->disc) {
+		unsigned long long commits = discd_commits(d->disc);
+
 		discd_run(d->disc);
+		if (d->http && discd_commits(d->disc) != commits)
+			http_invalidate(d->http); /* its health metrics changed */
+	}
 	if (n > 0 && (pfd[0].revents & POLLIN)) {
 		int rc = on_signal(d, sfd, tfd);
 

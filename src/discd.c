@@ -278,7 +278,7 @@ static void sync_now(struct discd *dd)
 {
 	int ret = change_apply(dd->cfg, dd->ops, dd->be, decide, dd);
 
-	if (ret) {
+	if (ret < 0) {
 		if (!dd->failing)
 			logf_("cannot count the neighbours: %s",
 			      ret != -ENOMEM && dd->be->err[0] ? dd->be->err : strerror(-ret));
@@ -290,7 +290,7 @@ static void sync_now(struct discd *dd)
 		logf_("counting the neighbours again");
 	dd->failing = false;
 	dd->sync_dirty = false;
-	dd->commits++;
+	dd->commits += (unsigned long long)ret;
 	disc_applied(&dd->d, mono_ms());
 }
 
