@@ -421,6 +421,26 @@ static void test_sticky(void **state)
 	disc_free(&d);
 }
 
+static void test_config(void **state)
+{
+	struct config c;
+	char err[200];
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.discover, "on");
+	assert_string_equal(c.discover_interfaces, "br-lan");
+	assert_int_equal(c.discover_grace, 3600);
+	assert_int_equal(config_set(&c, "discover", "off", err, sizeof(err)), 0);
+	assert_string_equal(c.discover, "off");
+	assert_int_equal(config_set(&c, "discover", "yes", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad discover 'yes' (on or off)");
+	assert_string_equal(c.discover, "off");
+	assert_int_equal(config_set(&c, "discover_grace", "0", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "discover_grace", "-1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_set(&c, "discover_interfaces", "br-lan wlan0", err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,7 +449,7 @@ int main(void)
 		cmocka_unit_test(test_mac_name),     cmocka_unit_test(test_update),
 		cmocka_unit_test(test_names),	     cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_move),	     cmocka_unit_test(test_grace),
-		cmocka_unit_test(test_sticky),
+		cmocka_unit_test(test_sticky),	     cmocka_unit_test(test_config),
 	};
 
 	tu_init();
