@@ -701,12 +701,14 @@ static int on_signal(struct dmn *d, int sfd, int tfd)
 static void on_tick(struct dmn *d, int tfd)
 {
 	uint64_t ticks;
+	bool polled;
 
 	if (read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
 		return;
-	if (!poll_once(d))
+	polled = !poll_once(d);
+	if (polled)
 		d->dirty = true;
-	discd_tick(d->disc);
+	discd_tick(d->disc, polled ? &d->snap : NULL);
 	clock_check(d);
 	if (d->dirty && mono_ms() - d->last_commit_ms >= (int64_t)d->cfg->commit_interval * 1000) {
 		if (!state_save(d))

@@ -270,8 +270,11 @@ static void on_inotify(struct discd *dd)
 static int decide(void *ctx, const struct hostset *old, struct hostset *want)
 {
 	struct discd *dd = ctx;
+	int ret = disc_decide(&dd->d, old, want, mono_ms(), time(NULL));
 
-	return disc_decide(&dd->d, old, want, mono_ms(), time(NULL));
+	if (!ret) /* the last call is the one committed */
+		disc_mark(&dd->d, want);
+	return ret;
 }
 
 static void sync_now(struct discd *dd)
@@ -345,12 +348,12 @@ void discd_run(struct discd *dd)
 	}
 }
 
-void discd_tick(struct discd *dd)
+void discd_tick(struct discd *dd, const struct hostset *snap)
 {
 	if (!dd)
 		return;
 	watch_missing(dd);
-	if (disc_expired(&dd->d, mono_ms())) {
+	if (disc_expired(&dd->d, mono_ms()) || (snap && disc_missing(&dd->d, snap, mono_ms()))) {
 		dd->sync_dirty = true;
 		arm(dd, 0);
 	}

@@ -22,8 +22,9 @@ void discd_close(struct discd *dd);
 int discd_fd(const struct discd *dd);
 /* Whatever is ready on discd_fd(): neighbours, file changes, a batch due. */
 void discd_run(struct discd *dd);
-/* The daemon's poll tick: neighbours whose grace ran out, watches still missing. */
-void discd_tick(struct discd *dd);
+/* The daemon's poll tick: neighbours whose grace ran out, watches still missing, and
+ * counted neighbours missing from SNAP (the poll's read; NULL when it failed). */
+void discd_tick(struct discd *dd, const struct hostset *snap);
 /* For the daemon's health metrics. */
 size_t discd_neighbours(const struct discd *dd);
 unsigned long long discd_commits(const struct discd *dd);

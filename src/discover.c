@@ -16,6 +16,7 @@ struct disc_nb {
 	int64_t seen;	     /* last time healthy (ms) */
 	int64_t bad_since;   /* when it went stale, failed or was deleted (ms) */
 	bool bad;
+	bool counted; /* by the last committed decision */
 };
 
 /* States in which the kernel believes the neighbour is there. */
@@ -328,6 +329,21 @@ int disc_expired(const struct disc *d, int64_t now_ms)
 {
 	for (size_t i = 0; i < d->n; i++)
 		if (expired(d, &d->v[i], now_ms))
+			return 1;
+	return 0;
+}
+
+void disc_mark(struct disc *d, const struct hostset *want)
+{
+	for (size_t i = 0; i < d->n; i++)
+		d->v[i].counted = hostset_find_addr(want, &d->v[i].addr) != NULL;
+}
+
+int disc_missing(const struct disc *d, const struct hostset *snap, int64_t now_ms)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].counted && !expired(d, &d->v[i], now_ms) &&
+		    !hostset_find_addr(snap, &d->v[i].addr))
 			return 1;
 	return 0;
 }

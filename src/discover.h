@@ -84,6 +84,11 @@ int disc_expired(const struct disc *d, int64_t now_ms);
  */
 int disc_decide(const struct disc *d, const struct hostset *old, struct hostset *want,
 		int64_t now_ms, time_t now);
+/* Which neighbours WANT (what disc_decide() made) counts: disc_missing() checks on them. */
+void disc_mark(struct disc *d, const struct hostset *want);
+/* 1 when a living neighbour that was counted is not in SNAP (the kernel's hosts): someone
+ * (a flush, reload-hosts, a lease's del) took it away; counting it again is due. */
+int disc_missing(const struct disc *d, const struct hostset *snap, int64_t now_ms);
 /* After a committed disc_decide(): moves are settled, neighbours past their grace dropped. */
 void disc_applied(struct disc *d, int64_t now_ms);
 /* Neighbours known (living or within their grace). */

@@ -421,6 +421,29 @@ static void test_sticky(void **state)
 	disc_free(&d);
 }
 
+/* A counted neighbour taken away by someone else (flush, reload-hosts) is missed. */
+static void test_missing(void **state)
+{
+	struct hostset old = { 0 }, want, snap = { 0 };
+	struct disc d;
+
+	(void)state;
+	disc_init(&d, &cfg);
+	nb(&d, "fd00:88::b", M1, NUD_REACHABLE, false, 0, 1); /* not counted: one per family */
+	nb(&d, "fd00:88::a", M1, NUD_REACHABLE, false, 5, 1); /* the newest: counted */
+	decide(&d, &old, 5, &want);
+	disc_mark(&d, &want);
+	assert_int_equal(disc_missing(&d, &want, 5), 0);
+	put(&snap, "someone-else", "fd00:88::a", 0); /* held, whoever holds it */
+	assert_int_equal(disc_missing(&d, &snap, 5), 0);
+	hostset_free(&snap);
+	assert_int_equal(disc_missing(&d, &snap, 5), 1);
+	nb(&d, "fd00:88::a", M1, NUD_STALE, false, 10, 0);
+	assert_int_equal(disc_missing(&d, &snap, 10 + 10000), 0); /* its grace is over */
+	hostset_free(&want);
+	disc_free(&d);
+}
+
 static void test_config(void **state)
 {
 	struct config c;
@@ -450,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_names),	     cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_move),	     cmocka_unit_test(test_grace),
 		cmocka_unit_test(test_sticky),	     cmocka_unit_test(test_config),
+		cmocka_unit_test(test_missing),
 	};
 
 	tu_init();

@@ -70,8 +70,14 @@ case_discover_dhcp() {
 	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc ipv4 tx_bytes"
 	expect_eq "$(host_field pc '.ipv4.rx_bytes')" 10280 "pc ipv4 rx_bytes"
 	wait_for live_tx_is pc 10280 || fail "daemon's total for pc: $(live_tx pc)"
+	# Taken away by a command: counted again (new counters), the total goes on.
+	it flush
+	wait_for has_addr pc "$IP1" || fail "pc not counted again after a flush: $(json)"
+	ns_ping 1 "$NS_W4" 5 500 || fail "ping"
+	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 2640 "pc ipv4 tx_bytes after the flush"
+	wait_for live_tx_is pc 12920 || fail "daemon's total for pc after the flush: $(live_tx pc)"
 	stop_daemon
-	expect_eq "$(st_field pc 4)" 10280 "pc's total in the state file"
+	expect_eq "$(st_field pc 4)" 12920 "pc's total in the state file"
 }
 
 # A SLAAC client (its IPv6 address from dnsmasq's router advertisement, never in a lease)
