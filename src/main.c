@@ -132,7 +132,9 @@ static void command_usage(FILE *f, const struct command *c)
 	if (!strcmp(c->name, "daemon"))
 		fprintf(f, "\n  Polls every `interval` s into totals and accounting periods kept in\n"
 			   "  state_dir/iptmon.state; serves /metrics, /api/hosts and / on `listen`;\n"
-			   "  pushes to `influx_url` and `collectd_socket` when set. TERM/INT: save and\n"
+			   "  pushes to `influx_url` and `collectd_socket` when set; counts every\n"
+			   "  neighbour of `discover_interfaces` (discover = on), named from the lease\n"
+			   "  and hosts files, else mac-<12 hex digits of the MAC>. TERM/INT: save and\n"
 			   "  exit; HUP: re-read the configuration. Logs on stderr.\n");
 	if (c->event)
 		fprintf(f, "\n  Arguments are taken as dnsmasq passes them (for DHCPv6 the MAC comes\n"
