@@ -276,16 +276,23 @@ static bool expired(const struct disc *d, const struct disc_nb *nb, int64_t now_
 	return nb->bad && now_ms - nb->bad_since >= (int64_t)d->cfg->discover_grace * 1000;
 }
 
+/* A device's own MAC: not a group address (broadcast, multicast), not all zeroes. */
+static bool unicast_mac(const char *mac)
+{
+	return mac[0] && !(strtoul((char[]){ mac[0], mac[1], '\0' }, NULL, 16) & 1) &&
+	       strcmp(mac, "00:00:00:00:00:00");
+}
+
 int disc_update(struct disc *d, const struct neigh_msg *m, int64_t now_ms)
 {
 	struct disc_nb *nb = find(d, &m->addr);
-	bool healthy = !m->deleted && (m->state & NUD_HEALTHY) && m->mac[0];
+	bool healthy = !m->deleted && (m->state & NUD_HEALTHY) && unicast_mac(m->mac);
 	bool was_expired;
 	int changed = 0;
 
 	if (!nb) {
 		/* New: a neighbour the kernel holds a MAC for, living or stale. */
-		if (m->deleted || !m->mac[0] || !(m->state & (NUD_HEALTHY | NUD_STALE)) ||
+		if (m->deleted || !unicast_mac(m->mac) || !(m->state & (NUD_HEALTHY | NUD_STALE)) ||
 		    !addr_countable(d->cfg, &m->addr))
 			return 0;
 		if (d->n == d->cap) {
@@ -307,7 +314,7 @@ int disc_update(struct disc *d, const struct neigh_msg *m, int64_t now_ms)
 		return 1;
 	}
 	was_expired = expired(d, nb, now_ms);
-	if (!m->deleted && m->mac[0] && strcmp(m->mac, nb->mac)) {
+	if (!m->deleted && unicast_mac(m->mac) && strcmp(m->mac, nb->mac)) {
 		if (!nb->prev[0])
 			strcpy(nb->prev, nb->mac);
 		strcpy(nb->mac, m->mac);

@@ -508,6 +508,9 @@ static int event_compute(struct ctx *c, struct evx *x, const struct hostset *old
 	}
 	if (event_resolve_name(&x->ev, &x->leases, old, &x->statics, name))
 		return 1;
+	/* No name but its address, and the daemon's discovery has it under its MAC's: that. */
+	if (x->macname[0] && !strcmp(name, as) && hostset_find(want, x->macname))
+		strcpy(name, x->macname);
 	/* A device the daemon's discovery counts under its MAC-derived name gets its first
 	 * name: that host renamed, counts and all (then at this address). */
 	h = x->macname[0] && !hostset_find(want, name) ? hostset_find(want, x->macname) : NULL;

@@ -274,6 +274,9 @@ static void test_update(void **state)
 	nb(&d, "192.168.88.8", M1, NUD_REACHABLE, true, 0, 0);
 	nb(&d, "fe80::1", M1, NUD_REACHABLE, false, 0, 0);
 	nb(&d, "127.0.0.1", M1, NUD_PERMANENT, false, 0, 0);
+	nb(&d, "192.168.88.255", "ff:ff:ff:ff:ff:ff", NUD_NOARP, false, 0, 0);
+	nb(&d, "192.168.88.10", "01:00:5e:00:00:16", NUD_NOARP, false, 0, 0);
+	nb(&d, "192.168.88.11", "00:00:00:00:00:00", NUD_NOARP, false, 0, 0);
 	/* A stale one seen first (a dump at start) is taken in, its grace running. */
 	nb(&d, "192.168.88.9", M1, NUD_STALE, false, 0, 1);
 	assert_int_equal(disc_count(&d), 2);

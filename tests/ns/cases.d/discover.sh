@@ -89,6 +89,9 @@ case_discover_slaac() {
 	cif=$(ns_client_if 1)
 	ns_cexec 1 sysctl -q -w "net.ipv6.conf.$cif.accept_ra=1" "net.ipv6.conf.$cif.use_tempaddr=0" \
 		"net.ipv6.conf.$cif.addr_gen_mode=0"
+	# down and up: the address is made again (EUI-64) and a router solicitation goes out
+	ns_cexec 1 ip link set "$cif" down
+	ns_cexec 1 ip link set "$cif" up
 	disc_start_dnsmasq
 	start_daemon
 	IP1=$(ns_dhcp4 1 pc)
@@ -204,6 +207,9 @@ case_discover_hook() {
 	wait_for disc_counted 1 pc "$IP1" || fail "pc not counted"
 	wait_for disc_counted 2 "$(mac_name $MAC2)" 192.168.88.50 || fail "static device not discovered"
 	expect_eq "$(host_names)" "$(mac_name $MAC2) pc" "counted hosts"
+	# A nameless lease event for the unnamed device keeps discovery's name, not the address.
+	it old $MAC2 192.168.88.50
+	expect_eq "$(host_names)" "$(mac_name $MAC2) pc" "counted hosts after a nameless event"
 	ns_ping 1 "$NS_W4" 10 1000 || fail "ping"
 	expect_eq "$(host_field pc '.ipv4.tx_bytes')" 10280 "pc ipv4 tx_bytes"
 	expect_eq "$(rule_count tx_pc)" 1 "tx_pc rules"
