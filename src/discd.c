@@ -59,6 +59,7 @@ struct discd {
 	} ifs[MAX_IFS];
 	size_t nifs;
 	bool armed, names_dirty, sync_dirty, redump, failing;
+	bool after_poll; /* the daemon polled (and made its objects again if they were gone) */
 	unsigned long long commits;
 };
 
@@ -270,7 +271,13 @@ static void on_inotify(struct discd *dd)
 static int decide(void *ctx, const struct hostset *old, struct hostset *want)
 {
 	struct discd *dd = ctx;
-	int ret = disc_decide(&dd->d, old, want, mono_ms(), time(NULL));
+	int ret;
+
+	/* iptmon's objects are gone (a flush of the ruleset): the daemon's next poll makes them
+	 * again with every host it knows, not just these; after it, this goes on. */
+	if (dd->be->base_missing && !dd->after_poll)
+		return -EAGAIN;
+	ret = disc_decide(&dd->d, old, want, mono_ms(), time(NULL));
 
 	if (!ret) /* the last call is the one committed */
 		disc_mark(&dd->d, want);
@@ -281,6 +288,9 @@ static void sync_now(struct discd *dd)
 {
 	int ret = change_apply(dd->cfg, dd->ops, dd->be, decide, dd);
 
+	dd->after_poll = false;
+	if (ret == -EAGAIN)
+		return; /* at the next tick */
 	if (ret < 0) {
 		if (!dd->failing)
 			logf_("cannot count the neighbours: %s",
@@ -353,8 +363,10 @@ void discd_tick(struct discd *dd, const struct hostset *snap)
 	if (!dd)
 		return;
 	watch_missing(dd);
-	if (disc_expired(&dd->d, mono_ms()) || (snap && disc_missing(&dd->d, snap, mono_ms()))) {
+	if (disc_expired(&dd->d, mono_ms()) || (snap && disc_missing(&dd->d, snap, mono_ms())))
 		dd->sync_dirty = true;
+	if (dd->sync_dirty) {
+		dd->after_poll = snap != NULL;
 		arm(dd, 0);
 	}
 }

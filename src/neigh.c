@@ -156,7 +156,9 @@ int neigh_read(struct neigh *n, void (*fn)(void *ctx, const struct neigh_msg *m)
 {
 	struct run r = { fn, ctx };
 
-	for (;;) {
+	/* Bounded: a storm of changes must not keep the daemon's loop from its other work
+	 * (the socket stays readable, the loop comes back). */
+	for (int i = 0; i < 256; i++) {
 		ssize_t len = mnl_socket_recvfrom(n->nl, n->buf, sizeof(n->buf));
 
 		if (len < 0 && errno == EINTR)
@@ -166,4 +168,5 @@ int neigh_read(struct neigh *n, void (*fn)(void *ctx, const struct neigh_msg *m)
 		/* Errors in a dump's answer (NLMSG_ERROR) end that answer, not the reading. */
 		mnl_cb_run(n->buf, (size_t)len, 0, 0, msg_cb, &r);
 	}
+	return 0;
 }

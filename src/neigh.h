@@ -33,7 +33,8 @@ int neigh_fd(const struct neigh *n);
 /* Asks for every neighbour (both families); the answers come through neigh_read(). */
 int neigh_dump(struct neigh *n);
 /*
- * Everything queued on the socket, each neighbour into fn. 0 once nothing more is queued;
+ * What is queued on the socket (up to 256 reads: call again while it is readable), each
+ * neighbour into fn. 0 when done for now;
  * -ENOBUFS when the kernel dropped messages (the socket's buffer overran: dump again);
  * another -errno.
  */

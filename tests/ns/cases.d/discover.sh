@@ -293,3 +293,22 @@ case_discover_files() {
 	kill -0 "$DPID" || fail "the daemon died"
 	stop_daemon
 }
+
+# iptmon's objects removed under the daemon while neighbours come and go: the daemon makes
+# them again with every host it knew (a hosts file's too), discovery after it, not before.
+case_discover_rebuild() {
+	disc_setup
+	echo "192.168.88.60 nas" >"$T/hosts"
+	it init
+	start_daemon
+	ip -n "$R" neigh add 192.168.88.61 lladdr 02:00:00:00:88:61 dev "$NS_BR" nud reachable
+	wait_for has_addr mac-020000008861 192.168.88.61 || fail "neighbour not counted: $(json)"
+	wait_for st_is nas 1 host || fail "no poll saw nas"
+	it remove
+	ip -n "$R" neigh add 192.168.88.62 lladdr 02:00:00:00:88:62 dev "$NS_BR" nud reachable
+	wait_for has_addr mac-020000008862 192.168.88.62 || fail "new neighbour not counted: $(json)"
+	wait_for log_has "were deleted; made them again" || fail "no rebuild: $(cat "$T/daemon.log")"
+	expect_eq "$(host_names)" "mac-020000008861 mac-020000008862 nas" "hosts after the rebuild"
+	base_ok || fail "base objects after the rebuild"
+	stop_daemon
+}
