@@ -443,6 +443,7 @@ static void test_missing(void **state)
 	assert_int_equal(disc_missing(&d, &snap, 5), 1);
 	nb(&d, "fd00:88::a", M1, NUD_STALE, false, 10, 0);
 	assert_int_equal(disc_missing(&d, &snap, 10 + 10000), 0); /* its grace is over */
+	hostset_free(&snap);
 	hostset_free(&want);
 	disc_free(&d);
 }
