@@ -14,3 +14,6 @@ bench/forward.sh "$@"
 echo
 echo "## the daemon: memory, CPU per poll, /metrics, state file, N hosts counted"
 bench/daemon.sh "$@"
+echo
+echo "## host discovery: first counted packet, 1000 new neighbours"
+bench/discover.sh "$@"
