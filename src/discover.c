@@ -17,6 +17,8 @@ struct disc_nb {
 	int64_t bad_since;   /* when it went stale, failed or was deleted (ms) */
 	bool bad;
 	bool counted; /* by the last committed decision */
+	bool done;    /* past its grace and acted on, but a file keeps it counted: kept to know
+		       * whose the address was */
 };
 
 /* States in which the kernel believes the neighbour is there. */
@@ -260,7 +262,11 @@ void disc_set_names(struct disc *d, struct disc_names *n)
 
 size_t disc_count(const struct disc *d)
 {
-	return d->n;
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		n += !d->v[i].done;
+	return n;
 }
 
 static struct disc_nb *find(const struct disc *d, const struct addr *a)
@@ -319,11 +325,19 @@ int disc_update(struct disc *d, const struct neigh_msg *m, int64_t now_ms)
 			strcpy(nb->prev, nb->mac);
 		strcpy(nb->mac, m->mac);
 		changed = 1;
+		if (was_expired) { /* another device where one was gone: its own grace */
+			nb->done = false;
+			nb->seen = now_ms;
+			nb->bad = !healthy;
+			nb->bad_since = healthy ? 0 : now_ms;
+			return changed;
+		}
 	}
 	if (healthy) {
 		nb->bad = false;
 		nb->bad_since = 0;
 		nb->seen = now_ms;
+		nb->done = false;
 		changed |= was_expired;
 	} else if (!nb->bad) {
 		nb->bad = true;
@@ -335,7 +349,7 @@ int disc_update(struct disc *d, const struct neigh_msg *m, int64_t now_ms)
 int disc_expired(const struct disc *d, int64_t now_ms)
 {
 	for (size_t i = 0; i < d->n; i++)
-		if (expired(d, &d->v[i], now_ms))
+		if (!d->v[i].done && expired(d, &d->v[i], now_ms))
 			return 1;
 	return 0;
 }
@@ -358,11 +372,15 @@ int disc_missing(const struct disc *d, const struct hostset *snap, int64_t now_m
 void disc_applied(struct disc *d, int64_t now_ms)
 {
 	for (size_t i = 0; i < d->n;) {
-		d->v[i].prev[0] = '\0';
-		if (expired(d, &d->v[i], now_ms))
-			d->v[i] = d->v[--d->n];
-		else
-			i++;
+		struct disc_nb *nb = &d->v[i];
+
+		nb->prev[0] = '\0';
+		if (expired(d, nb, now_ms) && !nb->counted) {
+			*nb = d->v[--d->n];
+			continue;
+		}
+		nb->done = expired(d, nb, now_ms);
+		i++;
 	}
 }
 
@@ -386,13 +404,16 @@ static const char *name_for_mac(const struct disc *d, const char *mac, time_t no
 	return NULL;
 }
 
-static const char *name_for_addr(const struct disc *d, const struct addr *a, time_t now)
+/* A lease of another MAC's is that device's name, not this one's. */
+static const char *name_for_addr(const struct disc *d, const struct addr *a, const char *mac,
+				 time_t now)
 {
 	const struct leases *l = &d->names.leases;
 	const struct host *h;
 
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].name[0] && addr_equal(&l->v[i].addr, a) && lease_active(&l->v[i], now))
+		if (l->v[i].name[0] && addr_equal(&l->v[i].addr, a) && lease_active(&l->v[i], now) &&
+		    (!l->v[i].mac[0] || !strcmp(l->v[i].mac, mac)))
 			return l->v[i].name;
 	h = hostset_find_addr(&d->names.statics, a);
 	return h ? h->name : NULL;
@@ -422,6 +443,25 @@ static int rank(const struct disc *d, const struct disc_nb *nb, time_t now)
 	return r;
 }
 
+/* Host h is known to be another device's: by its MAC-derived name, or a lease of one of its
+ * addresses. */
+static bool foreign(const struct disc *d, const struct host *h, const char *mac, time_t now)
+{
+	const struct leases *l = &d->names.leases;
+	char own[NAME_SIZE];
+
+	disc_mac_name(mac, own);
+	if (!strncmp(h->name, DISC_MAC_PREFIX, strlen(DISC_MAC_PREFIX)) &&
+	    strlen(h->name) == strlen(own) && strcmp(h->name, own))
+		return true;
+	for (unsigned int j = 0; j < h->naddrs; j++)
+		for (size_t i = 0; i < l->n; i++)
+			if (addr_equal(&l->v[i].addr, &h->addrs[j]) && l->v[i].mac[0] &&
+			    strcmp(l->v[i].mac, mac) && lease_active(&l->v[i], now))
+				return true;
+	return false;
+}
+
 /* Host h is another device than MAC's: one of its addresses is another MAC's, none MAC's. */
 static bool other_device(const struct disc *d, const struct host *h, const char *mac)
 {
@@ -449,11 +489,16 @@ static void device_name(const struct disc *d, const struct hostset *want,
 
 	*held = NULL;
 	for (size_t i = 0; i < n && !src; i++)
-		src = name_for_addr(d, &g[i]->addr, now);
-	/* Counted already (not at an address just taken from another device): that host. */
-	for (size_t i = 0; i < n && !holder; i++)
-		if (!g[i]->prev[0] && (holder = hostset_find_addr(want, &g[i]->addr)))
+		src = name_for_addr(d, &g[i]->addr, mac, now);
+	/* Counted already (not at an address just taken from another device, nor under a name
+	 * known to be another device's): that host. */
+	for (size_t i = 0; i < n && !holder; i++) {
+		h = g[i]->prev[0] ? NULL : hostset_find_addr(want, &g[i]->addr);
+		if (h && !foreign(d, h, mac, now)) {
+			holder = h;
 			*held = &g[i]->addr;
+		}
+	}
 	if (!src) {
 		if (holder)
 			snprintf(name, NAME_SIZE, "%s", holder->name);

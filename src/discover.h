@@ -91,7 +91,7 @@ void disc_mark(struct disc *d, const struct hostset *want);
 int disc_missing(const struct disc *d, const struct hostset *snap, int64_t now_ms);
 /* After a committed disc_decide(): moves are settled, neighbours past their grace dropped. */
 void disc_applied(struct disc *d, int64_t now_ms);
-/* Neighbours known (living or within their grace). */
+/* Neighbours known (living or within their grace; not those only a file keeps counted). */
 size_t disc_count(const struct disc *d);
 
 #endif

@@ -448,6 +448,49 @@ static void test_missing(void **state)
 	disc_free(&d);
 }
 
+/* Never another device's name: a device at an address a lease gives another MAC, or one
+ * whose MAC-derived name is another's, or one past its grace (kept counted by a lease). */
+static void test_foreign(void **state)
+{
+	struct hostset old = { 0 }, want;
+	struct disc d;
+
+	(void)state;
+	disc_init(&d, &cfg);
+	/* At start: the kernel counts pc (the hook's) at an address; another MAC is there now. */
+	put(&old, "pc", "192.168.88.100", 5);
+	put(&old, "mac-0200000088ff", "192.168.88.101", 6);
+	names(&d, "1900000000 " M1 " 192.168.88.100 pc *\n", "");
+	nb(&d, "192.168.88.100", M2, NUD_REACHABLE, false, 0, 1);
+	nb(&d, "192.168.88.101", M2, NUD_REACHABLE, false, 5, 1); /* the newest */
+	assert_string_equal(decide(&d, &old, 5, NULL),
+			    "mac-020000008802=192.168.88.101:0 pc=192.168.88.100:5");
+	hostset_free(&old);
+	disc_free(&d);
+
+	/* A device past its grace whose address a lease keeps counted; another MAC comes. */
+	disc_init(&d, &cfg);
+	names(&d, "1900000000 " M1 " 192.168.88.5 tv *\n", "");
+	nb(&d, "192.168.88.5", M1, NUD_REACHABLE, false, 0, 1);
+	assert_string_equal(decide(&d, &old, 0, &want), "tv=192.168.88.5:0");
+	disc_mark(&d, &want);
+	hostset_free(&want);
+	put(&old, "tv", "192.168.88.5", 9);
+	nb(&d, "192.168.88.5", M1, NUD_STALE, false, 1000, 0);
+	assert_int_equal(disc_expired(&d, 11000), 1);
+	assert_string_equal(decide(&d, &old, 11000, &want), "tv=192.168.88.5:9");
+	disc_mark(&d, &want);
+	hostset_free(&want);
+	disc_applied(&d, 11000);
+	assert_int_equal(disc_expired(&d, 12000), 0); /* acted on: no more syncs for it */
+	assert_int_equal(disc_count(&d), 0);
+	names(&d, "", ""); /* the lease is gone; someone else is at the address */
+	nb(&d, "192.168.88.5", M2, NUD_STALE, false, 13000, 1);
+	assert_string_equal(decide(&d, &old, 13000, NULL), "mac-020000008802=192.168.88.5:0");
+	hostset_free(&old);
+	disc_free(&d);
+}
+
 static void test_config(void **state)
 {
 	struct config c;
@@ -477,7 +520,7 @@ int main(void)
 		cmocka_unit_test(test_names),	     cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_move),	     cmocka_unit_test(test_grace),
 		cmocka_unit_test(test_sticky),	     cmocka_unit_test(test_config),
-		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_missing),	     cmocka_unit_test(test_foreign),
 	};
 
 	tu_init();
