@@ -225,7 +225,8 @@ static void add_watch(struct discd *dd, const char *path)
 }
 
 /* Watches on the directories of the name files (files are replaced by rename, or
- * rewritten in place: both are seen there). Missing directories are tried again. */
+ * rewritten in place: both are seen there). Missing directories are tried again; one that
+ * appears may hold files already: they are read. */
 static void watch_missing(struct discd *dd)
 {
 	for (size_t i = 0; i < dd->nw; i++) {
@@ -234,7 +235,7 @@ static void watch_missing(struct discd *dd)
 		dd->w[i].wd = inotify_add_watch(dd->ifd, dd->w[i].dir,
 						IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO |
 							IN_MOVED_FROM | IN_CREATE | IN_DELETE);
-		if (dd->w[i].wd >= 0 && dd->nst) /* appeared after the start: read what is there */
+		if (dd->w[i].wd >= 0)
 			dd->names_dirty = true;
 	}
 	if (dd->names_dirty)
