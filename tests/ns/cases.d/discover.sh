@@ -246,7 +246,11 @@ case_discover_hook() {
 # change, no wrong name; a deleted neighbour stays for its grace, then goes.
 case_discover_files() {
 	DISC_GRACE=3 disc_setup
-	sed -i "s|^hosts_files = .*|hosts_files = $T/hosts $T/missing-hosts|" "$T/iptmon.conf"
+	sed -i "s|^hosts_files = .*|hosts_files = $T/hosts $T/missing-hosts $T/odhcpd|" "$T/iptmon.conf"
+	# odhcpd's lease file as OpenWrt keeps it (/tmp/hosts/odhcpd): names by MAC and DUID
+	printf '%s\n' "# br-lan 020000008830 ipv4 cam 1900000000 64 32 192.168.88.130/32" \
+		"192.168.88.130	cam" "# br-lan 00030001020000008831 1a2b phone6 1900000000 5 128 fd00:88::31/128" \
+		"fd00:88::31	phone6" >"$T/odhcpd"
 	local m4 far=1900000000
 	m4=$(mac_name 02:00:00:00:88:04)
 	{
@@ -265,6 +269,8 @@ case_discover_files() {
 	done
 	ip -n "$R" neigh add 192.168.88.110 lladdr 02:00:00:00:88:10 dev "$NS_BR" nud reachable
 	ip -n "$R" neigh add 192.168.88.120 lladdr 02:00:00:00:88:20 dev "$NS_BR" nud reachable
+	ip -n "$R" neigh add 192.168.88.131 lladdr 02:00:00:00:88:30 dev "$NS_BR" nud reachable
+	ip -n "$R" neigh add fd00:88::131 lladdr 02:00:00:00:88:31 dev "$NS_BR" nud reachable
 	wait_for has_addr pc 192.168.88.101 || fail "pc: $(json)"
 	wait_for has_addr nas 192.168.88.110 || fail "nas: $(json)"
 	wait_for has_addr "$m4" 192.168.88.104 || fail "the half-written lease named 88:04: $(json)"
@@ -272,7 +278,9 @@ case_discover_files() {
 	hostile=$(json | jq -r '.hosts[] | select(.addresses | index("192.168.88.102")) | .name')
 	[[ "$hostile" =~ ^[A-Za-z0-9._:-]+$ ]] || fail "hostile name counted as '$hostile'"
 	wait_for has_addr mac-020000008820 192.168.88.120 || fail "mac-020000008820: $(json)"
-	expect_eq "$(host_count)" 5 "hosts"
+	wait_for has_addr cam 192.168.88.131 || fail "odhcpd's name by MAC: $(json)"
+	wait_for has_addr phone6 fd00:88::131 || fail "odhcpd's name by DUID: $(json)"
+	expect_eq "$(host_count)" 7 "hosts"
 	wait_for log_has "$NS_LEASES: 3 malformed lines skipped" || fail "lease file line: $(cat "$T/daemon.log")"
 	wait_for log_has "$T/hosts: 2 malformed lines skipped" || fail "hosts file line: $(cat "$T/daemon.log")"
 	grep -q missing-hosts "$T/daemon.log" && fail "a missing hosts file was logged"
@@ -291,7 +299,7 @@ case_discover_files() {
 	has_host mac-020000008820 || fail "gone at once, not after its grace"
 	wait_for no_host mac-020000008820 || fail "still counted after its grace"
 	has_host tv || fail "tv (in an active lease) gone after its grace"
-	expect_eq "$(host_count)" 4 "hosts after the grace"
+	expect_eq "$(host_count)" 6 "hosts after the grace"
 	kill -0 "$DPID" || fail "the daemon died"
 	stop_daemon
 }
