@@ -24,7 +24,8 @@
 
 #define BATCH_MS 50	 /* a burst of neighbours within this is one transaction */
 #define FILES_MS 100	 /* a file being written: read it when the writer is likely done */
-#define RETRY_MS 1000	 /* a failed transaction is tried again */
+#define RETRY_MS 1000	 /* a failed transaction is tried again, then ever later (x2)... */
+#define RETRY_MAX_MS 60000 /* ...up to once a minute (a full map must not cost a read a second) */
 #define MAX_WATCHES 64
 #define MAX_IFS 64
 
@@ -60,6 +61,7 @@ struct discd {
 	size_t nifs;
 	bool armed, names_dirty, sync_dirty, redump, failing;
 	bool after_poll; /* the daemon polled (and made its objects again if they were gone) */
+	int retry_ms;
 	unsigned long long commits;
 };
 
@@ -297,9 +299,13 @@ static void sync_now(struct discd *dd)
 			logf_("cannot count the neighbours: %s",
 			      ret != -ENOMEM && dd->be->err[0] ? dd->be->err : strerror(-ret));
 		dd->failing = true;
-		arm(dd, RETRY_MS);
+		dd->retry_ms = dd->retry_ms ? dd->retry_ms * 2 : RETRY_MS;
+		if (dd->retry_ms > RETRY_MAX_MS)
+			dd->retry_ms = RETRY_MAX_MS;
+		arm(dd, dd->retry_ms);
 		return;
 	}
+	dd->retry_ms = 0;
 	if (dd->failing)
 		logf_("counting the neighbours again");
 	dd->failing = false;

@@ -322,3 +322,26 @@ case_discover_rebuild() {
 	base_ok || fail "base objects after the rebuild"
 	stop_daemon
 }
+
+# The kernel refuses the batch (nft: more addresses than max_hosts): one log line, the daemon
+# goes on, tries again later (ever later), and counts them once there is room.
+case_discover_refused() {
+	is_nft || { echo "skip: max_hosts bounds nft's maps only"; exit 77; }
+	DISC_GRACE=1 disc_setup
+	echo "max_hosts = 2" >>"$T/iptmon.conf"
+	it init
+	start_daemon
+	local i
+	for i in 1 2 3; do
+		ip -n "$R" neigh add 192.168.88.7$i lladdr 02:00:00:00:88:7$i dev "$NS_BR" nud reachable
+	done
+	wait_for log_has "discover: cannot count the neighbours" || fail "no line: $(cat "$T/daemon.log")"
+	expect_eq "$(host_count)" 0 "hosts counted from a refused batch"
+	ip -n "$R" neigh del 192.168.88.73 dev "$NS_BR"
+	wait_for host_count_is 2 || fail "not counted once there was room: $(cat "$T/daemon.log")"
+	has_addr mac-020000008871 192.168.88.71 || fail "first neighbour: $(json)"
+	log_has "discover: counting the neighbours again" || fail "no line for the recovery"
+	kill -0 "$DPID" || fail "the daemon died"
+	expect_eq "$(grep -c 'discover: cannot count' "$T/daemon.log")" 1 "log lines for the refusals"
+	stop_daemon
+}
