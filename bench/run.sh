@@ -17,3 +17,6 @@ bench/daemon.sh "$@"
 echo
 echo "## footprint (nft): kernel memory, read cost, daemon memory and CPU, binary sizes"
 bench/footprint.sh
+echo
+echo "## host discovery: first counted packet, 1000 new neighbours"
+bench/discover.sh "$@"

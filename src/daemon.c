@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "discd.h"
 #include "export.h"
 #include "http.h"
 #include "journal.h"
@@ -53,6 +54,7 @@ struct dmn {
 	struct http *http;
 	struct cdsock *cd;
 	struct influx *ix;
+	struct discd *disc; /* host discovery; NULL when off */
 	char hostname[256];
 	struct timespec lease_mtime;
 	int64_t last_poll_mono_ms;
@@ -204,6 +206,13 @@ static void write_health(FILE *f, const struct dmn *d)
 	if (d->cd)
 		health(f, "iptmon_daemon_collectd_errors_total", "counter",
 		       "collectd socket errors and refused values.", (double)cd_errors(d->cd));
+	if (d->disc) {
+		health(f, "iptmon_daemon_discovered_neighbours", "gauge",
+		       "Neighbour addresses host discovery knows (living or within their grace).",
+		       (double)discd_neighbours(d->disc));
+		health(f, "iptmon_daemon_discovery_commits_total", "counter",
+		       "Transactions host discovery made.", (double)discd_commits(d->disc));
+	}
 	if (!getrusage(RUSAGE_SELF, &ru)) {
 		health(f, "iptmon_daemon_cpu_seconds_total", "counter", "CPU time the daemon used.",
 		       (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
@@ -610,7 +619,7 @@ static int arm(int tfd, unsigned int interval)
 	return timerfd_settime(tfd, 0, &its, NULL);
 }
 
-enum { OUT_HTTP = 1, OUT_CD = 2, OUT_INFLUX = 4, OUT_ALL = 7 };
+enum { OUT_HTTP = 1, OUT_CD = 2, OUT_INFLUX = 4, OUT_DISC = 8, OUT_ALL = 15 };
 
 /* The outputs in WHICH, (re)started from the configuration. */
 static int outputs_start(struct dmn *d, int which, bool initial)
@@ -648,6 +657,10 @@ static int outputs_start(struct dmn *d, int which, bool initial)
 					return -1;
 			}
 		}
+	}
+	if (which & OUT_DISC) { /* host discovery (discd.c) is not worth stopping for */
+		discd_close(d->disc);
+		d->disc = !strcmp(d->cfg->discover, "on") ? discd_open(d->cfg, d->ops, d->be) : NULL;
 	}
 	if (d->cfg->hostname[0])
 		snprintf(d->hostname, sizeof(d->hostname), "%s", d->cfg->hostname);
@@ -715,6 +728,10 @@ static void reload(struct dmn *d, int tfd)
 		which |= OUT_CD;
 	if (CHANGED(influx_url) || CHANGED(influx_token))
 		which |= OUT_INFLUX;
+	if (CHANGED(discover) || CHANGED(discover_interfaces) || CHANGED(lease_file) ||
+	    CHANGED(hosts_files) || d->cfg->has_ula != fresh->has_ula ||
+	    memcmp(&d->cfg->ula, &fresh->ula, sizeof(fresh->ula)))
+		which |= OUT_DISC;
 	*d->cfg = *fresh;
 	free(fresh);
 	arm(tfd, d->cfg->interval);
@@ -784,11 +801,14 @@ static int on_signal(struct dmn *d, int sfd, int tfd)
 static void on_tick(struct dmn *d, int tfd)
 {
 	uint64_t ticks;
+	bool polled;
 
 	if (read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
 		return;
-	if (!poll_once(d))
+	polled = !poll_once(d);
+	if (polled)
 		d->dirty = true;
+	discd_tick(d->disc, polled ? &d->snap : NULL);
 	clock_check(d);
 	if (d->dirty && mono_ms() - d->last_commit_ms >= (int64_t)d->cfg->commit_interval * 1000) {
 		if (!state_save(d))
@@ -801,15 +821,17 @@ static void on_tick(struct dmn *d, int tfd)
  * daemon is to stop, -1 to go on. */
 static int loop_once(struct dmn *d, int sfd, int tfd)
 {
-	struct pollfd pfd[4] = { { .fd = sfd, .events = POLLIN },
+	struct pollfd pfd[6] = { { .fd = sfd, .events = POLLIN },
 				 { .fd = tfd, .events = POLLIN },
 				 { .fd = d->http ? http_fd(d->http) : -1, .events = POLLIN },
+				 { .fd = -1 },
+				 { .fd = d->disc ? discd_fd(d->disc) : -1, .events = POLLIN },
 				 { .fd = -1 } };
 	int timeout = d->http ? http_timeout_ms(d->http) : -1, n;
 
 	if (d->cd)
 		pfd[3].fd = cd_pollfd(d->cd, &pfd[3].events);
-	n = d->ix ? influx_poll(d->ix, pfd, 4, timeout) : poll(pfd, 4, timeout);
+	n = d->ix ? influx_poll(d->ix, pfd, 6, timeout) : poll(pfd, 6, timeout);
 	if (n < 0 && errno != EINTR) {
 		logf_("poll: %s", strerror(errno));
 		return 3;
@@ -820,6 +842,13 @@ static int loop_once(struct dmn *d, int sfd, int tfd)
 		http_run(d->http); /* also expires idle connections */
 	if (pfd[3].fd >= 0 && pfd[3].revents && d->cd)
 		cd_io(d->cd, pfd[3].revents);
+	if (pfd[4].fd >= 0 && pfd[4].revents && d->disc) {
+		unsigned long long commits = discd_commits(d->disc);
+
+		discd_run(d->disc);
+		if (d->http && discd_commits(d->disc) != commits)
+			http_invalidate(d->http); /* its health metrics changed */
+	}
 	if (n > 0 && (pfd[0].revents & POLLIN)) {
 		int rc = on_signal(d, sfd, tfd);
 
@@ -860,10 +889,11 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 		rc = 3;
 		goto out;
 	}
-	logf_("daemon: backend %s, polling every %us, state in %s/iptmon.state every %us%s%s%s%s",
+	logf_("daemon: backend %s, polling every %us, state in %s/iptmon.state every %us%s%s%s%s%s%s",
 	      ops->name, cfg->interval, cfg->state_dir, cfg->commit_interval,
 	      cfg->listen[0] ? ", http on " : "", cfg->listen, d.ix ? ", pushing to InfluxDB" : "",
-	      d.cd ? ", sending to collectd" : "");
+	      d.cd ? ", sending to collectd" : "", d.disc ? ", discovering hosts on " : "",
+	      d.disc ? cfg->discover_interfaces : "");
 	while ((rc = loop_once(&d, sfd, tfd)) < 0)
 		;
 out:
@@ -872,6 +902,7 @@ out:
 	http_stop(d.http);
 	cd_free(d.cd);
 	influx_free(d.ix);
+	discd_close(d.disc);
 	if (sfd >= 0)
 		close(sfd);
 	if (tfd >= 0)
