@@ -1381,7 +1381,10 @@ static void read_elem(struct ereader *r, const struct nlattr *el)
 		if (klen != (a.fam == FAM_V4 ? 4 : 16))
 			return;
 		memcpy(&a.u, key, klen);
-		h = hostset_add_addr(r->out, name, &a);
+		/* The rx sets hold the tx sets' addresses: found by address, not by name. */
+		h = hostset_find_addr(r->out, &a);
+		if (!h || strcmp(h->name, name))
+			h = hostset_add_addr(r->out, name, &a);
 		if (h)
 			counter_add(r->idx / 2 == DIR_TX ? &h->tx[a.fam] : &h->rx[a.fam], &c);
 	} else {
