@@ -24,14 +24,16 @@ endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
 	src/backend.c src/journal.c src/plan.c src/dups.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
-	src/http.c src/cdsock.c src/influx.c src/dl.c src/state.c src/daemon.c src/history.c
+	src/http.c src/cdsock.c src/influx.c src/dl.c src/state.c src/daemon.c src/history.c \
+	src/ct.c src/counting.c
 # The library backends built in (OpenWrt's nft and iptables package variants build one each):
 # nft = src/nft.c (libnftnl, libmnl), iptables = src/iptc.c (libip4tc, libip6tc). src/ipt.c
 # (iptables-nft and `iptables`, through their programs) needs no library and is always built.
 BACKENDS ?= nft iptables
-BACKEND_PCS :=
+# libmnl in every build: src/ct.c (the daemon's conntrack counting) talks ctnetlink with it.
+BACKEND_PCS := libmnl
 ifneq ($(filter nft,$(BACKENDS)),)
-BACKEND_PCS += libnftnl libmnl
+BACKEND_PCS += libnftnl
 else
 LIB_SRCS := $(filter-out src/nft.c,$(LIB_SRCS))
 CPPFLAGS += -DIPTMON_NO_NFT

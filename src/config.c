@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counting.h"
 #include "http.h"
 
 const struct config_key config_keys[] = {
@@ -32,6 +33,7 @@ const struct config_key config_keys[] = {
 	{ "influx_url", "", "daemon: InfluxDB write URL (1.x .../write?db=D, 2.x .../api/v2/write?org=O&bucket=B)" },
 	{ "influx_token", "", "daemon: InfluxDB 2.x token (1.x: put u=/p= in influx_url)" },
 	{ "collectd_socket", "", "daemon: collectd unixsock path to send PUTVAL to" },
+	{ "counting", "auto", "daemon: forward (the forward hook's counters), conntrack (per-flow counters, right under flow offloading) or auto (conntrack while a flowtable is active)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -107,6 +109,14 @@ static int check_listen(const char **value, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+static int check_counting(const char **value, char *err, size_t errlen)
+{
+	if (counting_parse(*value) >= 0)
+		return 0;
+	snprintf(err, errlen, "bad counting '%.64s' (auto, forward, conntrack)", *value);
+	return -EINVAL;
+}
+
 /* The string keys: where each goes and how its value is checked. */
 #define STR_KEY(field, check) \
 	{ #field, offsetof(struct config, field), sizeof(((struct config *)0)->field), check }
@@ -126,6 +136,7 @@ static const struct str_key {
 	STR_KEY(influx_url, check_url),
 	STR_KEY(collectd_socket, NULL),
 	STR_KEY(listen, check_listen),
+	STR_KEY(counting, check_counting),
 	{ NULL, 0, 0, NULL },
 };
 

@@ -13,6 +13,7 @@
 
 struct config {
 	char backend[32];
+	char counting[16]; /* daemon: auto, forward or conntrack (counting.h) */
 	char lease_file[PATH_MAX];
 	char hosts_files[2048];
 	char lock_file[PATH_MAX];

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counting.h"
 #include "export.h"
 #include "http.h"
 #include "journal.h"
@@ -47,6 +48,7 @@ struct dmn {
 	struct http *http;
 	struct cdsock *cd;
 	struct influx *ix;
+	struct counting cnt; /* the forward hook's counters or conntrack's (counting.h) */
 	char hostname[256];
 	struct timespec lease_mtime;
 	int64_t last_poll_mono_ms;
@@ -171,6 +173,7 @@ static void write_health(FILE *f, const struct dmn *d)
 	health(f, "iptmon_daemon_hosts_remembered", "gauge",
 	       "Hosts in the totals (present, gone, and forgotten ones kept for the period).",
 	       (double)d->t.n);
+	counting_metrics(f, &d->cnt);
 	health(f, "iptmon_daemon_up", "gauge", "1 when the last poll read the counters.",
 	       (double)(d->polls && !d->failing));
 	health(f, "iptmon_daemon_last_poll_timestamp_seconds", "gauge", "When the last good poll ran.",
@@ -235,7 +238,8 @@ static int render(void *ctx, enum http_res res, const char *arg, char **body, si
 		}
 		write_health(f, d);
 	} else {
-		struct show_info in = { .backend = d->ops->name, .source = "daemon", .rates = true };
+		struct show_info in = { .backend = d->ops->name, .source = "daemon", .rates = true,
+					.counting = d->cnt.active ? "conntrack" : "forward" };
 
 		if (which != VIEW_ALL) {
 			const struct period_rec *p = d->t.npast ? &d->t.past[0] : NULL;
@@ -449,7 +453,9 @@ static int poll_once(struct dmn *d)
 	if (leases_changed(d))
 		hostset_attach_macs(&snap, d->cfg->lease_file);
 	boot_id(boot, sizeof(boot));
+	counting_before(&d->cnt, d->cfg, &snap, &d->t);
 	ret = totals_update(&d->t, &snap, boot);
+	counting_after(&d->cnt, &snap, &d->t);
 	if (ret) {
 		hostset_free(&snap);
 		return ret;
@@ -701,15 +707,17 @@ static void on_tick(struct dmn *d, int tfd)
  * daemon is to stop, -1 to go on. */
 static int loop_once(struct dmn *d, int sfd, int tfd)
 {
-	struct pollfd pfd[4] = { { .fd = sfd, .events = POLLIN },
+	struct pollfd pfd[6] = { { .fd = sfd, .events = POLLIN },
 				 { .fd = tfd, .events = POLLIN },
 				 { .fd = d->http ? http_fd(d->http) : -1, .events = POLLIN },
-				 { .fd = -1 } };
+				 { .fd = -1 },
+				 { .fd = -1 },
+				 { .fd = counting_fd(&d->cnt), .events = POLLIN } };
 	int timeout = d->http ? http_timeout_ms(d->http) : -1, n;
 
 	if (d->cd)
 		pfd[3].fd = cd_pollfd(d->cd, &pfd[3].events);
-	n = d->ix ? influx_poll(d->ix, pfd, 4, timeout) : poll(pfd, 4, timeout);
+	n = d->ix ? influx_poll(d->ix, pfd, 6, timeout) : poll(pfd, 6, timeout);
 	if (n < 0 && errno != EINTR) {
 		logf_("poll: %s", strerror(errno));
 		return 3;
@@ -720,6 +728,8 @@ static int loop_once(struct dmn *d, int sfd, int tfd)
 		http_run(d->http); /* also expires idle connections */
 	if (pfd[3].fd >= 0 && pfd[3].revents && d->cd)
 		cd_io(d->cd, pfd[3].revents);
+	if (pfd[5].fd >= 0 && pfd[5].revents)
+		counting_io(&d->cnt);
 	if (n > 0 && (pfd[0].revents & POLLIN)) {
 		int rc = on_signal(d, sfd, tfd);
 
@@ -742,6 +752,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 
 	if (rc)
 		return rc;
+	counting_init(&d.cnt, &d.snap, logf_);
 	if (loop_fds(cfg->interval, &sfd, &tfd)) {
 		logf_("cannot set up the event loop: %s", strerror(errno));
 		rc = 3;
@@ -771,5 +782,6 @@ out:
 	close(lockfd[0]);
 	hostset_free(&d.snap);
 	totals_free(&d.t);
+	counting_free(&d.cnt);
 	return rc;
 }
