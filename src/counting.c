@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef IPTMON_NO_NFT
@@ -138,6 +139,29 @@ static bool ct_start(struct counting *k)
 	return true;
 }
 
+/*
+ * A family conntrack has not tracked a single flow of (no NAT or stateful rule asks for it
+ * in this namespace) keeps the forward hook's counters, and says so once when they count.
+ */
+static void forward_family(struct counting *k, struct hostset *snap, int f)
+{
+	bool counted = false;
+
+	for (size_t i = 0; i < snap->n; i++) {
+		struct host *h = &snap->v[i];
+
+		counted |= k->kern[i][0][f].bytes != h->tx[f].bytes ||
+			   k->kern[i][1][f].bytes != h->rx[f].bytes;
+		h->tx[f] = k->kern[i][0][f];
+		h->rx[f] = k->kern[i][1][f];
+	}
+	if (counted && !k->fam_said[f])
+		k->log("conntrack tracks no %s flow (no NAT or stateful firewall rule for it?): "
+		       "%s is counted at the forward hook until it does", f ? "IPv6" : "IPv4",
+		       f ? "IPv6" : "IPv4");
+	k->fam_said[f] |= counted;
+}
+
 /* Each host's counters: last + what conntrack counted for its addresses since the last poll. */
 static int apply(struct counting *k, struct hostset *snap, const struct totals *t)
 {
@@ -166,11 +190,14 @@ static int apply(struct counting *k, struct hostset *snap, const struct totals *
 		}
 	}
 	k->nkern = snap->n;
+	for (int f = 0; f < FAM_COUNT; f++)
+		if (!(ct_families(k->ct) & (1u << f)))
+			forward_family(k, snap, f);
 	for (size_t i = 0; i < n; i++) {
 		struct host *h = hostset_find_addr(snap, &d[i].a);
 		int f = d[i].a.fam;
 
-		if (!h)
+		if (!h || !(ct_families(k->ct) & (1u << f)))
 			continue;
 		h->tx[f].bytes += d[i].c[0].bytes;
 		h->tx[f].packets += d[i].c[0].packets;
@@ -178,6 +205,30 @@ static int apply(struct counting *k, struct hostset *snap, const struct totals *
 		h->rx[f].packets += d[i].c[1].packets;
 	}
 	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Events lost: at most one line an hour, however often it happens (the metrics count each). */
+static void overflow(struct counting *k, size_t lost)
+{
+	struct ct_stats st;
+
+	if (k->overflow_logged_ms && mono_ms() - k->overflow_logged_ms < 3600 * 1000)
+		return;
+	ct_stats(k->ct, &st);
+	k->log("conntrack events were lost (the event socket overflowed: ENOBUFS); resynchronised "
+	       "from a dump: %zu flows that ended since the last poll are counted up to it, flows "
+	       "that began and ended in between are not counted (%llu times, %llu such flows "
+	       "since the daemon started; one line an hour at most)",
+	       lost, st.overflows, st.lost_flows);
+	k->overflow_logged_ms = mono_ms();
 }
 
 void counting_before(struct counting *k, const struct config *cfg, struct hostset *snap,
@@ -210,10 +261,7 @@ void counting_before(struct counting *k, const struct config *cfg, struct hostse
 		return;
 	}
 	if (overflowed)
-		k->log("conntrack events were lost (the event socket overflowed: ENOBUFS); "
-		       "resynchronised from a dump: %zu flows that ended since the last poll are "
-		       "counted up to it, flows that began and ended in between are not counted",
-		       lost);
+		overflow(k, lost);
 	k->active = true;
 	say_mode(k, cfg, true);
 	if (baseline) {

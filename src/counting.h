@@ -3,6 +3,7 @@
 #define IPTMON_COUNTING_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -29,6 +30,8 @@ struct counting {
 	bool failing;	     /* conntrack could not be used (said once) */
 	bool flowtable;	     /* auto: an active flowtable was found (said once per change) */
 	bool said;	     /* the run_dir file says `active` */
+	bool fam_said[FAM_COUNT]; /* a family conntrack does not track was said */
+	int64_t overflow_logged_ms; /* CLOCK_MONOTONIC of the last overflow line; 0: none */
 	struct counter (*kern)[2][FAM_COUNT]; /* the backend's counters per snapshot host */
 	size_t nkern;
 	const struct hostset *between; /* the hosts events between polls count for */

@@ -50,6 +50,7 @@ struct ct {
 	struct addr local[LOCAL_MAX]; /* the router's own and broadcast addresses */
 	size_t nlocal;
 	bool overflowed;
+	unsigned int fams; /* families conntrack listed a flow of (1 << FAM_V4, 1 << FAM_V6) */
 	struct ct_stats st;
 };
 
@@ -388,6 +389,7 @@ static int flow_seen(struct ct *c, const struct ct_msg *m, bool destroyed, bool 
 	bool found;
 	size_t i;
 
+	c->fams |= 1u << m->fam;
 	if (is_local(c, &m->e1) || is_local(c, &m->e2))
 		return 0; /* the router's own traffic: the forward hook never sees it */
 	addr_bytes(e1, &m->e1);
@@ -595,6 +597,11 @@ const struct ct_delta *ct_take(struct ct *c, size_t *n)
 	}
 	c->nacc = 0;
 	return c->out;
+}
+
+unsigned int ct_families(const struct ct *c)
+{
+	return c->fams;
 }
 
 void ct_set_hosts(struct ct *c, const struct hostset *hosts)

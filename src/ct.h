@@ -71,6 +71,11 @@ void ct_set_hosts(struct ct *c, const struct hostset *hosts);
  */
 const struct ct_delta *ct_take(struct ct *c, size_t *n);
 void ct_stats(const struct ct *c, struct ct_stats *out);
+/*
+ * The families conntrack listed any flow of since ct_open (1 << FAM_V4 | 1 << FAM_V6): in a
+ * network namespace conntrack tracks a family only once some rule needs it (NAT, `ct state`).
+ */
+unsigned int ct_families(const struct ct *c);
 
 /* Parsing of one ctnetlink message, exposed for unit tests. */
 struct ct_msg {
