@@ -34,6 +34,7 @@ const struct config_key config_keys[] = {
 	{ "influx_token", "", "daemon: InfluxDB 2.x token (1.x: put u=/p= in influx_url)" },
 	{ "collectd_socket", "", "daemon: collectd unixsock path to send PUTVAL to" },
 	{ "counting", "auto", "daemon: forward (the forward hook's counters), conntrack (per-flow counters, right under flow offloading) or auto (conntrack while a flowtable is active)" },
+	{ "conntrack_dump_interval", "0", "daemon, counting from conntrack: seconds between dumps of the live flows (0: every poll); ended flows count at every poll" },
 	{ NULL, NULL, NULL },
 };
 
@@ -54,6 +55,7 @@ static const struct uint_key {
 	{ "forget_after", offsetof(struct config, forget_after), 0, 315360000, "seconds, " },
 	{ "max_remembered", offsetof(struct config, max_remembered), 1, 16777216, NULL },
 	{ "http_clients", offsetof(struct config, http_clients), 1, 1024, NULL },
+	{ "conntrack_dump_interval", offsetof(struct config, conntrack_dump_interval), 0, 86400, "seconds, " },
 	{ NULL, 0, 0, 0, NULL },
 };
 

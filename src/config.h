@@ -32,6 +32,7 @@ struct config {
 	unsigned int forget_after;   /* daemon: seconds gone before a host leaves the totals */
 	unsigned int max_remembered; /* daemon: most hosts in the totals */
 	unsigned int http_clients;   /* most HTTP connections at once */
+	unsigned int conntrack_dump_interval; /* daemon: seconds between conntrack dumps, 0: each poll */
 	bool has_ula;
 	struct prefix ula;
 };

@@ -234,7 +234,7 @@ static void overflow(struct counting *k, size_t lost)
 void counting_before(struct counting *k, const struct config *cfg, struct hostset *snap,
 		     const struct totals *t)
 {
-	bool baseline = false, overflowed;
+	bool baseline = false, overflowed, dump;
 	char err[256];
 	size_t lost;
 
@@ -253,12 +253,19 @@ void counting_before(struct counting *k, const struct config *cfg, struct hostse
 		}
 		baseline = true; /* this poll: the forward hook's count, conntrack's starting point */
 	}
-	if (ct_poll(k->ct, snap, baseline, &overflowed, &lost, err, sizeof(err))) {
+	dump = baseline || !cfg->conntrack_dump_interval ||
+	       mono_ms() - k->dumped_ms >= (int64_t)cfg->conntrack_dump_interval * 1000;
+	overflowed = false;
+	if (!dump) {
+		ct_poll_events(k->ct, snap); /* the live flows wait for the next dump */
+	} else if (ct_poll(k->ct, snap, baseline, &overflowed, &lost, err, sizeof(err))) {
 		k->log("cannot count from conntrack: %s; this poll counts at the forward hook", err);
 		ct_stop(k); /* made again next poll, from a new starting point */
 		k->active = false;
 		say_mode(k, cfg, false);
 		return;
+	} else {
+		k->dumped_ms = mono_ms();
 	}
 	if (overflowed)
 		overflow(k, lost);

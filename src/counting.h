@@ -31,6 +31,7 @@ struct counting {
 	bool flowtable;	     /* auto: an active flowtable was found (said once per change) */
 	bool said;	     /* the run_dir file says `active` */
 	bool fam_said[FAM_COUNT]; /* a family conntrack does not track was said */
+	int64_t dumped_ms;	    /* CLOCK_MONOTONIC of the last dump */
 	int64_t overflow_logged_ms; /* CLOCK_MONOTONIC of the last overflow line; 0: none */
 	struct counter (*kern)[2][FAM_COUNT]; /* the backend's counters per snapshot host */
 	size_t nkern;

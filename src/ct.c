@@ -390,6 +390,8 @@ static int flow_seen(struct ct *c, const struct ct_msg *m, bool destroyed, bool 
 	size_t i;
 
 	c->fams |= 1u << m->fam;
+	if (!m->counters)
+		return 0; /* begun while accounting was off: it never counts */
 	if (is_local(c, &m->e1) || is_local(c, &m->e2))
 		return 0; /* the router's own traffic: the forward hook never sees it */
 	addr_bytes(e1, &m->e1);
@@ -569,6 +571,15 @@ int ct_poll(struct ct *c, const struct hostset *hosts, bool baseline, bool *over
 	c->hosts = between;
 	flows_shrink(c);
 	return 0;
+}
+
+void ct_poll_events(struct ct *c, const struct hostset *hosts)
+{
+	const struct hostset *between = c->hosts;
+
+	c->hosts = hosts;
+	read_events(c, false);
+	c->hosts = between;
 }
 
 const struct ct_delta *ct_take(struct ct *c, size_t *n)

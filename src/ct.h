@@ -62,6 +62,11 @@ void ct_read_events(struct ct *c);
  */
 int ct_poll(struct ct *c, const struct hostset *hosts, bool baseline, bool *overflowed,
 	    size_t *lost, char *err, size_t errlen);
+/*
+ * A poll without a dump (conntrack_dump_interval): only the flows that ended count now, the
+ * live ones at the next dump; an overflow waits for that dump too.
+ */
+void ct_poll_events(struct ct *c, const struct hostset *hosts);
 /* The hosts whose addresses ended flows read between polls count for (the caller keeps the
  * set alive; ct_poll's own HOSTS count for that poll). */
 void ct_set_hosts(struct ct *c, const struct hostset *hosts);
