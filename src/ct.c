@@ -22,10 +22,13 @@
 #define LOCAL_MAX 256
 #define CT_BUF_SIZE 32768 /* one recv of a dump or of events (libmnl 1.0.5 lacks MNL_SOCKET_DUMP_SIZE) */
 
-/* One tracked flow: its two ends as the forward hook sees them, its last-seen counters. */
+/*
+ * One tracked flow: its last-seen counters under its key, a 64-bit hash of its id, family
+ * and two ends (the ends themselves come with every dump entry and event: 56 bytes a flow).
+ */
 struct flow {
 	uint64_t c[4];
-	uint8_t e1[16], e2[16];
+	uint64_t key;
 	uint32_t id, seen;
 	uint8_t fam, proto, used;
 };
@@ -91,16 +94,14 @@ static void bytes_addr(struct addr *a, int fam, const uint8_t in[16])
 
 /* ---- the flow table: linear probing, deletion by backward shift (no tombstones) ---- */
 
-static size_t flow_slot(const struct ct *c, const struct ct_msg *m, const uint8_t *e1,
-			const uint8_t *e2, bool *found)
+static size_t flow_slot(const struct ct *c, const struct ct_msg *m, uint64_t key, bool *found)
 {
-	size_t mask = c->capf - 1, i = flow_hash(m->id, m->fam, e1, e2) & mask;
+	size_t mask = c->capf - 1, i = key & mask;
 
 	for (; c->f[i].used; i = (i + 1) & mask) {
 		const struct flow *f = &c->f[i];
 
-		if (f->id == m->id && f->fam == m->fam && f->proto == m->proto &&
-		    !memcmp(f->e1, e1, 16) && !memcmp(f->e2, e2, 16)) {
+		if (f->key == key && f->id == m->id && f->fam == m->fam && f->proto == m->proto) {
 			*found = true;
 			return i;
 		}
@@ -122,7 +123,7 @@ static int flows_rehash(struct ct *c, size_t cap)
 
 		if (!f->used)
 			continue;
-		for (k = flow_hash(f->id, f->fam, f->e1, f->e2) & (cap - 1); nf[k].used;
+		for (k = f->key & (cap - 1); nf[k].used;
 		     k = (k + 1) & (cap - 1))
 			;
 		nf[k] = *f;
@@ -150,7 +151,7 @@ static void flow_remove(struct ct *c, size_t i)
 		j = (j + 1) & mask;
 		if (!c->f[j].used)
 			return;
-		home = flow_hash(c->f[j].id, c->f[j].fam, c->f[j].e1, c->f[j].e2) & mask;
+		home = c->f[j].key & mask;
 		/* j's entry may move to i when its home is not cyclically in (i, j] */
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			c->f[i] = c->f[j];
@@ -385,7 +386,7 @@ int ct_parse(const void *msg, struct ct_msg *m)
 static int flow_seen(struct ct *c, const struct ct_msg *m, bool destroyed, bool baseline)
 {
 	uint8_t e1[16], e2[16];
-	uint64_t d[4];
+	uint64_t d[4], key;
 	bool found;
 	size_t i;
 
@@ -396,9 +397,10 @@ static int flow_seen(struct ct *c, const struct ct_msg *m, bool destroyed, bool 
 		return 0; /* the router's own traffic: the forward hook never sees it */
 	addr_bytes(e1, &m->e1);
 	addr_bytes(e2, &m->e2);
-	if (!destroyed && (c->nf + 1) * 4 > c->capf * 3 && flows_grow(c))
+	if (!destroyed && (c->nf + 1) * 5 > c->capf * 4 && flows_grow(c)) /* load <= 0.8 */
 		return -ENOMEM;
-	i = c->capf ? flow_slot(c, m, e1, e2, &found) : (found = false, 0);
+	key = flow_hash(m->id, m->fam, e1, e2);
+	i = c->capf ? flow_slot(c, m, key, &found) : (found = false, 0);
 	for (int k = 0; k < 4; k++) {
 		uint64_t last = found ? c->f[i].c[k] : 0;
 
@@ -420,8 +422,7 @@ static int flow_seen(struct ct *c, const struct ct_msg *m, bool destroyed, bool 
 		c->f[i].id = m->id;
 		c->f[i].fam = m->fam;
 		c->f[i].proto = m->proto;
-		memcpy(c->f[i].e1, e1, 16);
-		memcpy(c->f[i].e2, e2, 16);
+		c->f[i].key = key;
 		c->nf++;
 	}
 	memcpy(c->f[i].c, m->c, sizeof(m->c));

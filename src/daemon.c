@@ -762,8 +762,9 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 		rc = 3;
 		goto out;
 	}
-	logf_("daemon: backend %s, polling every %us, state in %s/iptmon.state every %us%s%s%s%s",
-	      ops->name, cfg->interval, cfg->state_dir, cfg->commit_interval,
+	logf_("daemon: backend %s, counting %s, polling every %us, state in %s/iptmon.state every "
+	      "%us%s%s%s%s",
+	      ops->name, cfg->counting, cfg->interval, cfg->state_dir, cfg->commit_interval,
 	      cfg->listen[0] ? ", http on " : "", cfg->listen, d.ix ? ", pushing to InfluxDB" : "",
 	      d.cd ? ", sending to collectd" : "");
 	while ((rc = loop_once(&d, sfd, tfd)) < 0)

@@ -182,14 +182,14 @@ EON
 	stop_daemon
 }
 
-# The event socket overflows (a 16 KiB receive buffer, a flush of 300 flows in one burst):
+# The event socket overflows (a 4 KiB receive buffer, a flush of 300 flows in one burst):
 # one log line (at most one an hour), a resync from the next dump, and from then on exact
 # counts again; nothing is ever counted twice.
 case_conntrack_overflow() {
 	is_nft || { echo "skip: counting from conntrack does not depend on the backend (runs on nft)"; exit 77; }
 	ct_setup
 	sed -i 's/^interval = 1$/interval = 2/' "$T/iptmon.conf"
-	ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" IPTMON_CT_RCVBUF=16384 "$BIN" daemon 2>>"$T/daemon.log" &
+	ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" IPTMON_CT_RCVBUF=4096 "$BIN" daemon 2>>"$T/daemon.log" &
 	DPID=$!
 	ns_on_cleanup "kill $DPID 2>/dev/null || true"
 	wait_for polls_past 1 || fail "daemon not polling: $(cat "$T/daemon.log")"
