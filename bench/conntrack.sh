@@ -86,7 +86,7 @@ measure() {
 	echo "$(awk -v a="$t0" -v b="$t1" -v n="$POLLS" -v hz="$hz" 'BEGIN { printf "%.1f", (b - a) * 1000 / hz / n }') $(rss_kib "$DPID")"
 }
 
-echo "### daemon, polling every second, $HOSTS hosts counted, N conntrack flows (CPU per poll: median of none, mean over $POLLS polls)"
+echo "### daemon, polling every second, $HOSTS hosts counted, N conntrack flows (CPU per poll: user + system from /proc/PID/stat, mean over $POLLS polls)"
 printf '%-10s %7s %12s %9s %12s %14s %11s\n' mode N cpu_ms/poll rss_kib table_bytes bytes/flow poll_wall_ms
 have=0
 for n in 0 $SIZES; do
