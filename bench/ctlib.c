@@ -116,6 +116,8 @@ int main(int argc, char **argv)
 		ct_stats(c, &st);
 		flows = st.flows;
 	}
+	ct_close(c);
+	hostset_free(&hosts);
 #endif
 	printf("%.2f %ld %lu\n", (cpu_ms() - t0) / polls, rss_kib(), flows);
 	return 0;
