@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		addr_parse(&ad, a);
 		hostset_add_addr(&hosts, name, &ad);
 	}
-	if (ct_open(&c, 0, &acct, err, sizeof(err))) {
+	if (ct_open(&c, 0, NULL, &acct, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}

@@ -117,10 +117,12 @@ static bool want_conntrack(struct counting *k, const struct config *cfg)
 /* Opens conntrack; false (said once per outage) when it cannot be used. */
 static bool ct_start(struct counting *k)
 {
-	const char *env = getenv("IPTMON_CT_RCVBUF"); /* tests: provoke an overflow */
+	/* tests: provoke an overflow, a refused or a missing accounting switch */
+	const char *env = getenv("IPTMON_CT_RCVBUF"), *acct = getenv("IPTMON_CT_ACCT_SYSCTL");
 	char err[256];
 	bool acct_on;
-	int ret = ct_open(&k->ct, env ? atoi(env) : 0, &acct_on, err, sizeof(err));
+	int ret = ct_open(&k->ct, env ? atoi(env) : 0, acct && *acct ? acct : NULL, &acct_on, err,
+			  sizeof(err));
 
 	if (ret) {
 		if (!k->failing)

@@ -632,39 +632,39 @@ void ct_stats(const struct ct *c, struct ct_stats *out)
 /* ---- set-up ---- */
 
 /* Accounting on (conntrack counts bytes per flow only with it). */
-static int acct_enable(bool *switched, char *err, size_t errlen)
+static int acct_enable(const char *path, bool *switched, char *err, size_t errlen)
 {
 	char v[8] = "";
-	int fd = open(ACCT_SYSCTL, O_RDWR | O_CLOEXEC), ret;
+	int fd = open(path, O_RDWR | O_CLOEXEC), werr = fd < 0 ? errno : 0;
 	ssize_t n;
 
 	*switched = false;
 	if (fd < 0)
-		fd = open(ACCT_SYSCTL, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC); /* on already is fine read-only */
 	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "conntrack is not available (%s: %s)", ACCT_SYSCTL,
-			 strerror(errno));
-		return ret == -ENOENT ? -ENOENT : ret;
+		werr = errno;
+		snprintf(err, errlen, "conntrack is not available (%s: %s)", path, strerror(werr));
+		return -werr;
 	}
 	n = pread(fd, v, sizeof(v) - 1, 0);
 	if (n > 0 && v[0] == '1') {
 		close(fd);
 		return 0;
 	}
-	if (pwrite(fd, "1\n", 2, 0) != 2) {
-		ret = -errno;
-		snprintf(err, errlen, "conntrack accounting is off and cannot be switched on (%s: %s)",
-			 ACCT_SYSCTL, strerror(errno));
-		close(fd);
-		return ret;
-	}
+	if (!werr && pwrite(fd, "1\n", 2, 0) != 2)
+		werr = errno ? errno : EIO;
 	close(fd);
+	if (werr) {
+		snprintf(err, errlen, "conntrack accounting is off and cannot be switched on (%s: %s)",
+			 path, strerror(werr));
+		return -werr;
+	}
 	*switched = true;
 	return 0;
 }
 
-int ct_open(struct ct **out, int rcvbuf, bool *acct_on, char *err, size_t errlen)
+int ct_open(struct ct **out, int rcvbuf, const char *acct_path, bool *acct_on, char *err,
+	    size_t errlen)
 {
 	struct ct *c = calloc(1, sizeof(*c));
 	int ret, size = rcvbuf > 0 ? rcvbuf : RCVBUF_DEFAULT;
@@ -691,7 +691,7 @@ int ct_open(struct ct **out, int rcvbuf, bool *acct_on, char *err, size_t errlen
 		setsockopt(mnl_socket_get_fd(c->ev), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	c->dump_portid = mnl_socket_get_portid(c->dump);
 	c->seq = (uint32_t)time(NULL);
-	ret = acct_enable(acct_on, err, errlen);
+	ret = acct_enable(acct_path ? acct_path : ACCT_SYSCTL, acct_on, err, errlen);
 	if (ret)
 		goto fail;
 	*out = c;

@@ -42,12 +42,14 @@ struct ct_stats {
 };
 
 /*
- * The event socket (receive buffer RCVBUF bytes; 0: 4 MiB) and conntrack accounting:
+ * The event socket (receive buffer RCVBUF bytes; 0: 4 MiB) and conntrack accounting (the
+ * sysctl at ACCT_PATH; NULL: /proc/sys/net/netfilter/nf_conntrack_acct):
  * *acct_on is set when net.netfilter.nf_conntrack_acct was 0 and was switched on here.
  * -EPROTONOSUPPORT/-ENOENT: no conntrack; -EACCES/-EROFS/-EPERM: accounting cannot be
  * switched on. ERR says which.
  */
-int ct_open(struct ct **out, int rcvbuf, bool *acct_on, char *err, size_t errlen);
+int ct_open(struct ct **out, int rcvbuf, const char *acct_path, bool *acct_on, char *err,
+	    size_t errlen);
 void ct_close(struct ct *c);
 /* The destroy event socket, for poll(): call ct_read_events() when it is readable. */
 int ct_fd(const struct ct *c);

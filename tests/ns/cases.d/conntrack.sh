@@ -272,3 +272,31 @@ case_conntrack_off() {
 	expect_eq "$(grep -c 'conntrack tracks no IPv6 flow' "$T/daemon.log")" 1 "lines saying IPv6 is not tracked"
 	stop_daemon
 }
+
+# Conntrack unusable: accounting that cannot be switched on, conntrack missing (the daemon is
+# pointed at a directory, then at nothing, instead of the real sysctl: a test-only knob, as
+# root may always write the real one). One line each, said once however many polls fail,
+# and the forward hook counts meanwhile: exact, nothing lost.
+case_conntrack_refused() {
+	is_nft || { echo "skip: runs on nft"; exit 77; }
+	ct_setup
+	local knob
+	for knob in "$T" "$T/none"; do
+		: >"$T/daemon.log"
+		ip netns exec "$R" env IPTMON_CONFIG="$T/iptmon.conf" IPTMON_CT_ACCT_SYSCTL="$knob" "$BIN" daemon 2>>"$T/daemon.log" &
+		DPID=$!
+		ns_on_cleanup "kill $DPID 2>/dev/null || true"
+		wait_for polls_past 1 || fail "daemon not polling: $(cat "$T/daemon.log")"
+		wait_polls 3
+		expect_eq "$(metric 'iptmon_daemon_counting_mode{mode="forward"}')" 1 "counting mode with $knob"
+		ns_ping 1 "$NS_W4" 10 1000 || fail "ping v4"
+		ns_ping 1 "$NS_W6" 10 1000 || fail "ping v6"
+		ct_expect_equal "conntrack unusable ($knob)"
+		expect_eq "$(grep -c 'cannot count from conntrack' "$T/daemon.log")" 1 "lines saying conntrack cannot count ($knob)"
+		[ "$knob" = "$T" ] && { log_has "cannot count from conntrack: conntrack accounting is off and cannot be switched on ($T: Is a directory)" || fail "the line for refused accounting: $(cat "$T/daemon.log")"; }
+		stop_daemon
+	done
+	expect_eq "$(ns_rexec sysctl -n net.netfilter.nf_conntrack_acct)" 0 "nf_conntrack_acct, never switched"
+	grep -q "cannot count from conntrack: conntrack is not available ($T/none: No such file or directory); counting at the forward hook until it can" "$T/daemon.log" ||
+		fail "the line for missing conntrack: $(cat "$T/daemon.log")"
+}
