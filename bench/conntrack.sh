@@ -124,11 +124,11 @@ for r in mnl nfct; do
 		"$(awk '{ print $1 }' "$BENCH_TMP/cpu" | median)" "$(awk '{ print $2 }' "$BENCH_TMP/cpu" | median)"
 done
 : >"$BENCH_TMP/cpu"
-for i in 1 2 3; do
+command -v conntrack >/dev/null && for i in 1 2 3; do
 	ip netns exec "$R" bash -c 'TIMEFORMAT="%U %S"; { time conntrack -L >/dev/null 2>&1; } 2>&1' |
 		awk '{ printf "%.1f\n", ($1 + $2) * 1000 }' >>"$BENCH_TMP/cpu"
 done
-printf '%-34s %10s\n' "conntrack -L (conntrack-tools)" "$(median <"$BENCH_TMP/cpu")"
+[ -s "$BENCH_TMP/cpu" ] && printf '%-34s %10s\n' "conntrack -L (conntrack-tools)" "$(median <"$BENCH_TMP/cpu")"
 ip netns exec "$R" conntrack -F >/dev/null 2>&1 || true
 
 echo

@@ -14,3 +14,6 @@ bench/forward.sh "$@"
 echo
 echo "## the daemon: memory, CPU per poll, /metrics, state file, N hosts counted"
 bench/daemon.sh "$@"
+echo
+echo "## the conntrack counting mode: CPU per poll and memory at N flows, forwarding with accounting on/off"
+bench/conntrack.sh
