@@ -14,7 +14,17 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 CPPFLAGS += -DIPTMON_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-ALL_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
+# SMALL=1: built for size (a router's flash), after CFLAGS so that it wins over a packager's
+# -O2: -Os, no unwind tables, unused sections collected, link-time optimisation.
+SMALL_CFLAGS :=
+SMALL_LDFLAGS :=
+ifeq ($(SMALL),1)
+SMALL_CFLAGS := -Os -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections \
+	-fdata-sections -flto=auto -fno-plt
+SMALL_LDFLAGS := -Wl,--gc-sections -Wl,-O1 -Wl,--as-needed -Wl,--hash-style=gnu \
+	-Wl,-z,noseparate-code
+endif
+ALL_CFLAGS := $(WARNINGS) $(CFLAGS) $(SMALL_CFLAGS) -MMD -MP
 
 ifeq ($(V),1)
 Q :=
@@ -24,13 +34,21 @@ endif
 
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
 	src/backend.c src/journal.c src/plan.c src/dups.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
-	src/http.c src/cdsock.c src/influx.c src/dl.c src/state.c src/daemon.c src/history.c \
-	src/ct.c src/counting.c
+	src/http.c src/cdsock.c src/influx.c src/hpost.c src/dl.c src/state.c src/daemon.c src/history.c \
+	src/change.c src/neigh.c src/discover.c src/discd.c src/ct.c src/counting.c
 # The library backends built in (OpenWrt's nft and iptables package variants build one each):
 # nft = src/nft.c (libnftnl, libmnl), iptables = src/iptc.c (libip4tc, libip6tc). src/ipt.c
 # (iptables-nft and `iptables`, through their programs) needs no library and is always built.
+# WITH_IPTABLES=0 (nft only) and WITH_NFT=0 (iptables only) take one out of BACKENDS.
 BACKENDS ?= nft iptables
-# libmnl in every build: src/ct.c (the daemon's conntrack counting) talks ctnetlink with it.
+ifeq ($(WITH_IPTABLES),0)
+BACKENDS := $(filter-out iptables,$(BACKENDS))
+endif
+ifeq ($(WITH_NFT),0)
+BACKENDS := $(filter-out nft,$(BACKENDS))
+endif
+# libmnl for every build: the daemon's host discovery reads the neighbour table (src/neigh.c)
+# and its conntrack counting talks ctnetlink (src/ct.c).
 BACKEND_PCS := libmnl
 ifneq ($(filter nft,$(BACKENDS)),)
 BACKEND_PCS += libnftnl
@@ -51,17 +69,40 @@ LIBS := $(shell $(PKG_CONFIG) --libs $(BACKEND_PCS) 2>/dev/null || \
 SRCS := $(LIB_SRCS) src/main.c
 OBJS := $(SRCS:src/%.c=build/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+# A backend's own tests go with it.
+ifeq ($(filter nft,$(BACKENDS)),)
+UNIT_TESTS := $(filter-out test_nft test_nft_% test_golden_nft,$(UNIT_TESTS))
+endif
+ifeq ($(filter iptables,$(BACKENDS)),)
+UNIT_TESTS := $(filter-out test_golden_iptc test_iptc test_iptc_%,$(UNIT_TESTS))
+endif
 UNIT_BINS := $(UNIT_TESTS:%=build/tests/%)
 SAN_BINS := $(UNIT_TESTS:%=build/san/%)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean install uninstall check unit-check ns-check san-check demo bench deps
+.PHONY: all clean install uninstall check unit-check ns-check san-check demo bench deps strip
 all: iptmon
+
+# Objects, the binary and the tests are made again when the flags or backends change
+# (`make WITH_IPTABLES=0` after `make`): build/.flags holds the last ones.
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(SMALL_LDFLAGS) $(LIBS)
+ifeq ($(VDIR),) # (mk/variants.mk's builds have a directory each)
+ifneq ($(file <build/.flags),$(BUILD_FLAGS))
+$(shell mkdir -p build)
+$(file >build/.flags,$(BUILD_FLAGS))
+endif
+endif
+$(OBJS) $(UNIT_BINS) $(SAN_BINS) build/san/iptmon: build/.flags
+
+# The binary as a router installs it (OpenWrt strips too): the size the README gives.
+strip: iptmon
+	$(Q)strip -s -R .comment -R .note.gnu.build-id -o build/iptmon.stripped iptmon
+	$(Q)size build/iptmon.stripped; stat -c '%s bytes stripped' build/iptmon.stripped
 
 iptmon: $(OBJS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(SMALL_LDFLAGS) -o $@ $^ $(LIBS) $(LDLIBS)
 
 build/%.o: src/%.c
 	@mkdir -p $(dir $@)

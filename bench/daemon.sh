@@ -54,42 +54,12 @@ if [ "$COLD" -lt 1 ] || [ "$POLLS" -lt 1 ]; then
 	exit 1
 fi
 
-exec {NAP}<> <(:) # read -t on it: a sleep without starting a process
-nap() { read -r -t "$1" -u "$NAP" _ || true; }
-
-# On-CPU nanoseconds of every thread of PID.
-cpu_ns() {
-	local f s n=0
-	for f in /proc/"$1"/task/*/schedstat; do
-		read -r s _ <"$f"
-		n=$((n + s))
-	done
-	echo "$n"
-}
 # utime+stime and cutime+cstime (the children it waited for: iptables-nft-save) in ticks
 cpu_ticks() {
 	local st f
 	read -r st <"/proc/$1/stat"
 	read -ra f <<<"${st##*) }" # f[0] is field 3 (state); utime..cstime are fields 14-17
 	echo "$((f[11] + f[12])) $((f[13] + f[14]))"
-}
-
-# Waits for the daemon's next poll: every poll replaces run_dir/iptmon.live (write + rename),
-# so it waits for the name to stop naming the file it has open. Builtins only (no process
-# competes with the daemon for the 2 cores while it waits).
-wait_poll() {
-	local live=$1 fd k
-	exec {fd}<"$live"
-	for ((k = 0; k < 1000; k++)); do
-		if ! [ "$live" -ef "/dev/fd/$fd" ]; then
-			exec {fd}<&-
-			return 0
-		fi
-		nap 0.005
-	done
-	exec {fd}<&-
-	echo "bench: no poll in 5 s" >&2
-	return 1
 }
 
 # Drops a pid the bench has waited for from the ones bench_cleanup kills (never a reused pid).

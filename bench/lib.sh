@@ -37,3 +37,34 @@ write_hosts() {
 		printf '10.%d.%d.%d host-%d\n' $((i / 65536 % 256)) $((i / 256 % 256)) $((i % 256)) "$i" >>"$f"
 	done
 }
+
+exec {NAP}<> <(:) # read -t on it: a sleep without starting a process (close it in children: {NAP}<&-)
+nap() { read -r -t "$1" -u "$NAP" _ || true; }
+
+# On-CPU nanoseconds of every thread of PID.
+cpu_ns() {
+	local f s n=0
+	for f in /proc/"$1"/task/*/schedstat; do
+		read -r s _ <"$f"
+		n=$((n + s))
+	done
+	echo "$n"
+}
+
+# Waits for the daemon's next poll: every poll replaces run_dir/iptmon.live (write + rename),
+# so it waits for the name to stop naming the file it has open. Builtins only (no process
+# competes with the daemon for the cores while it waits).
+wait_poll() {
+	local live=$1 fd k
+	exec {fd}<"$live"
+	for ((k = 0; k < 1000; k++)); do
+		if ! [ "$live" -ef "/dev/fd/$fd" ]; then
+			exec {fd}<&-
+			return 0
+		fi
+		nap 0.005
+	done
+	exec {fd}<&-
+	echo "bench: no poll in 5 s" >&2
+	return 1
+}

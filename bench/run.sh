@@ -15,5 +15,11 @@ echo
 echo "## the daemon: memory, CPU per poll, /metrics, state file, N hosts counted"
 bench/daemon.sh "$@"
 echo
+echo "## footprint (nft): kernel memory, read cost, daemon memory and CPU, binary sizes"
+bench/footprint.sh
+echo
+echo "## host discovery: first counted packet, 1000 new neighbours"
+bench/discover.sh "$@"
+echo
 echo "## the conntrack counting mode: CPU per poll and memory at N flows, forwarding with accounting on/off"
 bench/conntrack.sh

@@ -33,7 +33,7 @@ pkg-check: iptmon
 # The binaries OpenWrt's two variants build (BACKENDS=nft, BACKENDS=iptables), for the
 # OpenWrt namespace case: one compiler run each, out of the way of the main build.
 VARIANT_nft_PCS := libnftnl libmnl
-VARIANT_iptables_PCS := libip4tc libip6tc
+VARIANT_iptables_PCS := libip4tc libip6tc libmnl
 VARIANT_nft_OUT := src/iptc.c
 VARIANT_iptables_OUT := src/nft.c
 VARIANT_nft_DEFS := -DIPTMON_NO_IPTC

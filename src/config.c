@@ -33,6 +33,9 @@ const struct config_key config_keys[] = {
 	{ "influx_url", "", "daemon: InfluxDB write URL (1.x .../write?db=D, 2.x .../api/v2/write?org=O&bucket=B)" },
 	{ "influx_token", "", "daemon: InfluxDB 2.x token (1.x: put u=/p= in influx_url)" },
 	{ "collectd_socket", "", "daemon: collectd unixsock path to send PUTVAL to" },
+	{ "discover", "on", "daemon: count every neighbour of discover_interfaces (on or off)" },
+	{ "discover_interfaces", "br-lan", "daemon: LAN interfaces whose neighbours are counted, blank-separated" },
+	{ "discover_grace", "3600", "daemon: seconds a stale or deleted neighbour stays counted" },
 	{ "counting", "auto", "daemon: forward (the forward hook's counters), conntrack (per-flow counters, right under flow offloading) or auto (conntrack while a flowtable is active)" },
 	{ "conntrack_dump_interval", "0", "daemon, counting from conntrack: seconds between dumps of the live flows (0: every poll); ended flows count at every poll" },
 	{ NULL, NULL, NULL },
@@ -55,6 +58,7 @@ static const struct uint_key {
 	{ "forget_after", offsetof(struct config, forget_after), 0, 315360000, "seconds, " },
 	{ "max_remembered", offsetof(struct config, max_remembered), 1, 16777216, NULL },
 	{ "http_clients", offsetof(struct config, http_clients), 1, 1024, NULL },
+	{ "discover_grace", offsetof(struct config, discover_grace), 0, 31536000, "seconds, " },
 	{ "conntrack_dump_interval", offsetof(struct config, conntrack_dump_interval), 0, 86400, "seconds, " },
 	{ NULL, 0, 0, 0, NULL },
 };
@@ -86,6 +90,14 @@ static int check_nonempty(const char **value, char *err, size_t errlen)
 	if (**value)
 		return 0;
 	snprintf(err, errlen, "lock_file must not be empty");
+	return -EINVAL;
+}
+
+static int check_onoff(const char **value, char *err, size_t errlen)
+{
+	if (!strcmp(*value, "on") || !strcmp(*value, "off"))
+		return 0;
+	snprintf(err, errlen, "bad discover '%.64s' (on or off)", *value);
 	return -EINVAL;
 }
 
@@ -138,6 +150,8 @@ static const struct str_key {
 	STR_KEY(influx_url, check_url),
 	STR_KEY(collectd_socket, NULL),
 	STR_KEY(listen, check_listen),
+	STR_KEY(discover, check_onoff),
+	STR_KEY(discover_interfaces, NULL),
 	STR_KEY(counting, check_counting),
 	{ NULL, 0, 0, NULL },
 };

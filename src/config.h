@@ -32,6 +32,9 @@ struct config {
 	unsigned int forget_after;   /* daemon: seconds gone before a host leaves the totals */
 	unsigned int max_remembered; /* daemon: most hosts in the totals */
 	unsigned int http_clients;   /* most HTTP connections at once */
+	char discover[8];	     /* daemon: "on" or "off": host discovery (discd.c) */
+	char discover_interfaces[256]; /* daemon: blank-separated LAN interfaces watched */
+	unsigned int discover_grace; /* daemon: seconds a stale or deleted neighbour stays */
 	unsigned int conntrack_dump_interval; /* daemon: seconds between conntrack dumps, 0: each poll */
 	bool has_ula;
 	struct prefix ula;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "counting.h"
+#include "discd.h"
 #include "export.h"
 #include "http.h"
 #include "journal.h"
@@ -34,7 +36,9 @@
 #include "state.h"
 #include "totals.h"
 
-#define INFLUX_MAX_QUEUE (16u << 20) /* bytes of points kept while InfluxDB is down */
+/* Bytes of points kept while InfluxDB is down (besides the newest batch: 694 KB at 4000
+ * hosts), and at most INFLUX_MAX_BATCHES batches (push.h) thinned over the outage. */
+#define INFLUX_MAX_QUEUE (256u << 10)
 
 struct dmn {
 	struct config *cfg;
@@ -45,9 +49,13 @@ struct dmn {
 	struct backend *be;
 	struct totals t;
 	struct hostset snap; /* the last kernel snapshot: addresses, MACs */
+	uint32_t *order;     /* the totals sorted by name, for streamed bodies; built on demand */
+	unsigned long long order_gen; /* bumped whenever it is built */
+	bool order_ok;	     /* built since the totals last changed */
 	struct http *http;
 	struct cdsock *cd;
 	struct influx *ix;
+	struct discd *disc; /* host discovery; NULL when off */
 	struct counting cnt; /* the forward hook's counters or conntrack's (counting.h) */
 	char hostname[256];
 	struct timespec lease_mtime;
@@ -201,6 +209,13 @@ static void write_health(FILE *f, const struct dmn *d)
 	if (d->cd)
 		health(f, "iptmon_daemon_collectd_errors_total", "counter",
 		       "collectd socket errors and refused values.", (double)cd_errors(d->cd));
+	if (d->disc) {
+		health(f, "iptmon_daemon_discovered_neighbours", "gauge",
+		       "Neighbour addresses host discovery knows (living or within their grace).",
+		       (double)discd_neighbours(d->disc));
+		health(f, "iptmon_daemon_discovery_commits_total", "counter",
+		       "Transactions host discovery made.", (double)discd_commits(d->disc));
+	}
 	if (!getrusage(RUSAGE_SELF, &ru)) {
 		health(f, "iptmon_daemon_cpu_seconds_total", "counter", "CPU time the daemon used.",
 		       (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
@@ -210,73 +225,163 @@ static void write_health(FILE *f, const struct dmn *d)
 	}
 }
 
+/* /api/history and /api/days: rendered whole (their bodies are per host or per day). */
 static int render(void *ctx, enum http_res res, const char *arg, char **body, size_t *len)
 {
 	struct dmn *d = ctx;
-	struct hostset v;
-	enum view which = res == HTTP_HOSTS_CURRENT ? VIEW_CURRENT :
-			  res == HTTP_HOSTS_PREVIOUS ? VIEW_PREVIOUS : VIEW_ALL;
-	FILE *f;
 
-	if (res == HTTP_HISTORY || res == HTTP_DAYS)
-		return history_render(&d->t, res == HTTP_DAYS, arg, body, len);
-	if (totals_view(&d->t, &d->snap, which, &v))
+	if (res != HTTP_HISTORY && res != HTTP_DAYS)
+		return -EOPNOTSUPP; /* streamed: piece() */
+	return history_render(&d->t, res == HTTP_DAYS, arg, body, len);
+}
+
+/* The totals sorted by name (d->order), built once per poll when first asked; 0 or -ENOMEM. */
+static int order_get(struct dmn *d)
+{
+	if (d->order_ok)
+		return 0;
+	if (totals_order(&d->t, &d->order))
 		return -ENOMEM;
-	f = membuf(body, len);
-	if (!f) {
-		hostset_free(&v);
-		return -ENOMEM;
-	}
-	if (res == HTTP_METRICS) {
-		struct export_ctx x = { .hosts = &v, .backend = d->ops->name, .hostname = d->hostname };
-		struct hostset cur;
-
-		exporter_find("prometheus")->write(f, &x);
-		if (!totals_view(&d->t, &d->snap, VIEW_CURRENT, &cur)) {
-			prom_period(f, &cur, d->t.period_start, d->t.period_end);
-			hostset_free(&cur);
-		}
-		write_health(f, d);
-	} else {
-		struct show_info in = { .backend = d->ops->name, .source = "daemon", .rates = true,
-					.counting = d->cnt.active ? "conntrack" : "forward" };
-
-		if (which != VIEW_ALL) {
-			const struct period_rec *p = d->t.npast ? &d->t.past[0] : NULL;
-
-			in.period = which == VIEW_CURRENT ? "current" : "previous";
-			in.period_start = which == VIEW_CURRENT ? d->t.period_start : p ? p->start : 0;
-			in.period_end = which == VIEW_CURRENT ? d->t.period_end : p ? p->end : 0;
-			in.rates = which == VIEW_CURRENT;
-		}
-		show_json_ex(f, &in, &v);
-	}
-	hostset_free(&v);
-	if (fclose(f)) {
-		free(*body);
-		return -ENOMEM;
-	}
+	d->order_ok = true;
+	d->order_gen++;
 	return 0;
 }
 
-/* The pushes: the totals as collectd PUTVALs and InfluxDB points. */
-static void push(struct dmn *d, int64_t now_ns)
+#define PIECE_HOSTS 16 /* hosts per piece of a streamed body */
+
+/* The next few hosts of a view after the cursor's; how many (0: the view is done), -errno. */
+static int slice(struct dmn *d, enum view which, struct http_cursor *cur, struct hostset *v)
 {
+	int ret;
+
+	if (which == VIEW_PREVIOUS) {
+		ret = totals_view_after(&d->t, &d->snap, which, cur->after, PIECE_HOSTS, v, NULL);
+	} else {
+		if (order_get(d))
+			return -ENOMEM;
+		if (cur->gen != d->order_gen) { /* a poll since the last piece */
+			cur->pos = totals_order_after(&d->t, d->order, cur->after);
+			cur->gen = d->order_gen;
+		}
+		ret = totals_view_at(&d->t, &d->snap, which, d->order, &cur->pos, PIECE_HOSTS, v);
+	}
+	if (ret)
+		return ret;
+	if (v->n)
+		snprintf(cur->after, sizeof(cur->after), "%s", v->v[v->n - 1].name);
+	return (int)v->n;
+}
+
+/* /metrics' next piece: the totals' two metrics, the hosts counted, the current period's two
+ * metrics and its bounds, the daemon's health. 1 written, 2 nothing written (go on), 0 the
+ * end, -errno. */
+static int metrics_step(struct dmn *d, struct http_cursor *cur, FILE *f)
+{
+	static const int fam_of[] = { PROM_BYTES, PROM_PACKETS, -1, PROM_PERIOD_BYTES,
+				      PROM_PERIOD_PACKETS };
+	int sec = cur->section / 2, fam = sec < 5 ? fam_of[sec] : -1, n;
+	enum view which = sec < 2 ? VIEW_ALL : VIEW_CURRENT;
 	struct hostset v;
 
-	if ((!d->cd && !d->ix) || totals_view(&d->t, &d->snap, VIEW_ALL, &v))
+	if (sec == 2) { /* after the totals' metrics */
+		size_t total = 0;
+
+		if (totals_view_after(&d->t, &d->snap, VIEW_ALL, "", 0, &v, &total))
+			return -ENOMEM;
+		prom_summary(f, total, d->ops->name);
+		cur->section = 6;
+		return 1;
+	}
+	if (sec >= 5) {
+		prom_period_bounds(f, d->t.period_start, d->t.period_end);
+		write_health(f, d);
+		return 0;
+	}
+	if (cur->section % 2 == 0) { /* a metric's head */
+		prom_family_head(f, &prom_families[fam]);
+		cur->section++;
+		cur->after[0] = '\0';
+		cur->gen = 0;
+		return 1;
+	}
+	n = slice(d, which, cur, &v);
+	if (n < 0)
+		return n;
+	if (!n) {
+		cur->section++;
+		return 2;
+	}
+	prom_family_hosts(f, &prom_families[fam], &v);
+	hostset_free(&v);
+	return 1;
+}
+
+static int piece(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f)
+{
+	struct dmn *d = ctx;
+	enum view which = res == HTTP_HOSTS_CURRENT ? VIEW_CURRENT :
+			  res == HTTP_HOSTS_PREVIOUS ? VIEW_PREVIOUS : VIEW_ALL;
+	struct show_info in = { .backend = d->ops->name, .source = "daemon", .rates = true,
+				.counting = d->cnt.active ? "conntrack" : "forward" };
+	struct hostset v;
+	int n;
+
+	if (res == HTTP_METRICS) {
+		while ((n = metrics_step(d, cur, f)) == 2)
+			;
+		return n;
+	}
+	if (which != VIEW_ALL) {
+		const struct period_rec *p = d->t.npast ? &d->t.past[0] : NULL;
+
+		in.period = which == VIEW_CURRENT ? "current" : "previous";
+		in.period_start = which == VIEW_CURRENT ? d->t.period_start : p ? p->start : 0;
+		in.period_end = which == VIEW_CURRENT ? d->t.period_end : p ? p->end : 0;
+		in.rates = which == VIEW_CURRENT;
+	}
+	if (cur->section == 0) {
+		show_json_head(f, &in);
+		cur->section = 1;
+		return 1;
+	}
+	n = slice(d, which, cur, &v);
+	if (n < 0)
+		return n;
+	if (!n) {
+		show_json_tail(f, cur->any);
+		return 0;
+	}
+	show_json_hosts(f, &in, &v, !cur->any);
+	cur->any = true;
+	hostset_free(&v);
+	return 1;
+}
+
+#define PUSH_HOSTS 64 /* hosts per slice of a push: no copy of the whole view */
+
+/* The pushes: the totals as collectd PUTVALs and InfluxDB points, by name. */
+static void push(struct dmn *d, int64_t now_ns)
+{
+	if ((!d->cd && !d->ix) || order_get(d))
 		return;
 	for (int k = 0; k < 2; k++) {
+		const struct exporter_ops *ops = exporter_find(k ? "influx" : "collectd");
+		struct hostset v;
 		struct export_ctx x = { .hosts = &v, .backend = d->ops->name, .hostname = d->hostname,
 					.now_ns = now_ns, .interval = d->cfg->interval };
+		size_t len, pos = 0;
+		int ret = 0;
 		char *buf;
-		size_t len;
 		FILE *f;
 
 		if (!(k ? (void *)d->ix : (void *)d->cd) || !(f = membuf(&buf, &len)))
 			continue;
-		exporter_find(k ? "influx" : "collectd")->write(f, &x);
-		if (fclose(f)) {
+		while (!(ret = totals_view_at(&d->t, &d->snap, VIEW_ALL, d->order, &pos, PUSH_HOSTS,
+					      &v)) && v.n) {
+			ops->write(f, &x);
+			hostset_free(&v);
+		}
+		if (fclose(f) || ret) {
 			free(buf);
 			continue;
 		}
@@ -285,7 +390,6 @@ static void push(struct dmn *d, int64_t now_ns)
 		else
 			cd_send(d->cd, buf, len);
 	}
-	hostset_free(&v);
 }
 
 static bool leases_changed(struct dmn *d)
@@ -437,7 +541,10 @@ static int poll_once(struct dmn *d)
 	struct timespec ts;
 	char boot[40];
 	int64_t t0 = mono_ms();
-	int ret = read_locked(d, &snap);
+	int ret;
+
+	d->order_ok = false; /* the totals change from here on */
+	ret = read_locked(d, &snap);
 
 	if (ret) {
 		if (!d->failing) /* one line per outage, not per poll */
@@ -518,7 +625,7 @@ static int arm(int tfd, unsigned int interval)
 	return timerfd_settime(tfd, 0, &its, NULL);
 }
 
-enum { OUT_HTTP = 1, OUT_CD = 2, OUT_INFLUX = 4, OUT_ALL = 7 };
+enum { OUT_HTTP = 1, OUT_CD = 2, OUT_INFLUX = 4, OUT_DISC = 8, OUT_ALL = 15 };
 
 /* The outputs in WHICH, (re)started from the configuration. */
 static int outputs_start(struct dmn *d, int which, bool initial)
@@ -531,6 +638,8 @@ static int outputs_start(struct dmn *d, int which, bool initial)
 		if (d->cfg->listen[0]) {
 			d->http = http_start(d->cfg->listen, d->cfg->http_clients, render, d, err,
 					     sizeof(err));
+			if (d->http)
+				http_set_stream(d->http, piece);
 			if (!d->http) {
 				logf_("%s", err);
 				if (initial)
@@ -554,6 +663,10 @@ static int outputs_start(struct dmn *d, int which, bool initial)
 					return -1;
 			}
 		}
+	}
+	if (which & OUT_DISC) { /* host discovery (discd.c) is not worth stopping for */
+		discd_close(d->disc);
+		d->disc = !strcmp(d->cfg->discover, "on") ? discd_open(d->cfg, d->ops, d->be) : NULL;
 	}
 	if (d->cfg->hostname[0])
 		snprintf(d->hostname, sizeof(d->hostname), "%s", d->cfg->hostname);
@@ -621,6 +734,10 @@ static void reload(struct dmn *d, int tfd)
 		which |= OUT_CD;
 	if (CHANGED(influx_url) || CHANGED(influx_token))
 		which |= OUT_INFLUX;
+	if (CHANGED(discover) || CHANGED(discover_interfaces) || CHANGED(lease_file) ||
+	    CHANGED(hosts_files) || d->cfg->has_ula != fresh->has_ula ||
+	    memcmp(&d->cfg->ula, &fresh->ula, sizeof(fresh->ula)))
+		which |= OUT_DISC;
 	*d->cfg = *fresh;
 	free(fresh);
 	arm(tfd, d->cfg->interval);
@@ -690,11 +807,14 @@ static int on_signal(struct dmn *d, int sfd, int tfd)
 static void on_tick(struct dmn *d, int tfd)
 {
 	uint64_t ticks;
+	bool polled;
 
 	if (read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
 		return;
-	if (!poll_once(d))
+	polled = !poll_once(d);
+	if (polled)
 		d->dirty = true;
+	discd_tick(d->disc, polled ? &d->snap : NULL);
 	clock_check(d);
 	if (d->dirty && mono_ms() - d->last_commit_ms >= (int64_t)d->cfg->commit_interval * 1000) {
 		if (!state_save(d))
@@ -711,7 +831,7 @@ static int loop_once(struct dmn *d, int sfd, int tfd)
 				 { .fd = tfd, .events = POLLIN },
 				 { .fd = d->http ? http_fd(d->http) : -1, .events = POLLIN },
 				 { .fd = -1 },
-				 { .fd = -1 },
+				 { .fd = d->disc ? discd_fd(d->disc) : -1, .events = POLLIN },
 				 { .fd = counting_fd(&d->cnt), .events = POLLIN } };
 	int timeout = d->http ? http_timeout_ms(d->http) : -1, n;
 
@@ -728,6 +848,13 @@ static int loop_once(struct dmn *d, int sfd, int tfd)
 		http_run(d->http); /* also expires idle connections */
 	if (pfd[3].fd >= 0 && pfd[3].revents && d->cd)
 		cd_io(d->cd, pfd[3].revents);
+	if (pfd[4].fd >= 0 && pfd[4].revents && d->disc) {
+		unsigned long long commits = discd_commits(d->disc);
+
+		discd_run(d->disc);
+		if (d->http && discd_commits(d->disc) != commits)
+			http_invalidate(d->http); /* its health metrics changed */
+	}
 	if (pfd[5].fd >= 0 && pfd[5].revents)
 		counting_io(&d->cnt);
 	if (n > 0 && (pfd[0].revents & POLLIN)) {
@@ -748,7 +875,16 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 			 .overrides = overrides, .ops = ops, .be = be, .started = time(NULL),
 			 .last_commit_ms = mono_ms() };
 	char live[PATH_MAX + 32];
-	int sfd = -1, tfd = -1, lockfd[2], rc = daemon_open(&d, lockfd);
+	int sfd = -1, tfd = -1, lockfd[2], rc;
+
+#ifdef M_MMAP_THRESHOLD
+	/* Big arrays (a snapshot, the totals: megabytes at thousands of hosts) in mappings of
+	 * their own, given back when freed: glibc's threshold otherwise rises after the first
+	 * such free, and the heap keeps every poll's peak. (musl does this by itself.) */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+#endif
+	rc = daemon_open(&d, lockfd);
 
 	if (rc)
 		return rc;
@@ -763,10 +899,11 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 		goto out;
 	}
 	logf_("daemon: backend %s, counting %s, polling every %us, state in %s/iptmon.state every "
-	      "%us%s%s%s%s",
+	      "%us%s%s%s%s%s%s",
 	      ops->name, cfg->counting, cfg->interval, cfg->state_dir, cfg->commit_interval,
 	      cfg->listen[0] ? ", http on " : "", cfg->listen, d.ix ? ", pushing to InfluxDB" : "",
-	      d.cd ? ", sending to collectd" : "");
+	      d.cd ? ", sending to collectd" : "", d.disc ? ", discovering hosts on " : "",
+	      d.disc ? cfg->discover_interfaces : "");
 	while ((rc = loop_once(&d, sfd, tfd)) < 0)
 		;
 out:
@@ -775,6 +912,7 @@ out:
 	http_stop(d.http);
 	cd_free(d.cd);
 	influx_free(d.ix);
+	discd_close(d.disc);
 	if (sfd >= 0)
 		close(sfd);
 	if (tfd >= 0)
@@ -782,6 +920,7 @@ out:
 	close(lockfd[1]);
 	close(lockfd[0]);
 	hostset_free(&d.snap);
+	free(d.order);
 	totals_free(&d.t);
 	counting_free(&d.cnt);
 	return rc;

@@ -52,7 +52,8 @@ const struct mhd_api *mhd_api(char *err, size_t errlen)
 {
 	static const char *const names[] = {
 		"MHD_start_daemon", "MHD_stop_daemon", "MHD_get_daemon_info", "MHD_get_timeout",
-		"MHD_run", "MHD_create_response_from_buffer", "MHD_add_response_header",
+		"MHD_run", "MHD_create_response_from_buffer", "MHD_create_response_from_callback",
+		"MHD_add_response_header",
 		"MHD_queue_response", "MHD_destroy_response", "MHD_lookup_connection_value",
 		"MHD_get_connection_info",
 	};

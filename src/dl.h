@@ -19,6 +19,7 @@ struct mhd_api {
 	__typeof__(MHD_get_timeout) *get_timeout;
 	__typeof__(MHD_run) *run;
 	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_create_response_from_callback) *create_response_from_callback;
 	__typeof__(MHD_add_response_header) *add_response_header;
 	__typeof__(MHD_queue_response) *queue_response;
 	__typeof__(MHD_destroy_response) *destroy_response;

@@ -100,45 +100,68 @@ static void prom_series(FILE *f, const void *arg, const struct host *h, int fam,
 		(unsigned long long)(a->bytes ? c->bytes : c->packets));
 }
 
-/* One metric, every reported host and family, tx then rx. */
-static void prom_metric(FILE *f, const struct hostset *s, const char *metric, const char *type,
-			const char *help, bool bytes)
-{
-	struct prom_arg a = { metric, bytes };
+const struct prom_family prom_families[PROM_FAMILY_COUNT] = {
+	{ "iptmon_host_bytes_total", "counter",
+	  "Bytes counted per host, family and direction (tx: to the host, rx: from the host).", true },
+	{ "iptmon_host_packets_total", "counter", "Packets counted per host, family and direction.",
+	  false },
+	{ "iptmon_host_period_bytes", "gauge", "Bytes counted in the current accounting period.",
+	  true },
+	{ "iptmon_host_period_packets", "gauge",
+	  "Packets counted in the current accounting period.", false },
+};
 
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
+void prom_family_head(FILE *f, const struct prom_family *p)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", p->metric, p->help, p->metric, p->type);
+}
+
+void prom_family_hosts(FILE *f, const struct prom_family *p, const struct hostset *s)
+{
+	struct prom_arg a = { p->metric, p->bytes };
+
 	each_series(f, s, prom_series, &a);
+}
+
+/* One metric, every reported host and family, tx then rx. */
+static void prom_metric(FILE *f, const struct hostset *s, const struct prom_family *p)
+{
+	prom_family_head(f, p);
+	prom_family_hosts(f, p, s);
+}
+
+void prom_summary(FILE *f, size_t nhosts, const char *backend)
+{
+	fputs("# HELP iptmon_hosts Hosts counted.\n# TYPE iptmon_hosts gauge\n", f);
+	fprintf(f, "iptmon_hosts %zu\n", nhosts);
+	fputs("# HELP iptmon_info The backend counting.\n# TYPE iptmon_info gauge\n", f);
+	fputs("iptmon_info{backend=", f);
+	prom_label_value(f, backend);
+	fputs("} 1\n", f);
 }
 
 static void write_prometheus(FILE *f, const struct export_ctx *x)
 {
-	const struct hostset *s = x->hosts;
-
-	prom_metric(f, s, "iptmon_host_bytes_total", "counter",
-		    "Bytes counted per host, family and direction (tx: to the host, rx: from the host).",
-		    true);
-	prom_metric(f, s, "iptmon_host_packets_total", "counter",
-		    "Packets counted per host, family and direction.", false);
-	fputs("# HELP iptmon_hosts Hosts counted.\n# TYPE iptmon_hosts gauge\n", f);
-	fprintf(f, "iptmon_hosts %zu\n", s->n);
-	fputs("# HELP iptmon_info The backend counting.\n# TYPE iptmon_info gauge\n", f);
-	fputs("iptmon_info{backend=", f);
-	prom_label_value(f, x->backend);
-	fputs("} 1\n", f);
+	prom_metric(f, x->hosts, &prom_families[PROM_BYTES]);
+	prom_metric(f, x->hosts, &prom_families[PROM_PACKETS]);
+	prom_summary(f, x->hosts->n, x->backend);
 }
 
-void prom_period(FILE *f, const struct hostset *cur, long long start, long long end)
+void prom_period_bounds(FILE *f, long long start, long long end)
 {
-	prom_metric(f, cur, "iptmon_host_period_bytes", "gauge",
-		    "Bytes counted in the current accounting period.", true);
-	prom_metric(f, cur, "iptmon_host_period_packets", "gauge",
-		    "Packets counted in the current accounting period.", false);
 	fputs("# HELP iptmon_period_start_seconds Start of the current accounting period (Unix time).\n"
 	      "# TYPE iptmon_period_start_seconds gauge\n", f);
 	fprintf(f, "iptmon_period_start_seconds %lld\n", start);
 	fputs("# HELP iptmon_period_end_seconds End of the current accounting period (Unix time).\n"
 	      "# TYPE iptmon_period_end_seconds gauge\n", f);
 	fprintf(f, "iptmon_period_end_seconds %lld\n", end);
+}
+
+void prom_period(FILE *f, const struct hostset *cur, long long start, long long end)
+{
+	prom_metric(f, cur, &prom_families[PROM_PERIOD_BYTES]);
+	prom_metric(f, cur, &prom_families[PROM_PERIOD_PACKETS]);
+	prom_period_bounds(f, start, end);
 }
 
 static void influx_point(FILE *f, const void *arg, const struct host *h, int fam, int dir,

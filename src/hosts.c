@@ -127,6 +127,8 @@ bool host_has_addr(const struct host *h, const struct addr *a)
 
 void hostset_free(struct hostset *s)
 {
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].addrs);
 	free(s->v);
 	index_free(s->idx);
 	free(s->renames);
@@ -159,9 +161,31 @@ int hostset_copy(struct hostset *dst, const struct hostset *src)
 	memset(dst, 0, sizeof(*dst));
 	if (hostset_reserve(dst, src->n))
 		return -ENOMEM;
-	if (src->n)
-		memcpy(dst->v, src->v, src->n * sizeof(*src->v));
-	dst->n = src->n;
+	for (size_t i = 0; i < src->n; i++) {
+		struct host *h = &dst->v[dst->n];
+
+		*h = src->v[i];
+		h->addrs = NULL;
+		if (host_set_addrs(h, src->v[i].addrs, src->v[i].naddrs)) {
+			hostset_free(dst);
+			return -ENOMEM;
+		}
+		dst->n++;
+	}
+	return 0;
+}
+
+int host_set_addrs(struct host *h, const struct addr *a, unsigned int n)
+{
+	struct addr *v = NULL;
+
+	if (n && !(v = malloc(n * sizeof(*v))))
+		return -ENOMEM;
+	if (n)
+		memcpy(v, a, n * sizeof(*v));
+	free(h->addrs);
+	h->addrs = v;
+	h->naddrs = n;
 	return 0;
 }
 
@@ -222,8 +246,13 @@ struct host *hostset_ensure(struct hostset *s, const char *name)
 	return h;
 }
 
-static void host_append_addr(struct hostset *s, struct host *h, const struct addr *a)
+static int host_append_addr(struct hostset *s, struct host *h, const struct addr *a)
 {
+	struct addr *v = realloc(h->addrs, (h->naddrs + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	h->addrs = v;
 	h->addrs[h->naddrs++] = *a;
 	if (s->idx && !s->idx->dirty) {
 		if ((s->idx->naddrs + 1) * 2 <= s->idx->nb)
@@ -231,6 +260,7 @@ static void host_append_addr(struct hostset *s, struct host *h, const struct add
 		else
 			s->idx->dirty = true;
 	}
+	return 0;
 }
 
 struct host *hostset_add_addr(struct hostset *s, const char *name, const struct addr *a)
@@ -243,7 +273,8 @@ struct host *hostset_add_addr(struct hostset *s, const char *name, const struct 
 		if (addr_equal(&h->addrs[j], a))
 			return h;
 	if (h->naddrs < HOST_MAX_ADDRS) {
-		host_append_addr(s, h, a);
+		if (host_append_addr(s, h, a))
+			return NULL;
 	} else if (!s->addrs_dropped++) {
 		memcpy(s->addrs_dropped_host, h->name, sizeof(s->addrs_dropped_host));
 	}
@@ -259,6 +290,7 @@ static void host_drop_addr(struct hostset *s, struct host *h, unsigned int j)
 
 void hostset_remove_at(struct hostset *s, size_t i)
 {
+	free(s->v[i].addrs);
 	s->v[i] = s->v[--s->n];
 	index_dirty(s);
 }
@@ -375,7 +407,8 @@ int hostset_upsert_ex(struct hostset *s, const char *name, const struct addr *a,
 	if (!have) {
 		if (h->naddrs >= HOST_MAX_ADDRS)
 			return -ENOSPC;
-		host_append_addr(s, h, a);
+		if (host_append_addr(s, h, a))
+			return -ENOMEM;
 		changed = 1;
 	}
 	return changed;

@@ -21,7 +21,9 @@ struct counter {
 struct host {
 	char name[NAME_SIZE];
 	char mac[MAC_SIZE]; /* "" when unknown */
-	struct addr addrs[HOST_MAX_ADDRS];
+	/* Allocated to fit (most hosts have one or two): a set owns its hosts' arrays, so hosts
+	 * are copied with hostset_copy(), never by assignment. */
+	struct addr *addrs;
 	unsigned int naddrs;
 	struct counter tx[FAM_COUNT], rx[FAM_COUNT];
 	float rate[FAM_COUNT][2]; /* bytes per second [fam][tx, rx], daemon views only */
@@ -50,6 +52,8 @@ void hostset_free(struct hostset *s);
 /* Whether host h (may be NULL) has address a. */
 bool host_has_addr(const struct host *h, const struct addr *a);
 int hostset_copy(struct hostset *dst, const struct hostset *src);
+/* H's addresses become a copy of the N at A. 0 or -ENOMEM (H unchanged). */
+int host_set_addrs(struct host *h, const struct addr *a, unsigned int n);
 struct host *hostset_find(const struct hostset *s, const char *name);
 struct host *hostset_find_addr(const struct hostset *s, const struct addr *a);
 /* NAME's host, created (without addresses) if new; NULL when out of memory. */

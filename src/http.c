@@ -45,12 +45,15 @@ struct slot {
 };
 
 struct http {
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d; /* NULL until the first client: libmicrohttpd is loaded then */
+	bool off;	      /* it could not be: HTTP is off */
+	char where[64];
 	int epfd, listen_fd;
 	struct slot *slots;
 	struct pollfd *pfd; /* scratch for sweep(), one per slot */
 	unsigned int nslots;
 	http_render_fn render;
+	http_piece_fn piece; /* NULL: every resource rendered whole */
 	void *ctx;
 	struct MHD_Response *cache[HTTP_RES_COUNT];
 	struct MHD_Response *page;
@@ -158,6 +161,78 @@ static struct MHD_Response *rendered(struct http *h, enum http_res res, const ch
 	return r;
 }
 
+/* One streamed body being sent: the piece in hand and where the next one starts. */
+struct stream {
+	struct http *h;
+	enum http_res res;
+	struct http_cursor cur;
+	char *buf;
+	size_t len, off;
+	bool done;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream *st = cls;
+	size_t n;
+
+	(void)pos;
+	while (st->off == st->len) {
+		FILE *f;
+		int ret;
+
+		if (st->done)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		free(st->buf);
+		st->buf = NULL;
+		st->len = st->off = 0;
+		f = open_memstream(&st->buf, &st->len);
+		if (!f)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		ret = st->h->piece(st->h->ctx, st->res, &st->cur, f);
+		if (fclose(f) || ret < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		st->done = ret == 0;
+	}
+	n = st->len - st->off < max ? st->len - st->off : max;
+	memcpy(out, st->buf + st->off, n);
+	st->off += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	free(st->buf);
+	free(st);
+}
+
+#define HTTP_STREAM_BLOCK 4096
+
+static enum MHD_Result serve_stream(struct http *h, struct MHD_Connection *c, enum http_res res)
+{
+	struct stream *st = calloc(1, sizeof(*st));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!st)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
+	st->h = h;
+	st->res = res;
+	r = M->create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, stream_read, st,
+					     stream_free);
+	if (!r) {
+		free(st);
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
+	}
+	M->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res_type[res]);
+	M->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = M->queue_response(c, MHD_HTTP_OK, r);
+	M->destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http_res res,
 			     const char *arg)
 {
@@ -165,6 +240,9 @@ static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http
 	enum MHD_Result ret;
 	struct MHD_Response *r;
 
+	if (h->piece && (res == HTTP_METRICS || res == HTTP_HOSTS || res == HTTP_HOSTS_CURRENT ||
+			 res == HTTP_HOSTS_PREVIOUS))
+		return serve_stream(h, c, res);
 	if (!arg && h->cache[res])
 		return M->queue_response(c, MHD_HTTP_OK, h->cache[res]);
 	r = rendered(h, res, arg, &status);
@@ -381,18 +459,50 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * libmicrohttpd (and, on Debian, the GnuTLS it is built with: 400 KiB of anonymous memory,
+ * 2.7 MB resident) is loaded when the first client connects, not before: a daemon nobody
+ * scrapes does not pay for it. The listening socket is iptmon's own from the start.
+ */
+static int mhd_up(struct http *h)
+{
+	const union MHD_DaemonInfo *info;
+	char err[256];
+
+	M = mhd_api(err, sizeof(err));
+	if (M)
+		h->d = M->start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_access, h,
+				       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				       MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
+				       MHD_OPTION_CONNECTION_LIMIT, h->nslots,
+				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
+				       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+				       MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
+				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				       MHD_OPTION_END);
+	if (h->d && (info = M->get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD))) {
+		h->epfd = info->epoll_fd;
+		return 0;
+	}
+	if (h->d)
+		M->stop_daemon(h->d); /* closes the listening socket */
+	else
+		close(h->listen_fd);
+	h->d = NULL;
+	h->off = true;
+	fprintf(stderr, "iptmon: cannot start the HTTP server on %s%s%s; HTTP is off\n", h->where,
+		M ? "" : ": ", M ? "" : err);
+	return -1;
+}
+
 struct http *http_start(const char *listen_at, unsigned int max_clients, http_render_fn render,
 			void *ctx, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct http *h;
-	const union MHD_DaemonInfo *info;
 	int fd, one = 1;
 	socklen_t sl;
 
-	M = mhd_api(err, errlen);
-	if (!M)
-		return NULL;
 	if (listen_parse(listen_at, &ss)) {
 		snprintf(err, errlen, "bad listen address '%s'", listen_at);
 		return NULL;
@@ -407,53 +517,40 @@ struct http *http_start(const char *listen_at, unsigned int max_clients, http_re
 		return NULL;
 	}
 	h = calloc(1, sizeof(*h));
-	if (!h) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
+	if (h) {
+		h->slots = calloc(max_clients, sizeof(*h->slots));
+		h->pfd = calloc(max_clients, sizeof(*h->pfd));
 	}
-	h->slots = calloc(max_clients, sizeof(*h->slots));
-	h->pfd = calloc(max_clients, sizeof(*h->pfd));
-	if (!h->slots || !h->pfd) {
+	if (!h || !h->slots || !h->pfd) {
 		close(fd);
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		if (h) {
+			free(h->slots);
+			free(h->pfd);
+		}
+		free(h);
+		return NULL;
 	}
 	for (unsigned int i = 0; i < max_clients; i++)
 		h->slots[i] = (struct slot){ SLOT_FREE, -1, 0 };
 	h->nslots = max_clients;
 	h->listen_fd = fd;
+	h->epfd = -1;
 	h->render = render;
 	h->ctx = ctx;
-	h->d = M->start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_access, h,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_CONNECTION_LIMIT, max_clients,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-				MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-				MHD_OPTION_END);
-	if (!h->d || !(info = M->get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD))) {
-		snprintf(err, errlen, "cannot start the HTTP server on %s", listen_at);
-		if (h->d)
-			M->stop_daemon(h->d);
-		else
-			close(fd);
-		goto fail;
-	}
-	h->epfd = info->epoll_fd;
+	snprintf(h->where, sizeof(h->where), "%s", listen_at);
 	return h;
-fail:
-	free(h->slots);
-	free(h->pfd);
-	free(h);
-	return NULL;
+}
+
+void http_set_stream(struct http *h, http_piece_fn piece)
+{
+	h->piece = piece;
+	http_invalidate(h);
 }
 
 int http_fd(const struct http *h)
 {
-	return h->epfd;
+	return h->d ? h->epfd : h->off ? -1 : h->listen_fd;
 }
 
 int http_timeout_ms(struct http *h)
@@ -461,6 +558,8 @@ int http_timeout_ms(struct http *h)
 	MHD_UNSIGNED_LONG_LONG mhd;
 	long long ms = 60000, now = now_ms();
 
+	if (!h->d)
+		return (int)ms;
 	if (M->get_timeout(h->d, &mhd) == MHD_YES && mhd < (MHD_UNSIGNED_LONG_LONG)ms)
 		ms = (long long)mhd;
 	for (unsigned int i = 0; i < h->nslots; i++)
@@ -478,6 +577,12 @@ int http_timeout_ms(struct http *h)
 
 void http_run(struct http *h)
 {
+	if (!h->d) { /* the first client is waiting: loaded now */
+		struct pollfd p = { .fd = h->listen_fd, .events = POLLIN };
+
+		if (h->off || poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || mhd_up(h))
+			return;
+	}
 	M->run(h->d);
 	/* Connections shut down here are closed by the next run, the slot refilled by the one
 	 * after (MHD accepts again only at the start of a run). */
@@ -489,6 +594,8 @@ void http_run(struct http *h)
 
 void http_invalidate(struct http *h)
 {
+	if (!h->d)
+		return;
 	for (int i = 0; i < HTTP_RES_COUNT; i++)
 		if (h->cache[i]) { /* freed once the last client sending it is done */
 			M->destroy_response(h->cache[i]);
@@ -510,10 +617,14 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
-	M->stop_daemon(h->d);
-	http_invalidate(h);
-	if (h->page)
-		M->destroy_response(h->page);
+	if (h->d) {
+		M->stop_daemon(h->d);
+		http_invalidate(h);
+		if (h->page)
+			M->destroy_response(h->page);
+	} else if (!h->off) {
+		close(h->listen_fd);
+	}
 	free(h->slots);
 	free(h->pfd);
 	free(h);

@@ -2,8 +2,12 @@
 #ifndef IPTMON_HTTP_H
 #define IPTMON_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
+
+#include "name.h"
 
 /* "127.0.0.1:9678", "[::1]:9678", "0.0.0.0:9678", "[::]:9678". 0 or -EINVAL. */
 int listen_parse(const char *s, struct sockaddr_storage *ss);
@@ -13,8 +17,9 @@ int listen_parse(const char *s, struct sockaddr_storage *ss);
  * daemon's loop, no threads. Bounded: at most max_clients connections, each with a small
  * fixed memory pool, 5 s to send a whole request header (from its opening or its previous
  * answer) and 10 s without progress while answered; when all are taken and a client waits,
- * the one waiting longest for a header makes room. A body is rendered at most once per poll
- * and shared by every client that fetches it (http_invalidate() drops it).
+ * the one waiting longest for a header makes room. A rendered body is rendered at most once
+ * per poll and shared by every client that fetches it (http_invalidate() drops it); a
+ * streamed one (http_set_stream) is written while it is sent.
  */
 enum http_res { HTTP_METRICS, HTTP_HOSTS, HTTP_HOSTS_CURRENT, HTTP_HOSTS_PREVIOUS, HTTP_HISTORY,
 		HTTP_DAYS, HTTP_RES_COUNT };
@@ -27,10 +32,28 @@ enum http_res { HTTP_METRICS, HTTP_HOSTS, HTTP_HOSTS_CURRENT, HTTP_HOSTS_PREVIOU
 typedef int (*http_render_fn)(void *ctx, enum http_res res, const char *arg, char **body,
 			      size_t *len);
 
+/*
+ * A body written while it is sent, a piece at a time, never whole in memory (/metrics and
+ * /api/hosts at thousands of hosts are megabytes): a piece function writes the next piece of
+ * resource RES to F from cursor CUR (zeroed at the start), moves CUR on and returns 1 while
+ * more follows, 0 after the last piece, -errno. A poll between pieces is seen by the pieces
+ * after it (each host's lines stay whole: they come from one poll).
+ */
+struct http_cursor {
+	int section;
+	bool any;	     /* a host was written in this section */
+	char after[NAME_SIZE]; /* the last host written ("": none yet) */
+	size_t pos;	     /* the piece function's own: where it goes on ... */
+	unsigned long long gen; /* ... while this is still its generation */
+};
+typedef int (*http_piece_fn)(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f);
+
 struct http;
 
 struct http *http_start(const char *listen, unsigned int max_clients, http_render_fn render,
 			void *ctx, char *err, size_t errlen);
+/* /metrics and /api/hosts (every period) from now on streamed through PIECE, not cached. */
+void http_set_stream(struct http *h, http_piece_fn piece);
 int http_fd(const struct http *h);
 /* Longest the loop may sleep before calling http_run(), in ms (at most 60000). */
 int http_timeout_ms(struct http *h);

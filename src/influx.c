@@ -1,35 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * InfluxDB line protocol pushes through libcurl's multi interface: one POST per poll's batch,
- * oldest first, one at a time. When InfluxDB is down the batches wait (bounded; the oldest
- * go first, which costs resolution only: the values are cumulative) and are sent in order
- * when it answers again.
+ * InfluxDB line protocol pushes: one POST per poll's batch, oldest first, one at a time, to a
+ * plain http:// URL by src/hpost.c, to any other (https://, userinfo) through libcurl's multi
+ * interface, loaded only then. When InfluxDB is down the batches wait and are sent in order
+ * when it answers again. The wait is bounded (INFLUX_MAX_BATCHES batches, max_queue bytes
+ * unless the newest and the one being sent alone are over it): over the bound, batches are thinned evenly over the outage (the
+ * one whose neighbours are closest goes; the first and the newest stay), which costs
+ * resolution only: the values are cumulative, the newest point is always exact.
  */
 #include "push.h"
 
 #include <curl/curl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dl.h"
+#include "hpost.h"
 
 static const struct curl_api *C; /* libcurl, loaded by influx_new() */
 
 struct batch {
 	char *buf;
 	size_t len;
+	unsigned long long seq; /* which push: the distance between points */
 	struct batch *next;
 };
 
 struct influx {
+	struct hpost *hp; /* plain http://: no libcurl */
+	short hp_revents;
 	CURLM *m;
 	CURL *e;
 	struct curl_slist *hdrs;
 	char *url;
 	char where[256]; /* the URL without its query, which may hold a password */
 	struct batch *head, *tail;
-	size_t queued, max_queue;
+	size_t queued, max_queue, nbatches;
+	unsigned long long pushes;
 	bool busy, down;
 	char errbuf[CURL_ERROR_SIZE];
 	unsigned long long errors, dropped, sent;
@@ -42,24 +52,44 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* http:// without libcurl: NULL when the URL is not one hpost serves. */
+static struct hpost *plain_new(const char *url, const char *token)
+{
+	char *h = NULL;
+	struct hpost *hp;
+
+	if (asprintf(&h, "Content-Type: text/plain; charset=utf-8\r\n%s%s%s",
+		     token && *token ? "Authorization: Token " : "", token && *token ? token : "",
+		     token && *token ? "\r\n" : "") < 0)
+		return NULL;
+	hp = hpost_new(url, h);
+	free(h);
+	return hp;
+}
+
 struct influx *influx_new(const char *url, const char *token, size_t max_queue, char *err,
 			  size_t errlen)
 {
-	struct influx *ix;
+	struct influx *ix = calloc(1, sizeof(*ix));
 
-	C = curl_api(err, errlen);
-	if (!C)
+	if (!ix) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
-	ix = calloc(1, sizeof(*ix));
-	if (!ix || C->global_init(CURL_GLOBAL_DEFAULT)) {
+	}
+	ix->max_queue = max_queue;
+	snprintf(ix->where, sizeof(ix->where), "%.*s", (int)strcspn(url, "?"), url);
+	ix->hp = plain_new(url, token);
+	if (ix->hp)
+		return ix;
+	C = curl_api(err, errlen);
+	if (!C || C->global_init(CURL_GLOBAL_DEFAULT)) {
 		free(ix);
-		snprintf(err, errlen, "cannot initialise libcurl");
+		if (C)
+			snprintf(err, errlen, "cannot initialise libcurl");
 		return NULL;
 	}
 	ix->url = strdup(url);
-	snprintf(ix->where, sizeof(ix->where), "%.*s", (int)strcspn(url, "?"), url);
 	ix->m = C->multi_init();
-	ix->max_queue = max_queue;
 	ix->hdrs = C->slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
 	if (token && *token) {
 		char *h = NULL;
@@ -85,6 +115,7 @@ static void batch_pop(struct influx *ix)
 	if (!ix->head)
 		ix->tail = NULL;
 	ix->queued -= b->len;
+	ix->nbatches--;
 	free(b->buf);
 	free(b);
 }
@@ -93,6 +124,13 @@ void influx_free(struct influx *ix)
 {
 	if (!ix)
 		return;
+	if (ix->hp) {
+		hpost_free(ix->hp);
+		while (ix->head)
+			batch_pop(ix);
+		free(ix);
+		return;
+	}
 	if (ix->e) {
 		C->multi_remove_handle(ix->m, ix->e);
 		C->easy_cleanup(ix->e);
@@ -107,10 +145,19 @@ void influx_free(struct influx *ix)
 	C->global_cleanup();
 }
 
+static void done(struct influx *ix, bool answered, long status, const char *why);
+
 static void start(struct influx *ix)
 {
 	if (ix->busy || !ix->head)
 		return;
+	if (ix->hp) {
+		ix->errbuf[0] = '\0';
+		ix->busy = true;
+		if (hpost_start(ix->hp, ix->head->buf, ix->head->len, ix->errbuf, sizeof(ix->errbuf)))
+			done(ix, false, 0, ix->errbuf);
+		return;
+	}
 	if (!ix->e) {
 		ix->e = C->easy_init();
 		if (!ix->e)
@@ -132,9 +179,33 @@ static void start(struct influx *ix)
 		ix->busy = true;
 }
 
+/*
+ * Over the bound: the waiting batch (never the one being sent, never the newest) whose
+ * neighbours are closest, the first one only when nothing else can go. NULL when none can.
+ */
+static struct batch **thin_victim(struct influx *ix)
+{
+	struct batch **best = NULL, **pp = &ix->head, *prev = NULL;
+	unsigned long long best_gap = ~0ULL;
+
+	if (ix->busy) { /* the head is being sent */
+		prev = ix->head;
+		pp = &ix->head->next;
+	}
+	for (; *pp && *pp != ix->tail; prev = *pp, pp = &(*pp)->next) {
+		unsigned long long gap = prev ? (*pp)->next->seq - prev->seq : ~0ULL - 1;
+
+		if (!best || gap < best_gap) {
+			best = pp;
+			best_gap = gap;
+		}
+	}
+	return best;
+}
+
 void influx_push(struct influx *ix, char *buf, size_t len)
 {
-	struct batch *b = calloc(1, sizeof(*b));
+	struct batch *b = calloc(1, sizeof(*b)), **pp;
 
 	if (!b) {
 		free(buf);
@@ -143,20 +214,21 @@ void influx_push(struct influx *ix, char *buf, size_t len)
 	}
 	b->buf = buf;
 	b->len = len;
+	b->seq = ix->pushes++;
 	if (ix->tail)
 		ix->tail->next = b;
 	else
 		ix->head = b;
 	ix->tail = b;
 	ix->queued += len;
-	/* Over the bound: drop the oldest waiting batches; never the one being sent (the head,
-	 * while busy), never the newest. */
-	for (struct batch **pp = ix->busy ? &ix->head->next : &ix->head;
-	     ix->queued > ix->max_queue && *pp != ix->tail;) {
+	ix->nbatches++;
+	while ((ix->queued > ix->max_queue || ix->nbatches > INFLUX_MAX_BATCHES) &&
+	       (pp = thin_victim(ix))) {
 		struct batch *victim = *pp;
 
 		*pp = victim->next;
 		ix->queued -= victim->len;
+		ix->nbatches--;
 		free(victim->buf);
 		free(victim);
 		ix->dropped++;
@@ -171,6 +243,24 @@ int influx_poll(struct influx *ix, struct pollfd *pfd, unsigned int n, int timeo
 
 	if (n > 8)
 		n = 8;
+	if (ix->hp) { /* the daemon's fds and the request's */
+		struct pollfd all[9];
+		int t = hpost_timeout_ms(ix->hp), ret;
+		short ev = 0;
+
+		memcpy(all, pfd, n * sizeof(*pfd));
+		all[n] = (struct pollfd){ .fd = hpost_pollfd(ix->hp, &ev) };
+		all[n].events = ev;
+		if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
+			timeout_ms = t;
+		ret = poll(all, n + 1, timeout_ms);
+		for (unsigned int i = 0; i < n; i++)
+			pfd[i].revents = ret > 0 ? all[i].revents : 0;
+		ix->hp_revents = ret > 0 ? all[n].revents : 0;
+		if (ret > 0 && all[n].revents)
+			ret--;
+		return ret;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		w[i] = (struct curl_waitfd){ .fd = pfd[i].fd, .events = pfd[i].events };
 		pfd[i].revents = 0;
@@ -182,14 +272,11 @@ int influx_poll(struct influx *ix, struct pollfd *pfd, unsigned int n, int timeo
 	return numfds;
 }
 
-static void finished(struct influx *ix, CURLcode rc)
+/* A request ended: ANSWERED with STATUS, or not at all (WHY). */
+static void done(struct influx *ix, bool answered, long status, const char *why)
 {
-	long status = 0;
-
-	C->easy_getinfo(ix->e, CURLINFO_RESPONSE_CODE, &status);
-	C->multi_remove_handle(ix->m, ix->e);
 	ix->busy = false;
-	if (rc == CURLE_OK && status >= 200 && status < 300) {
+	if (answered && status >= 200 && status < 300) {
 		if (ix->down)
 			fprintf(stderr, "iptmon: InfluxDB answers again, sending what waited\n");
 		ix->down = false;
@@ -199,16 +286,16 @@ static void finished(struct influx *ix, CURLcode rc)
 		return;
 	}
 	ix->errors++;
-	if (rc == CURLE_OK && status == 400) { /* the data itself was refused: never retry it */
+	if (answered && status == 400) { /* the data itself was refused: never retry it */
 		fprintf(stderr, "iptmon: InfluxDB refused a batch (HTTP 400); dropped\n");
 		ix->dropped++;
 		batch_pop(ix);
 		return;
 	}
 	if (!ix->down) {
-		if (rc != CURLE_OK)
+		if (!answered)
 			fprintf(stderr, "iptmon: InfluxDB %s: %s (keeping points, retrying every poll)\n",
-				ix->where, ix->errbuf[0] ? ix->errbuf : C->easy_strerror(rc));
+				ix->where, why);
 		else
 			fprintf(stderr, "iptmon: InfluxDB %s: HTTP %ld (keeping points, retrying every poll)\n",
 				ix->where, status);
@@ -216,11 +303,29 @@ static void finished(struct influx *ix, CURLcode rc)
 	ix->down = true; /* retried when the next poll pushes */
 }
 
+static void finished(struct influx *ix, CURLcode rc)
+{
+	long status = 0;
+
+	C->easy_getinfo(ix->e, CURLINFO_RESPONSE_CODE, &status);
+	C->multi_remove_handle(ix->m, ix->e);
+	done(ix, rc == CURLE_OK, status, ix->errbuf[0] ? ix->errbuf : C->easy_strerror(rc));
+}
+
 void influx_run(struct influx *ix)
 {
 	CURLMsg *msg;
 	int running, left;
 
+	if (ix->hp) {
+		long status;
+		short rev = ix->hp_revents;
+
+		ix->hp_revents = 0;
+		if (ix->busy && hpost_io(ix->hp, rev, &status, ix->errbuf, sizeof(ix->errbuf)) == 1)
+			done(ix, status != 0, status, ix->errbuf);
+		return;
+	}
 	C->multi_perform(ix->m, &running);
 	while ((msg = C->multi_info_read(ix->m, &left)))
 		if (msg->msg == CURLMSG_DONE && msg->easy_handle == ix->e)
@@ -230,6 +335,22 @@ void influx_run(struct influx *ix)
 size_t influx_queued(const struct influx *ix)
 {
 	return ix->queued;
+}
+
+size_t influx_batches(const struct influx *ix)
+{
+	return ix->nbatches;
+}
+
+const char *influx_batch(const struct influx *ix, size_t i, size_t *len)
+{
+	const struct batch *b = ix->head;
+
+	while (b && i--)
+		b = b->next;
+	if (b)
+		*len = b->len;
+	return b ? b->buf : NULL;
 }
 
 unsigned long long influx_errors(const struct influx *ix)

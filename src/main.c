@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "change.h"
 #include "config.h"
 #include "counting.h"
 #include "daemon.h"
 #include "dhcp.h"
+#include "discover.h"
 #include "export.h"
 #include "hosts.h"
 #include "journal.h"
@@ -131,7 +133,9 @@ static void command_usage(FILE *f, const struct command *c)
 	if (!strcmp(c->name, "daemon"))
 		fprintf(f, "\n  Polls every `interval` s into totals and accounting periods kept in\n"
 			   "  state_dir/iptmon.state; serves /metrics, /api/hosts and / on `listen`;\n"
-			   "  pushes to `influx_url` and `collectd_socket` when set. TERM/INT: save and\n"
+			   "  pushes to `influx_url` and `collectd_socket` when set; counts every\n"
+			   "  neighbour of `discover_interfaces` (discover = on), named from the lease\n"
+			   "  and hosts files, else mac-<12 hex digits of the MAC>. TERM/INT: save and\n"
 			   "  exit; HUP: re-read the configuration. Logs on stderr.\n");
 	if (c->event)
 		fprintf(f, "\n  Arguments are taken as dnsmasq passes them (for DHCPv6 the MAC comes\n"
@@ -268,8 +272,6 @@ static int read_all(struct ctx *c, struct hostset *s)
 
 /* A change to commit, refused by the kernel as built on a read made stale meanwhile. */
 #define EXIT_AGAIN (-1)
-/* Read, compute and commit again at most this often when that happens. */
-#define CHANGE_TRIES 8
 
 static int again_fail(const char *what)
 {
@@ -281,17 +283,12 @@ static int again_fail(const char *what)
 static int commit(struct ctx *c, const struct hostset *old, const struct hostset *want,
 		  const char *what)
 {
-	struct plan p;
-	int ret = plan_make(&p, old, want);
+	int ret = change_commit(&c->cfg, c->ops, c->be, old, want);
 
-	if (ret) {
+	if (ret == -ENOMEM) {
 		errorf("%s: %s", what, strerror(-ret));
 		return EXIT_FILE;
 	}
-	ret = c->ops->commit(c->be, FAMS_ALL, &p);
-	if (!ret)
-		journal_commit(&c->cfg, &p);
-	plan_free(&p);
 	if (ret == -ERESTART)
 		return EXIT_AGAIN;
 	return ret ? backend_fail(c, what, ret) : EXIT_OK;
@@ -426,6 +423,7 @@ struct evx {
 	struct hostset statics;
 	bool have_files;
 	char base[NAME_SIZE], alt[NAME_SIZE];
+	char macname[NAME_SIZE]; /* the daemon's discovery names an unnamed device so */
 };
 
 /* Whether the event is for nobody iptmon counts (EXIT_OK to stop), before any lock. */
@@ -448,9 +446,11 @@ static int event_prepare(struct ctx *c, struct evx *x, bool *skip)
 		if ((le && lease_active(le, time(NULL))) || hostset_find_addr(&x->statics, &x->ev.addr))
 			return EXIT_OK;
 	}
-	x->base[0] = x->alt[0] = '\0';
+	x->base[0] = x->alt[0] = x->macname[0] = '\0';
 	if (!event_is_delete(x->ev.kind) && event_names(&x->ev, &x->leases, x->base, x->alt))
 		return EXIT_OK; /* a neighbour without a known name is not counted */
+	if (!event_is_delete(x->ev.kind) && x->ev.mac[0])
+		disc_mac_name(x->ev.mac, x->macname);
 	*skip = false;
 	return EXIT_OK;
 }
@@ -463,10 +463,16 @@ static int event_read(struct ctx *c, struct evx *x, struct hostset *old)
 
 	if (c->ops->read_some) {
 		/* Just the hosts this event can touch: its name, the alternative, the address's. */
-		const char *names[2] = { x->base, x->alt };
+		const char *names[3];
+		size_t n = 0;
 
-		ret = c->ops->read_some(c->be, names, x->alt[0] ? 2 : x->base[0] ? 1 : 0,
-					&x->ev.addr, 1, old);
+		if (x->base[0])
+			names[n++] = x->base;
+		if (x->alt[0])
+			names[n++] = x->alt;
+		if (x->macname[0])
+			names[n++] = x->macname;
+		ret = c->ops->read_some(c->be, names, n, &x->ev.addr, 1, old);
 	}
 	/* Else all of them, both families: a name may be held through either. */
 	if (ret == -EAGAIN)
@@ -504,6 +510,21 @@ static int event_compute(struct ctx *c, struct evx *x, const struct hostset *old
 	}
 	if (event_resolve_name(&x->ev, &x->leases, old, &x->statics, name))
 		return 1;
+	/* No name but its address, and the daemon's discovery has it under its MAC's: that. */
+	if (x->macname[0] && !strcmp(name, as) && hostset_find(want, x->macname))
+		strcpy(name, x->macname);
+	/* A device the daemon's discovery counts under its MAC-derived name gets its first
+	 * name: that host renamed, counts and all (then at this address). */
+	h = x->macname[0] && !hostset_find(want, name) ? hostset_find(want, x->macname) : NULL;
+	if (h && h->naddrs) {
+		struct addr at = h->addrs[0];
+
+		ret = hostset_upsert_ex(want, name, &at, true);
+		if (ret < 0) {
+			errorf("cannot add host '%s': %s", name, strerror(-ret));
+			return EXIT_FILE;
+		}
+	}
 	/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
 	ret = hostset_upsert_ex(want, name, &x->ev.addr, x->ev.kind == EV_OLD);
 	if (ret < 0) {

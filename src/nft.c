@@ -26,6 +26,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -42,15 +43,18 @@ enum { DIR_TX = 0, DIR_RX = 1 };
 #define ELEMS_PER_MSG 256
 #define MSGBUF_SIZE 65536
 /*
- * Dumps fill replies up to the largest buffer we read with (the kernel caps it near 512 KiB):
- * a big buffer means few dump rounds, and the kernel restarts its object walk every round.
+ * What one recv() can return: the kernel fills a dump's replies 32 KiB at a time whatever
+ * the buffer (and restarts its walk of the set for each), echoes and acks are smaller.
  */
-#define NFT_RXBUF (512 * 1024)
+#define NFT_RXBUF (64 * 1024)
+/* The socket's queue: every echo and ack of a batch waits there until it is read. */
+#define NFT_RCVQUEUE (1024 * 1024)
 /* Reads of the whole table, tried again while transactions keep interrupting them. */
 #define NFT_READ_TRIES 16
 
 static const char *const map_names[2][FAM_COUNT] = { { "tx4", "tx6" }, { "rx4", "rx6" } };
-static const char *const host_map_names[FAM_COUNT] = { "host4", "host6" };
+static const char *const set_names[NFT_SETS] = { "tx4", "tx6", "rx4", "rx6",
+						 "host4", "host6", "carry" };
 #define NFT_SALT_SET "key"
 
 const char *nft_map_name(int dir, int fam)
@@ -167,52 +171,52 @@ static void put_chain(struct builder *bd)
 	nftnl_chain_free(c);
 }
 
-static void put_map(struct builder *bd, int dir, int fam, uint32_t max_hosts)
+/* A set of table inet iptmon; idx in base.sets order. */
+static void put_set(struct builder *bd, int idx)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_expr *ctr = NULL;
 	struct nlmsghdr *nlh;
+	uint32_t mark2 = NFT_TYPE_MARK << NFT_TYPE_BITS | NFT_TYPE_MARK;
 
 	if (!s) {
 		bd->err = -ENOMEM;
 		return;
 	}
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, map_names[dir][fam]);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set_names[idx]);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_OBJECT);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, fam == FAM_V4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, fam == FAM_V4 ? 4 : 16);
-	nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)(dir * 2 + fam + 1));
-	if (max_hosts)
-		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, max_hosts);
-	nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	msg_end(bd, nlh);
-	nftnl_set_free(s);
-}
-
-/* host4/host6: name -> address, for reading one host without dumping them all. */
-static void put_host_map(struct builder *bd, int fam, uint32_t max_hosts)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!s) {
-		bd->err = -ENOMEM;
-		return;
+	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)(idx + 1));
+	if (idx < 4 || idx == NFT_SET_CARRY) {
+		/* Every element gets a counter of its own. */
+		ctr = nftnl_expr_alloc("counter");
+		if (!ctr) {
+			nftnl_set_free(s);
+			bd->err = -ENOMEM;
+			return;
+		}
+		nftnl_set_add_expr(s, ctr);
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
 	}
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, host_map_names[fam]);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_MARK << NFT_TYPE_BITS | NFT_TYPE_MARK);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_NAME_KEY);
-	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, fam == FAM_V4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, fam == FAM_V4 ? 4 : 16);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)(5 + fam));
-	if (max_hosts)
-		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, max_hosts);
+	if (idx < 4) {
+		int fam = idx % 2;
+
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, fam == FAM_V4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, fam == FAM_V4 ? 4 : 16);
+	} else if (idx == NFT_SET_CARRY) {
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, mark2 << NFT_TYPE_BITS | NFT_TYPE_MARK);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_CARRY_KEY);
+	} else {
+		/* host4/host6: name -> address, for reading one host without dumping them all. */
+		int fam = idx - NFT_SET_HOST4;
+
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, mark2);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_NAME_KEY);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE,
+				  fam == FAM_V4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, fam == FAM_V4 ? 4 : 16);
+	}
 	nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	msg_end(bd, nlh);
@@ -243,7 +247,7 @@ static void put_salt(struct builder *bd, const uint8_t salt[NFT_SALT], bool new_
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, t);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_SALT);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, 7);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, NFT_SETS + 1);
 	if (new_set) {
 		nlh = msg_start(bd, NFT_MSG_NEWSET, NLM_F_CREATE);
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -285,7 +289,7 @@ static void add_expr(struct builder *bd, struct nftnl_rule *r, struct nftnl_expr
 		nftnl_rule_add_expr(r, e);
 }
 
-/* meta nfproto ipvX counter name ip[6] daddr|saddr map @txX|rxX */
+/* meta nfproto ipvX ip[6] daddr|saddr @txX|rxX: the lookup bumps the element's counter */
 static void put_rule(struct builder *bd, int dir, int fam)
 {
 	static const uint32_t off[2][FAM_COUNT] = { { 16, 24 }, { 12, 8 } };
@@ -319,82 +323,16 @@ static void put_rule(struct builder *bd, int dir, int fam)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, fam == FAM_V4 ? 4 : 16);
 	}
 	add_expr(bd, r, e);
-	if ((e = nftnl_expr_alloc("objref"))) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, map_names[dir][fam]);
+	if ((e = nftnl_expr_alloc("lookup"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, map_names[dir][fam]);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, (uint32_t)(dir * 2 + fam + 1));
 	}
 	add_expr(bd, r, e);
 	nlh = msg_start(bd, NFT_MSG_NEWRULE, NLM_F_APPEND | NLM_F_CREATE);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	msg_end(bd, nlh);
 	nftnl_rule_free(r);
-}
-
-static void put_flush_chain(struct builder *bd)
-{
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!r) {
-		bd->err = -ENOMEM;
-		return;
-	}
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	nlh = msg_start(bd, NFT_MSG_DELRULE, 0);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	msg_end(bd, nlh);
-	nftnl_rule_free(r);
-}
-
-static void put_counter(struct builder *bd, uint16_t type, const char *name,
-			const struct counter *init)
-{
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!o) {
-		bd->err = -ENOMEM;
-		return;
-	}
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	if (type == NFT_MSG_NEWOBJ && init && (init->packets || init->bytes)) {
-		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, init->packets);
-		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, init->bytes);
-	}
-	nlh = msg_start(bd, type, type == NFT_MSG_NEWOBJ ? NLM_F_CREATE : 0);
-	nftnl_obj_nlmsg_build_payload(nlh, o);
-	msg_end(bd, nlh);
-	nftnl_obj_free(o);
-}
-
-/* A host's four counters; new ones start from the host's counts (a rename keeps them). */
-static void put_host_counters(struct builder *bd, uint16_t type, const struct host *h)
-{
-	char name[NAME_SIZE + 8];
-
-	for (int d = 0; d < 2; d++)
-		for (int f = 0; f < FAM_COUNT; f++) {
-			nft_counter_name(name, sizeof(name), d, f, h->name);
-			put_counter(bd, type, name, d == DIR_TX ? &h->tx[f] : &h->rx[f]);
-		}
-}
-
-/* Elements waiting to be put into one map, in messages of ELEMS_PER_MSG. */
-struct elems {
-	struct nftnl_set *s;
-	unsigned int n;
-	uint16_t type;
-	int dir, fam; /* dir 2: the host map of fam */
-};
-
-static const char *elems_map(const struct elems *el)
-{
-	return el->dir == 2 ? host_map_names[el->fam] : map_names[el->dir][el->fam];
 }
 
 /* SipHash-2-4 (Aumasson and Bernstein), 64-bit output. */
@@ -458,13 +396,27 @@ void nft_name_key(uint8_t key[NFT_NAME_KEY], const uint8_t salt[NFT_SALT], const
 		key[i] = (uint8_t)(h >> (8 * i));
 }
 
+/*
+ * Elements waiting to go into one set, in messages of ELEMS_PER_MSG. ECHO: the kernel sends
+ * the deleted elements back as they were at the commit (their final counters).
+ */
+struct elems {
+	struct nftnl_set *s;
+	unsigned int n;
+	uint16_t type, flags;
+	int idx; /* base.sets order */
+};
+
 static void elems_flush(struct builder *bd, struct elems *el)
 {
 	struct nlmsghdr *nlh;
 
 	if (!el->s || !el->n)
 		return;
-	nlh = msg_start(bd, el->type, el->type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
+	/* EXCL: an element already there (made by hand) is refused, not silently kept. */
+	nlh = msg_start(bd, el->type,
+			(uint16_t)(el->flags |
+				   (el->type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE | NLM_F_EXCL : 0)));
 	nftnl_set_elems_nlmsg_build_payload(nlh, el->s);
 	msg_end(bd, nlh);
 	nftnl_set_free(el->s);
@@ -472,10 +424,36 @@ static void elems_flush(struct builder *bd, struct elems *el)
 	el->n = 0;
 }
 
-static void elems_add(struct builder *bd, struct elems *el, const struct addr *a, const char *host)
+/* nft's element comment: user data TLV 0 (NFTNL_UDATA_SET_ELEM_COMMENT), NUL included. */
+static void elem_comment(struct nftnl_set_elem *e, const char *name)
+{
+	uint8_t ud[2 + NAME_SIZE];
+	size_t len = strlen(name) + 1;
+
+	ud[0] = NFTNL_UDATA_SET_ELEM_COMMENT;
+	ud[1] = (uint8_t)len;
+	memcpy(ud + 2, name, len);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, ud, (uint32_t)(2 + len));
+}
+
+static void elem_counter(struct builder *bd, struct nftnl_set_elem *e, const struct counter *c)
+{
+	struct nftnl_expr *x = nftnl_expr_alloc("counter");
+
+	if (!x) {
+		bd->err = -ENOMEM;
+		return;
+	}
+	nftnl_expr_set_u64(x, NFTNL_EXPR_CTR_PACKETS, c->packets);
+	nftnl_expr_set_u64(x, NFTNL_EXPR_CTR_BYTES, c->bytes);
+	nftnl_set_elem_add_expr(e, x);
+}
+
+/* One element: KEY; for additions DATA (host maps), NAME as comment and counts C. */
+static void elems_put(struct builder *bd, struct elems *el, const void *key, uint32_t klen,
+		      const struct addr *data, const char *name, const struct counter *c)
 {
 	struct nftnl_set_elem *e;
-	char name[NAME_SIZE + 8];
 
 	if (!el->s) {
 		el->s = nftnl_set_alloc();
@@ -484,7 +462,7 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 			return;
 		}
 		nftnl_set_set_str(el->s, NFTNL_SET_TABLE, NFT_TABLE);
-		nftnl_set_set_str(el->s, NFTNL_SET_NAME, elems_map(el));
+		nftnl_set_set_str(el->s, NFTNL_SET_NAME, set_names[el->idx]);
 		nftnl_set_set_u32(el->s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	}
 	e = nftnl_set_elem_alloc();
@@ -492,88 +470,243 @@ static void elems_add(struct builder *bd, struct elems *el, const struct addr *a
 		bd->err = -ENOMEM;
 		return;
 	}
-	if (el->dir == 2) {
-		uint8_t key[NFT_NAME_KEY];
-
-		nft_name_key(key, bd->salt, host);
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, NFT_NAME_KEY);
-		if (el->type == NFT_MSG_NEWSETELEM)
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, &a->u, a->fam == FAM_V4 ? 4 : 16);
-	} else {
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &a->u, a->fam == FAM_V4 ? 4 : 16);
-	}
-	if (el->type == NFT_MSG_NEWSETELEM && el->dir != 2) {
-		nft_counter_name(name, sizeof(name), el->dir, el->fam, host);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF, name);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, klen);
+	if (el->type == NFT_MSG_NEWSETELEM) {
+		if (data)
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, &data->u,
+					   data->fam == FAM_V4 ? 4 : 16);
+		if (name && c) {
+			elem_comment(e, name);
+			elem_counter(bd, e, c);
+		}
 	}
 	nftnl_set_elem_add(el->s, e);
 	if (++el->n == ELEMS_PER_MSG)
 		elems_flush(bd, el);
 }
 
-/* The elements of one address of host NAME, in the maps dir 0, 1 and 2 of its family. */
-static void elems_of_addr(struct builder *bd, struct elems el[3][FAM_COUNT], const struct addr *a,
-			  const char *name, const bool maps[3])
+static void carry_key(uint8_t key[NFT_CARRY_KEY], const uint8_t *salt, const char *name, int slot)
 {
-	for (int d = 0; d < 3; d++)
-		if (maps[d])
-			elems_add(bd, &el[d][a->fam], a, name);
+	uint32_t s = (uint32_t)slot;
+
+	nft_name_key(key, salt, name);
+	memcpy(key + NFT_NAME_KEY, &s, 4);
 }
 
-static void elems_done(struct builder *bd, struct elems el[3][FAM_COUNT])
+/* The element changes of one batch, deletions first (a key may leave and come back). */
+struct change {
+	struct builder *bd;
+	struct elems el[NFT_SETS];
+	uint16_t type;
+	const struct nft_carries *carries;
+	struct nft_movedset *moved;
+};
+
+static void change_init(struct change *ch, struct builder *bd, uint16_t type,
+			const struct nft_carries *carries, struct nft_movedset *moved)
 {
-	for (int d = 0; d < 3; d++)
-		for (int f = 0; f < FAM_COUNT; f++) {
-			elems_flush(bd, &el[d][f]);
-			if (el[d][f].s)
-				nftnl_set_free(el[d][f].s);
+	ch->bd = bd;
+	ch->type = type;
+	ch->carries = carries;
+	ch->moved = moved;
+	for (int i = 0; i < NFT_SETS; i++)
+		ch->el[i] = (struct elems){ .type = type, .idx = i };
+}
+
+static void change_done(struct change *ch)
+{
+	for (int i = 0; i < NFT_SETS; i++) {
+		elems_flush(ch->bd, &ch->el[i]);
+		if (ch->el[i].s)
+			nftnl_set_free(ch->el[i].s);
+	}
+}
+
+static const struct nft_carry *carry_of(const struct nft_carries *cs, const char *name, int slot)
+{
+	for (size_t i = 0; cs && i < cs->n; i++)
+		if (cs->v[i].slot == slot && !strcmp(cs->v[i].name, name))
+			return &cs->v[i];
+	return NULL;
+}
+
+static const struct counter *count_of(const struct host *h, int slot)
+{
+	return slot / 2 == DIR_TX ? &h->tx[slot % 2] : &h->rx[slot % 2];
+}
+
+static bool counter_zero(const struct counter *c)
+{
+	return !c->bytes && !c->packets;
+}
+
+static const struct addr *first_addr(const struct host *h, int fam)
+{
+	for (unsigned int j = 0; h && j < h->naddrs; j++)
+		if (h->addrs[j].fam == fam)
+			return &h->addrs[j];
+	return NULL;
+}
+
+/* Whether H (in WANT) holds other addresses of FAM than O (in OLD). */
+static bool fam_differs(const struct host *h, const struct host *o, int fam)
+{
+	for (unsigned int j = 0; j < h->naddrs; j++)
+		if (h->addrs[j].fam == fam && !host_has_addr(o, &h->addrs[j]))
+			return true;
+	for (unsigned int j = 0; j < o->naddrs; j++)
+		if (o->addrs[j].fam == fam && !host_has_addr(h, &o->addrs[j]))
+			return true;
+	return false;
+}
+
+/* Out of the kernel: every element of host O in family FAM, its host map and carries. */
+static void del_fam(struct change *ch, const struct host *o, int fam, bool echo)
+{
+	uint8_t key[NFT_CARRY_KEY];
+
+	for (unsigned int j = 0; j < o->naddrs; j++) {
+		const struct addr *a = &o->addrs[j];
+
+		if (a->fam != fam)
+			continue;
+		for (int d = 0; d < 2; d++) {
+			struct elems *el = &ch->el[d * 2 + fam];
+
+			if (echo && !(el->flags & NLM_F_ECHO)) {
+				elems_flush(ch->bd, el); /* elements of one message share its flags */
+				el->flags |= NLM_F_ECHO;
+			}
+			elems_put(ch->bd, el, &a->u, fam == FAM_V4 ? 4 : 16, NULL, NULL, NULL);
 		}
-}
-
-static void elems_init(struct elems el[3][FAM_COUNT], uint16_t type)
-{
-	for (int d = 0; d < 3; d++)
-		for (int f = 0; f < FAM_COUNT; f++)
-			el[d][f] = (struct elems){ .type = type, .dir = d, .fam = f };
+	}
+	if (first_addr(o, fam)) {
+		nft_name_key(key, ch->bd->salt, o->name);
+		elems_put(ch->bd, &ch->el[NFT_SET_HOST4 + fam], key, NFT_NAME_KEY, NULL, NULL, NULL);
+	}
+	for (int d = 0; d < 2; d++)
+		if (carry_of(ch->carries, o->name, d * 2 + fam)) {
+			carry_key(key, ch->bd->salt, o->name, d * 2 + fam);
+			elems_put(ch->bd, &ch->el[NFT_SET_CARRY], key, NFT_CARRY_KEY, NULL, NULL, NULL);
+		}
 }
 
 /*
- * The plan's address steps as map elements: in the address maps (dir 0, 1) and the host
- * maps (dir 2). map_new[dir][fam]: that map is made in this batch, so nothing comes out of
- * it and every address of `want` goes in, not just the plan's new ones.
+ * Into the kernel: host H's elements of family FAM. The first address starts from the
+ * host's count, the others from zero; a host with no address of the family keeps its
+ * count in a carry element.
  */
-static void put_elems(struct builder *bd, uint16_t type, const struct plan *p,
-		      const bool map_new[3][FAM_COUNT])
+static void add_fam(struct change *ch, const struct host *h, int fam)
 {
-	struct elems el[3][FAM_COUNT];
+	const struct addr *a1 = first_addr(h, fam);
+	static const struct counter zero;
+	uint8_t key[NFT_CARRY_KEY];
 
-	elems_init(el, type);
-	if (type == NFT_MSG_DELSETELEM) {
-		for (size_t i = 0; i < p->ndel; i++) {
-			const struct addr *a = p->del[i].a;
-			bool maps[3] = { !map_new[0][a->fam], !map_new[1][a->fam], !map_new[2][a->fam] };
+	for (unsigned int j = 0; j < h->naddrs; j++) {
+		const struct addr *a = &h->addrs[j];
 
-			elems_of_addr(bd, el, a, p->del[i].h->name, maps);
+		if (a->fam != fam)
+			continue;
+		for (int d = 0; d < 2; d++)
+			elems_put(ch->bd, &ch->el[d * 2 + fam], &a->u, fam == FAM_V4 ? 4 : 16, NULL,
+				  h->name, a == a1 ? count_of(h, d * 2 + fam) : &zero);
+	}
+	if (a1) {
+		nft_name_key(key, ch->bd->salt, h->name);
+		elems_put(ch->bd, &ch->el[NFT_SET_HOST4 + fam], key, NFT_NAME_KEY, a1, NULL, NULL);
+		return;
+	}
+	for (int d = 0; d < 2; d++)
+		if (!counter_zero(count_of(h, d * 2 + fam))) {
+			carry_key(key, ch->bd->salt, h->name, d * 2 + fam);
+			elems_put(ch->bd, &ch->el[NFT_SET_CARRY], key, NFT_CARRY_KEY, NULL, h->name,
+				  count_of(h, d * 2 + fam));
+		}
+}
+
+/* What the kernel should echo for O's elements of FAM going on as host H's counts. */
+static void note_moved(struct change *ch, const struct host *h, const struct host *o, int fam)
+{
+	struct nft_movedset *m = ch->moved;
+
+	if (!m || !first_addr(o, fam))
+		return;
+	for (int d = 0; d < 2; d++) {
+		int slot = d * 2 + fam;
+		const struct nft_carry *c = carry_of(ch->carries, o->name, slot);
+		struct nft_moved *v = realloc(m->v, (m->n + 1) * sizeof(*v)), *x;
+
+		if (!v) {
+			ch->bd->err = -ENOMEM;
+			return;
+		}
+		m->v = v;
+		x = &v[m->n++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->from, sizeof(x->from), "%s", o->name);
+		snprintf(x->to, sizeof(x->to), "%s", h->name);
+		x->slot = (uint8_t)slot;
+		x->read = *count_of(o, slot);
+		if (c) { /* the elements held the count less the carry */
+			x->read.bytes -= c->c.bytes < x->read.bytes ? c->c.bytes : x->read.bytes;
+			x->read.packets -= c->c.packets < x->read.packets ? c->c.packets : x->read.packets;
+		}
+		if (!first_addr(h, fam))
+			x->carry = *count_of(h, slot);
+	}
+}
+
+/* Host H (WANT) that was O (OLD, NULL: new) in family FAM: made again if anything differs. */
+static void change_fam(struct change *ch, const struct host *h, const struct host *o, int fam)
+{
+	bool renamed = o && strcmp(o->name, h->name);
+
+	if (o && !renamed && !fam_differs(h, o, fam))
+		return;
+	if (!o && !first_addr(h, fam) && counter_zero(count_of(h, fam)) &&
+	    counter_zero(count_of(h, 2 + fam)))
+		return;
+	if (ch->type == NFT_MSG_DELSETELEM) {
+		if (o) {
+			note_moved(ch, h, o, fam);
+			del_fam(ch, o, fam, true);
 		}
 	} else {
-		for (size_t i = 0; i < p->nadd; i++) {
-			const struct addr *a = p->add[i].a;
-			bool maps[3] = { !map_new[0][a->fam], !map_new[1][a->fam], !map_new[2][a->fam] };
-
-			elems_of_addr(bd, el, a, p->add[i].h->name, maps);
-		}
-		for (size_t i = 0; i < p->want->n; i++) {
-			const struct host *h = &p->want->v[i];
-
-			for (unsigned int j = 0; j < h->naddrs; j++) {
-				int f = h->addrs[j].fam;
-				bool maps[3] = { map_new[0][f], map_new[1][f], map_new[2][f] };
-
-				elems_of_addr(bd, el, &h->addrs[j], h->name, maps);
-			}
-		}
+		add_fam(ch, h, fam);
 	}
-	elems_done(bd, el);
+}
+
+/* Whether OLD's host NAME lives on under another name (then it is not gone). */
+static bool renamed_to(const struct plan *p, const char *name)
+{
+	for (size_t k = 0; k < p->ncreated; k++)
+		if (p->created[k].from && !strcmp(p->created[k].from, name))
+			return true;
+	return false;
+}
+
+/* The plan's changes, as elements of type ch->type. fresh: the sets are new (all of WANT). */
+static void put_changes(struct change *ch, const struct plan *p, bool fresh)
+{
+	const struct hostset *want = p->want;
+
+	for (size_t i = 0; !fresh && i < p->ngone; i++)
+		if (ch->type == NFT_MSG_DELSETELEM && !renamed_to(p, p->gone[i]->name))
+			for (int f = 0; f < FAM_COUNT; f++)
+				del_fam(ch, p->gone[i], f, false);
+	for (size_t i = 0; i < want->n; i++) {
+		const struct host *h = &want->v[i], *o = NULL;
+
+		if (!fresh) {
+			o = p->old ? hostset_find(p->old, h->name) : NULL;
+			for (size_t k = 0; !o && k < p->ncreated; k++)
+				if (p->created[k].h == h && p->created[k].from)
+					o = hostset_find(p->old, p->created[k].from);
+		}
+		for (int f = 0; f < FAM_COUNT; f++)
+			change_fam(ch, h, o, f);
+	}
+	change_done(ch);
 }
 
 static int builder_init(struct builder *bd, struct buf *out, uint32_t *seq,
@@ -594,80 +727,108 @@ static int builder_done(struct builder *bd)
 	return bd->err;
 }
 
+/* Whether the table is whole and in this layout: changes are then made element by element. */
+static bool base_complete(const struct nft_base *base)
+{
+	for (int i = 0; i < NFT_SETS; i++)
+		if (!base->sets[i])
+			return false;
+	return base->table && base->chain && base->rules == 4 && base->salted && !base->old_layout;
+}
+
+/*
+ * A table that is missing, damaged, of iptmon 0.1 or without its hash key is made again
+ * whole in the same transaction (its old self deleted first), every host of WANT starting
+ * from its counts; else only the elements the plan touches change.
+ */
 int nft_build_commit(struct buf *out, uint32_t *seq, const struct nft_base *base,
-		     const struct plan *p, uint32_t max_hosts)
+		     const struct plan *p, const struct nft_carries *carries,
+		     struct nft_movedset *moved)
 {
 	struct builder bd;
-	bool map_new[3][FAM_COUNT];
+	struct change ch;
+	bool fresh = !base_complete(base);
 
 	if (builder_init(&bd, out, seq, base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
-	if (!base->table)
+	if (fresh) {
+		if (base->table)
+			put_table(&bd, NFT_MSG_DELTABLE, 0);
 		put_table(&bd, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	if (!base->chain)
 		put_chain(&bd);
-	for (int d = 0; d < 2; d++)
-		for (int f = 0; f < FAM_COUNT; f++) {
-			map_new[d][f] = !base->maps[d * 2 + f];
-			if (map_new[d][f])
-				put_map(&bd, d, f, max_hosts);
-		}
-	for (int f = 0; f < FAM_COUNT; f++) {
-		map_new[2][f] = !base->maps[NFT_MAP_HOST4 + f];
-		if (map_new[2][f])
-			put_host_map(&bd, f, max_hosts);
-	}
-	if (!base->salted) {
-		/* A new hash key (or the first: tables of iptmon 0.1 had none): every host map
-		 * element is made again under it; the key itself goes last. */
+		for (int i = 0; i < NFT_SETS; i++)
+			put_set(&bd, i);
 		put_salt(&bd, base->salt, true);
-		for (int f = 0; f < FAM_COUNT; f++)
-			if (!map_new[2][f]) {
-				put_set_flush(&bd, host_map_names[f]);
-				map_new[2][f] = true;
-			}
-	}
-	if (base->rules != 4) {
-		if (base->rules)
-			put_flush_chain(&bd);
 		for (int f = 0; f < FAM_COUNT; f++)
 			for (int d = 0; d < 2; d++)
 				put_rule(&bd, d, f);
+	} else {
+		change_init(&ch, &bd, NFT_MSG_DELSETELEM, carries, moved);
+		put_changes(&ch, p, false);
 	}
-	/* Addresses go before the counters they point at, new counters before their addresses. */
-	put_elems(&bd, NFT_MSG_DELSETELEM, p, map_new);
-	for (size_t i = 0; i < p->ngone; i++)
-		put_host_counters(&bd, NFT_MSG_DELOBJ, p->gone[i]);
-	for (size_t i = 0; i < p->ncreated; i++)
-		put_host_counters(&bd, NFT_MSG_NEWOBJ, p->created[i].h); /* a rename's carry counts */
-	put_elems(&bd, NFT_MSG_NEWSETELEM, p, map_new);
-	if (!base->salted)
+	change_init(&ch, &bd, NFT_MSG_NEWSETELEM, carries, NULL);
+	put_changes(&ch, p, fresh);
+	if (fresh)
 		put_salt(&bd, base->salt, false);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
 }
 
+int nft_build_makeup(struct buf *out, uint32_t *seq, const struct nft_base *base,
+		     const struct nft_movedset *moved)
+{
+	struct builder bd;
+	struct change del, add;
+	size_t n = 0;
+
+	for (size_t i = 0; i < moved->n; i++) {
+		const struct nft_moved *m = &moved->v[i];
+
+		n += m->echoed.bytes > m->read.bytes || m->echoed.packets > m->read.packets;
+	}
+	if (!n)
+		return 0;
+	if (builder_init(&bd, out, seq, base))
+		return -ENOMEM;
+	bd.genid = 0; /* after the commit it makes up for: the generation has moved, by design */
+	batch_mark(&bd, true);
+	change_init(&del, &bd, NFT_MSG_DELSETELEM, NULL, NULL);
+	change_init(&add, &bd, NFT_MSG_NEWSETELEM, NULL, NULL);
+	for (size_t i = 0; i < moved->n; i++) {
+		const struct nft_moved *m = &moved->v[i];
+		struct counter c = m->carry;
+		uint8_t key[NFT_CARRY_KEY];
+
+		if (m->echoed.bytes <= m->read.bytes && m->echoed.packets <= m->read.packets)
+			continue;
+		carry_key(key, bd.salt, m->to, m->slot);
+		if (!counter_zero(&c))
+			elems_put(&bd, &del.el[NFT_SET_CARRY], key, NFT_CARRY_KEY, NULL, NULL, NULL);
+		if (m->echoed.bytes > m->read.bytes)
+			c.bytes += m->echoed.bytes - m->read.bytes;
+		if (m->echoed.packets > m->read.packets)
+			c.packets += m->echoed.packets - m->read.packets;
+		elems_put(&bd, &add.el[NFT_SET_CARRY], key, NFT_CARRY_KEY, NULL, m->to, &c);
+	}
+	change_done(&del);
+	change_done(&add);
+	batch_mark(&bd, false);
+	return builder_done(&bd);
+}
+
+/* Every host out: the elements of every set but the hash key's. */
 int nft_build_flush(struct buf *out, uint32_t *seq, const struct nft_base *base,
 		    const struct hostset *old)
 {
 	struct builder bd;
 
+	(void)old;
 	if (builder_init(&bd, out, seq, base))
 		return -ENOMEM;
 	batch_mark(&bd, true);
-	{
-		struct elems el[3][FAM_COUNT];
-		const bool all[3] = { true, true, true };
-
-		elems_init(el, NFT_MSG_DELSETELEM);
-		for (size_t i = 0; i < old->n; i++)
-			for (unsigned int j = 0; j < old->v[i].naddrs; j++)
-				elems_of_addr(&bd, el, &old->v[i].addrs[j], old->v[i].name, all);
-		elems_done(&bd, el);
-	}
-	for (size_t i = 0; i < old->n; i++)
-		put_host_counters(&bd, NFT_MSG_DELOBJ, &old->v[i]);
+	for (int i = 0; i < NFT_SETS; i++)
+		put_set_flush(&bd, set_names[i]);
 	batch_mark(&bd, false);
 	return builder_done(&bd);
 }
@@ -693,6 +854,8 @@ struct nft {
 	uint32_t max_hosts;
 	bool have_base;
 	struct nft_base base;
+	struct nft_carries carries; /* the carry elements of the last read */
+	struct nft_movedset *echo;  /* where send_batch() puts the deleted elements echoed */
 	char *rxbuf;
 	size_t rxlen;
 	unsigned long long resets, read_retries; /* for tests and health metrics */
@@ -726,7 +889,7 @@ static int nl_open(struct backend *b)
 	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(n->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	{
-		int rcv = 2 * NFT_RXBUF;
+		int rcv = NFT_RCVQUEUE;
 
 		if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv,
 			       sizeof(rcv)) < 0)
@@ -1081,7 +1244,181 @@ static int read_salt(struct backend *b, struct nftnl_set *s)
 	return ret == -ENOENT ? 0 : ret;
 }
 
-static bool base_complete(const struct nft_base *base);
+/* ---- reading elements: parsed straight from the netlink attributes ---- */
+
+/*
+ * Where the elements of one dump (or one GET) go. A counter element adds its address and
+ * counts to the host its comment names; a carry element its counts (and it is kept in
+ * carries). peek: only the name of the first element is wanted.
+ */
+struct ereader {
+	struct hostset *out;
+	struct nft_carries *carries;
+	int idx; /* base.sets order */
+	int err;
+	bool peek, found;
+	char name[NAME_SIZE];
+};
+
+static int attr_table(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (t <= NFTA_SET_ELEM_MAX) /* NFTA_SET_ELEM_MAX is the largest of the tables used */
+		tb[t] = a;
+	return MNL_CB_OK;
+}
+
+/* An element's comment (nft's user data TLV 0) into name; false if none or not a name. */
+static bool udata_name(const struct nlattr *a, char name[NAME_SIZE])
+{
+	const uint8_t *p = mnl_attr_get_payload(a);
+	uint16_t len = mnl_attr_get_payload_len(a);
+
+	for (uint16_t i = 0; i + 2 <= len && i + 2 + p[i + 1] <= len; i += (uint16_t)(2 + p[i + 1])) {
+		uint8_t l = p[i + 1];
+
+		if (p[i] != NFTNL_UDATA_SET_ELEM_COMMENT)
+			continue;
+		if (!l || l > NAME_SIZE || p[i + 2 + l - 1] != '\0')
+			return false;
+		memcpy(name, p + i + 2, l);
+		return name_is_valid(name);
+	}
+	return false;
+}
+
+/* A counter expression's values (NFTA_SET_ELEM_EXPR or one of NFTA_SET_ELEM_EXPRESSIONS). */
+static bool expr_counter(const struct nlattr *x, struct counter *c)
+{
+	const struct nlattr *tb[NFTA_SET_ELEM_MAX + 1] = { 0 }, *cb[NFTA_SET_ELEM_MAX + 1] = { 0 };
+
+	if (mnl_attr_parse_nested(x, attr_table, tb) < 0 || !tb[NFTA_EXPR_NAME] ||
+	    !tb[NFTA_EXPR_DATA] || strcmp(mnl_attr_get_str(tb[NFTA_EXPR_NAME]), "counter") ||
+	    mnl_attr_parse_nested(tb[NFTA_EXPR_DATA], attr_table, cb) < 0 ||
+	    !cb[NFTA_COUNTER_BYTES] || !cb[NFTA_COUNTER_PACKETS] ||
+	    mnl_attr_get_payload_len(cb[NFTA_COUNTER_BYTES]) != 8 ||
+	    mnl_attr_get_payload_len(cb[NFTA_COUNTER_PACKETS]) != 8)
+		return false;
+	c->bytes = be64toh(mnl_attr_get_u64(cb[NFTA_COUNTER_BYTES]));
+	c->packets = be64toh(mnl_attr_get_u64(cb[NFTA_COUNTER_PACKETS]));
+	return true;
+}
+
+static bool elem_counter_of(const struct nlattr *const *tb, struct counter *c)
+{
+	const struct nlattr *x;
+
+	if (tb[NFTA_SET_ELEM_EXPR])
+		return expr_counter(tb[NFTA_SET_ELEM_EXPR], c);
+	if (tb[NFTA_SET_ELEM_EXPRESSIONS])
+		mnl_attr_for_each_nested(x, tb[NFTA_SET_ELEM_EXPRESSIONS])
+			if (expr_counter(x, c))
+				return true;
+	return false;
+}
+
+static const void *elem_key(const struct nlattr *const *tb, uint16_t *len)
+{
+	const struct nlattr *vb[NFTA_SET_ELEM_MAX + 1] = { 0 };
+
+	if (!tb[NFTA_SET_ELEM_KEY] || mnl_attr_parse_nested(tb[NFTA_SET_ELEM_KEY], attr_table, vb) < 0 ||
+	    !vb[NFTA_DATA_VALUE])
+		return NULL;
+	*len = mnl_attr_get_payload_len(vb[NFTA_DATA_VALUE]);
+	return mnl_attr_get_payload(vb[NFTA_DATA_VALUE]);
+}
+
+static void counter_add(struct counter *to, const struct counter *c)
+{
+	to->bytes += c->bytes;
+	to->packets += c->packets;
+}
+
+static int carry_push(struct nft_carries *cs, const char *name, int slot, const struct counter *c)
+{
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? 2 * cs->cap : 8;
+		struct nft_carry *v = realloc(cs->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		cs->v = v;
+		cs->cap = cap;
+	}
+	memset(&cs->v[cs->n], 0, sizeof(cs->v[0]));
+	memcpy(cs->v[cs->n].name, name, strlen(name) + 1);
+	cs->v[cs->n].slot = (uint8_t)slot;
+	cs->v[cs->n++].c = *c;
+	return 0;
+}
+
+/* One element of set r->idx. Elements that are not iptmon's (hand-made) are left out. */
+static void read_elem(struct ereader *r, const struct nlattr *el)
+{
+	const struct nlattr *tb[NFTA_SET_ELEM_MAX + 1] = { 0 };
+	struct counter c = { 0 };
+	char name[NAME_SIZE];
+	const uint8_t *key;
+	uint16_t klen = 0;
+	struct host *h;
+
+	if (mnl_attr_parse_nested(el, attr_table, tb) < 0 || !tb[NFTA_SET_ELEM_USERDATA] ||
+	    !udata_name(tb[NFTA_SET_ELEM_USERDATA], name) || !(key = elem_key(tb, &klen)))
+		return;
+	if (r->peek) {
+		if (!r->found)
+			memcpy(r->name, name, sizeof(name));
+		r->found = true;
+		return;
+	}
+	if (!elem_counter_of(tb, &c))
+		return;
+	if (r->idx < 4) {
+		struct addr a = { .fam = r->idx % 2 };
+
+		if (klen != (a.fam == FAM_V4 ? 4 : 16))
+			return;
+		memcpy(&a.u, key, klen);
+		h = hostset_add_addr(r->out, name, &a);
+		if (h)
+			counter_add(r->idx / 2 == DIR_TX ? &h->tx[a.fam] : &h->rx[a.fam], &c);
+	} else {
+		uint32_t slot;
+
+		if (klen != NFT_CARRY_KEY)
+			return;
+		memcpy(&slot, key + NFT_NAME_KEY, 4);
+		if (slot > 3)
+			return;
+		h = hostset_ensure(r->out, name);
+		if (h) {
+			counter_add(slot / 2 == DIR_TX ? &h->tx[slot % 2] : &h->rx[slot % 2], &c);
+			if (carry_push(r->carries, name, (int)slot, &c))
+				h = NULL;
+		}
+	}
+	r->found = true;
+	if (!h)
+		r->err = -ENOMEM;
+}
+
+static int cb_read_elems(const struct nlmsghdr *nlh, void *data)
+{
+	struct ereader *r = data;
+	const struct nlattr *a, *el;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(el, a)
+			read_elem(r, el);
+	}
+	return r->err ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+/* ---- reading the table ---- */
 
 /* The nftnl objects a read fills its requests from, made once per read. */
 struct reqs {
@@ -1126,11 +1463,17 @@ static int reqs_init(struct reqs *q)
 	return 0;
 }
 
+static void carries_clear(struct nft_carries *cs)
+{
+	cs->n = 0;
+}
+
 /* A fresh read: nothing known of the base or the hosts; the requests' objects made. */
 static int read_start(struct backend *b, struct reqs *q, struct hostset *out)
 {
 	memset(out, 0, sizeof(*out));
 	memset(&P(b)->base, 0, sizeof(P(b)->base));
+	carries_clear(&P(b)->carries);
 	P(b)->have_base = false;
 	return reqs_init(q);
 }
@@ -1153,24 +1496,45 @@ static int read_table(struct backend *b, struct reqs *q)
 	return ret;
 }
 
-/* Whether maps FROM..TO-1 (base->maps order) exist. */
-static int read_maps_exist(struct backend *b, struct reqs *q, int from, int to)
+/* One set of the dump of the table's sets: which of ours it is, of which layout. */
+static int cb_set(const struct nlmsghdr *nlh, void *data)
 {
-	int ret = 0;
+	struct nft_base *base = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	const char *name;
 
-	for (int i = from; i < to && !ret; i++) {
-		nftnl_set_set_str(q->s, NFTNL_SET_NAME, i < 4 ? map_names[i / 2][i % 2] :
-								host_map_names[i - 4]);
-		ret = get_one(b, NFT_MSG_GETSET, fill_set, q->s, NLM_F_ACK, cb_exists,
-			      &P(b)->base.maps[i]);
-		if (ret == -ENOENT)
-			ret = 0;
-	}
-	return ret;
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, s) >= 0 && (name = nftnl_set_get_str(s, NFTNL_SET_NAME)))
+		for (int i = 0; i < NFT_SETS; i++) {
+			if (strcmp(name, set_names[i]))
+				continue;
+			base->sets[i] = true;
+			/* iptmon 0.1's tx4..rx6 were maps of addresses to counter objects. */
+			if (i < 4 && (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_OBJECT))
+				base->old_layout = true;
+		}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
 }
 
-/* Every counter object, then every element of the four address maps. */
-static int read_hosts(struct backend *b, struct reqs *q, struct hostset *out)
+/* Which sets exist, and whether they are of iptmon 0.1's layout: one dump of the table's. */
+static int read_sets_exist(struct backend *b, struct reqs *q)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	int ret;
+
+	(void)q;
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	ret = get_one(b, NFT_MSG_GETSET, fill_set, s, NLM_F_DUMP, cb_set, &P(b)->base);
+	nftnl_set_free(s);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* iptmon 0.1's table: every counter object, then every element of its four maps. */
+static int read_hosts_old(struct backend *b, struct reqs *q, struct hostset *out)
 {
 	int ret = get_one(b, NFT_MSG_GETOBJ, fill_obj, q->o, NLM_F_DUMP, cb_counter, out);
 
@@ -1181,11 +1545,29 @@ static int read_hosts(struct backend *b, struct reqs *q, struct hostset *out)
 			nftnl_set_set_str(q->s, NFTNL_SET_NAME, map_names[d][f]);
 			ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, q->s, NLM_F_DUMP,
 				      cb_elems, &ctx);
-			if (!ret)
-				P(b)->base.maps[d * 2 + f] = true;
-			else if (ret == -ENOENT)
+			if (ret == -ENOENT)
 				ret = 0;
 		}
+	return ret;
+}
+
+/* Every element of the counter sets and of set carry. */
+static int read_hosts(struct backend *b, struct reqs *q, struct hostset *out)
+{
+	int ret = 0;
+
+	for (int i = 0; i < NFT_SETS && !ret; i++) {
+		struct ereader r = { .out = out, .carries = &P(b)->carries, .idx = i };
+
+		if ((i >= 4 && i != NFT_SET_CARRY) || !P(b)->base.sets[i])
+			continue;
+		nftnl_set_set_str(q->s, NFTNL_SET_NAME, set_names[i]);
+		ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, q->s, NLM_F_DUMP, cb_read_elems, &r);
+		if (!ret && r.err)
+			ret = r.err;
+		if (ret == -ENOENT)
+			ret = 0;
+	}
 	return ret;
 }
 
@@ -1199,14 +1581,15 @@ static int read_all_once(struct backend *b, const void *arg, struct hostset *out
 		ret = read_table(b, &q);
 	if (ret == -ENOENT) {
 		P(b)->have_base = true; /* nothing of ours yet */
+		P(b)->base.full = true;
 		b->base_missing = true;
 		reqs_free(&q);
 		return 0;
 	}
 	if (!ret)
-		ret = read_hosts(b, &q, out);
+		ret = read_sets_exist(b, &q);
 	if (!ret)
-		ret = read_maps_exist(b, &q, NFT_MAP_HOST4, NFT_MAPS);
+		ret = P(b)->base.old_layout ? read_hosts_old(b, &q, out) : read_hosts(b, &q, out);
 	if (!ret)
 		ret = read_salt(b, q.s);
 	reqs_free(&q);
@@ -1217,7 +1600,9 @@ static int read_all_once(struct backend *b, const void *arg, struct hostset *out
 		return ret;
 	}
 	P(b)->have_base = true;
-	b->base_missing = !base_complete(&P(b)->base);
+	P(b)->base.full = true;
+	/* iptmon 0.1's table is whole, only older: the next change converts it. */
+	b->base_missing = !base_complete(&P(b)->base) && !P(b)->base.old_layout;
 	return 0;
 }
 
@@ -1226,8 +1611,7 @@ static int read_all_once(struct backend *b, const void *arg, struct hostset *out
 struct one_elem {
 	int fam;
 	bool found;
-	struct addr addr;	 /* host maps: the element's data */
-	char ref[NAME_SIZE + 8]; /* address maps: the counter it points at */
+	struct addr addr; /* host maps: the element's data */
 };
 
 static int one_elem_cb(struct nftnl_set_elem *e, void *data)
@@ -1235,14 +1619,10 @@ static int one_elem_cb(struct nftnl_set_elem *e, void *data)
 	struct one_elem *x = data;
 	uint32_t len = 0;
 	const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
-	const char *ref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
 
 	if (d && len == (x->fam == FAM_V4 ? 4u : 16u)) {
 		x->addr.fam = x->fam;
 		memcpy(&x->addr.u, d, len);
-		x->found = true;
-	} else if (ref && strlen(ref) < sizeof(x->ref)) {
-		strcpy(x->ref, ref);
 		x->found = true;
 	}
 	return 0;
@@ -1260,9 +1640,9 @@ static int cb_one_elem(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* One element of one map by its key; 0 (x->found tells) or -errno. */
-static int get_elem(struct backend *b, const char *map, const void *key, uint32_t klen,
-		    struct one_elem *x)
+/* A GET of one element of set IDX by its key, through cb; -ENOENT is no error here. */
+static int get_elem(struct backend *b, int idx, const void *key, uint32_t klen, dump_cb cb,
+		    void *data)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
@@ -1276,53 +1656,54 @@ static int get_elem(struct backend *b, const char *map, const void *key, uint32_
 		return -ENOMEM;
 	}
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, map);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set_names[idx]);
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, klen);
 	nftnl_set_elem_add(s, e);
-	ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, s, NLM_F_ACK, cb_one_elem, x);
+	ret = get_one(b, NFT_MSG_GETSETELEM, fill_elems, s, NLM_F_ACK, cb, data);
 	nftnl_set_free(s);
 	return ret == -ENOENT ? 0 : ret;
 }
 
-/* Host NAME, whole, into out (nothing if it has no counters). */
+/*
+ * Host NAME, whole, into out (nothing if the host maps do not know it): per family its
+ * address from the host map, that address's counters (whose comment must name the host,
+ * else everything is read), and its carries.
+ */
 static int load_host(struct backend *b, const char *name, struct hostset *out)
 {
-	struct nftnl_obj *o;
-	char cname[NAME_SIZE + 8];
-	uint8_t key[NFT_NAME_KEY];
+	uint8_t key[NFT_CARRY_KEY];
 	int ret = 0;
 
 	if (!name_is_valid(name) || hostset_find(out, name))
 		return 0;
-	o = nftnl_obj_alloc();
-	if (!o)
-		return -ENOMEM;
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	for (int d = 0; d < 2 && !ret; d++)
-		for (int f = 0; f < FAM_COUNT && !ret; f++) {
-			nft_counter_name(cname, sizeof(cname), d, f, name);
-			nftnl_obj_set_str(o, NFTNL_OBJ_NAME, cname);
-			ret = get_one(b, NFT_MSG_GETOBJ, fill_obj, o, NLM_F_ACK, cb_counter, out);
-		}
-	nftnl_obj_free(o);
-	if (ret == -ENOENT) /* a host has all four counters or none */
-		return hostset_find(out, name) ? -EAGAIN : 0;
 	nft_name_key(key, P(b)->base.salt, name);
 	for (int f = 0; f < FAM_COUNT && !ret; f++) {
-		struct one_elem x = { .fam = f }, check = { .fam = f };
-		char want[NAME_SIZE + 8];
+		struct one_elem x = { .fam = f };
 
-		ret = get_elem(b, host_map_names[f], key, NFT_NAME_KEY, &x);
-		if (ret || !x.found)
-			continue;
-		/* The address must point back at this host's counter, else read everything. */
-		ret = get_elem(b, map_names[DIR_TX][f], &x.addr.u, f == FAM_V4 ? 4 : 16, &check);
-		nft_counter_name(want, sizeof(want), DIR_TX, f, name);
-		if (!ret && (!check.found || strcmp(check.ref, want)))
-			ret = -EAGAIN;
-		if (!ret && !hostset_add_addr(out, name, &x.addr))
-			ret = -ENOMEM;
+		ret = get_elem(b, NFT_SET_HOST4 + f, key, NFT_NAME_KEY, cb_one_elem, &x);
+		for (int d = 0; d < 2 && !ret && x.found; d++) {
+			struct ereader peek = { .peek = true };
+			struct ereader r = { .out = out, .carries = &P(b)->carries, .idx = d * 2 + f };
+			uint32_t alen = f == FAM_V4 ? 4 : 16;
+
+			ret = get_elem(b, d * 2 + f, &x.addr.u, alen, cb_read_elems, &peek);
+			if (!ret && (!peek.found || strcmp(peek.name, name)))
+				ret = -EAGAIN;
+			if (!ret)
+				ret = get_elem(b, d * 2 + f, &x.addr.u, alen, cb_read_elems, &r);
+			if (!ret)
+				ret = r.err;
+		}
+	}
+	if (ret || !hostset_find(out, name))
+		return ret;
+	for (int slot = 0; slot < 4 && !ret; slot++) {
+		struct ereader r = { .out = out, .carries = &P(b)->carries, .idx = NFT_SET_CARRY };
+
+		carry_key(key, P(b)->base.salt, name, slot);
+		ret = get_elem(b, NFT_SET_CARRY, key, NFT_CARRY_KEY, cb_read_elems, &r);
+		if (!ret)
+			ret = r.err;
 	}
 	return ret;
 }
@@ -1343,13 +1724,12 @@ static int load_some(struct backend *b, const struct some *x, struct hostset *ou
 		ret = load_host(b, x->names[i], out);
 	for (size_t i = 0; i < x->naddrs && !ret; i++) {
 		const struct addr *a = &x->addrs[i];
-		struct one_elem e = { .fam = a->fam };
-		char host[NAME_SIZE];
-		int dir, fam;
+		struct ereader peek = { .peek = true };
 
-		ret = get_elem(b, map_names[DIR_TX][a->fam], &a->u, a->fam == FAM_V4 ? 4 : 16, &e);
-		if (!ret && e.found && parse_counter_name(e.ref, &dir, &fam, host))
-			ret = load_host(b, host, out);
+		ret = get_elem(b, DIR_TX * 2 + a->fam, &a->u, a->fam == FAM_V4 ? 4 : 16,
+			       cb_read_elems, &peek);
+		if (!ret && peek.found)
+			ret = load_host(b, peek.name, out);
 	}
 	return ret;
 }
@@ -1367,7 +1747,7 @@ static int read_some_once(struct backend *b, const void *arg, struct hostset *ou
 		return 0;
 	}
 	if (!ret)
-		ret = read_maps_exist(b, &q, 0, NFT_MAPS);
+		ret = read_sets_exist(b, &q);
 	if (!ret)
 		ret = read_salt(b, q.s);
 	reqs_free(&q);
@@ -1488,7 +1868,7 @@ static void describe(const struct buf *batch, uint32_t seq, char *out, size_t le
 			struct nftnl_set *s = nftnl_set_alloc();
 
 			if (s && nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
-				snprintf(out, len, "%s addresses of map %s",
+				snprintf(out, len, "%s addresses of set %s",
 					 type == NFT_MSG_NEWSETELEM ? "adding" : "deleting",
 					 nftnl_set_get_str(s, NFTNL_SET_NAME));
 			nftnl_set_free(s);
@@ -1520,6 +1900,43 @@ static const char *ext_ack_msg(const struct nlmsghdr *nlh)
 	return NULL;
 }
 
+/*
+ * An element the kernel echoes as it deletes it, with its final counters: added to what
+ * the moved entry of its host (comment) and set expects.
+ */
+static void read_echo(struct nft_movedset *m, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *el;
+	int idx = -1;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		uint16_t t = mnl_attr_get_type(a);
+
+		if (t == NFTA_SET_ELEM_LIST_SET && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
+			for (int i = 0; i < 4; i++)
+				if (!strcmp(mnl_attr_get_str(a), set_names[i]))
+					idx = i;
+		} else if (t == NFTA_SET_ELEM_LIST_ELEMENTS && idx >= 0) {
+			mnl_attr_for_each_nested(el, a) {
+				const struct nlattr *tb[NFTA_SET_ELEM_MAX + 1] = { 0 };
+				struct counter c;
+				char name[NAME_SIZE];
+
+				if (mnl_attr_parse_nested(el, attr_table, tb) < 0 ||
+				    !tb[NFTA_SET_ELEM_USERDATA] ||
+				    !udata_name(tb[NFTA_SET_ELEM_USERDATA], name) ||
+				    !elem_counter_of(tb, &c))
+					continue;
+				for (size_t i = 0; i < m->n; i++)
+					if (m->v[i].slot == idx && !strcmp(m->v[i].from, name)) {
+						counter_add(&m->v[i].echoed, &c);
+						break;
+					}
+			}
+		}
+	}
+}
+
 /* Sends a whole batch in one sendmsg; the kernel applies all of it or none. */
 static int send_batch(struct backend *b, const struct buf *batch)
 {
@@ -1531,6 +1948,14 @@ static int send_batch(struct backend *b, const struct buf *batch)
 	if (batch->len > 100000 &&
 	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	/* Room for every echo of its deleted elements (a few times the size of the requests),
+	 * else the kernel drops them and with them the news of whether the batch went in. */
+	if (batch->len * 8 > NFT_RCVQUEUE) {
+		int rcv = (int)(batch->len * 8);
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	}
 	if (mnl_socket_sendto(n->nl, batch->p, batch->len) < 0) {
 		ret = -errno;
 		snprintf(b->err, sizeof(b->err), "cannot send the change to the kernel: %s",
@@ -1562,6 +1987,11 @@ static int send_batch(struct backend *b, const struct buf *batch)
 			char what[128];
 			const char *msg;
 
+			if (nlh->nlmsg_type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELSETELEM)) {
+				if (n->echo)
+					read_echo(n->echo, nlh);
+				continue;
+			}
 			if (nlh->nlmsg_type != NLMSG_ERROR || !e->error || ret)
 				continue;
 			ret = e->error;
@@ -1586,14 +2016,6 @@ static int ensure_base_read(struct backend *b)
 	return ret;
 }
 
-static bool base_complete(const struct nft_base *base)
-{
-	for (int i = 0; i < NFT_MAPS; i++)
-		if (!base->maps[i])
-			return false;
-	return base->table && base->chain && base->rules == 4 && base->salted;
-}
-
 static int run_batch(struct backend *b, int (*build)(struct buf *, struct nft *, const void *,
 						      const void *),
 		     const void *x, const void *y)
@@ -1611,14 +2033,53 @@ static int run_batch(struct backend *b, int (*build)(struct buf *, struct nft *,
 	return ret;
 }
 
-static int build_commit(struct buf *out, struct nft *n, const void *plan, const void *unused)
+static int build_commit(struct buf *out, struct nft *n, const void *plan, const void *moved)
 {
-	(void)unused;
-	return nft_build_commit(out, &n->seq, &n->base, plan, n->max_hosts);
+	return nft_build_commit(out, &n->seq, &n->base, plan, &n->carries, (void *)moved);
+}
+
+/*
+ * What the elements made again counted between the read and the commit, into their hosts'
+ * carries: the commands hold the lock file through both transactions, so a daemon never
+ * reads between them. Tried a few times; a failure loses only those packets' counts.
+ */
+static void makeup(struct backend *b, struct nft_movedset *moved)
+{
+	char err[sizeof(b->err)];
+
+	memcpy(err, b->err, sizeof(err));
+	for (int i = 0; i < 3; i++) {
+		struct buf batch = { 0 };
+		int ret = nft_build_makeup(&batch, &P(b)->seq, &P(b)->base, moved);
+
+		if (!ret && batch.len)
+			ret = send_batch(b, &batch);
+		buf_free(&batch);
+		if (!ret)
+			break;
+	}
+	memcpy(b->err, err, sizeof(err));
+}
+
+/*
+ * max_hosts, which the sets do not hold (they have no size): -ENOSPC when a change made on a
+ * read of every host would leave more hosts than that, and more than there were. An event
+ * reads only the hosts it touches and is not checked (dnsmasq bounds its leases itself:
+ * dhcp-lease-max, 1000 by default).
+ */
+static int census(struct backend *b, const struct plan *p)
+{
+	size_t before = p->old ? p->old->n : 0;
+
+	if (!P(b)->base.full || p->want->n <= P(b)->max_hosts || p->want->n <= before)
+		return 0;
+	snprintf(b->err, sizeof(b->err), "more than max_hosts = %u hosts", P(b)->max_hosts);
+	return -ENOSPC;
 }
 
 static int nft_commit(struct backend *b, unsigned int fams, const struct plan *p)
 {
+	struct nft_movedset moved = { 0 };
 	int ret = ensure_base_read(b);
 
 	(void)fams;
@@ -1626,13 +2087,22 @@ static int nft_commit(struct backend *b, unsigned int fams, const struct plan *p
 		return ret;
 	if (base_complete(&P(b)->base) && p->old && plan_empty(p))
 		return 0; /* nothing to do: no transaction at all */
+	ret = census(b, p);
+	if (ret)
+		return ret;
 	if (!P(b)->base.salted &&
 	    getrandom(P(b)->base.salt, NFT_SALT, 0) != (ssize_t)NFT_SALT) {
 		snprintf(b->err, sizeof(b->err), "cannot make a random hash key: %s",
 			 strerror(errno));
 		return -errno;
 	}
-	return run_batch(b, build_commit, p, NULL);
+	P(b)->echo = &moved;
+	ret = run_batch(b, build_commit, p, &moved);
+	P(b)->echo = NULL;
+	if (!ret && moved.n)
+		makeup(b, &moved);
+	free(moved.v);
+	return ret;
 }
 
 static int build_flush(struct buf *out, struct nft *n, const void *old, const void *unused)
@@ -1708,6 +2178,7 @@ static void nft_close(struct backend *b)
 	if (P(b)->nl)
 		mnl_socket_close(P(b)->nl);
 	free(P(b)->rxbuf);
+	free(P(b)->carries.v);
 	free(b->priv);
 	free(b);
 }

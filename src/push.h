@@ -28,13 +28,22 @@ struct influx;
 struct influx *influx_new(const char *url, const char *token, size_t max_queue, char *err,
 			  size_t errlen);
 void influx_free(struct influx *ix);
-/* Queues one poll's points (taking BUF); the oldest batches go when over max_queue. */
+/*
+ * Queues one poll's points (taking BUF). While InfluxDB is down at most INFLUX_MAX_BATCHES
+ * batches wait, of at most max_queue bytes (unless the newest and the one being sent alone
+ * are over it): over that, waiting batches are thinned evenly over the outage (its first
+ * point and the newest stay).
+ */
+#define INFLUX_MAX_BATCHES 32
 void influx_push(struct influx *ix, char *buf, size_t len);
 /* poll(2) that also waits for libcurl's sockets. */
 int influx_poll(struct influx *ix, struct pollfd *pfd, unsigned int n, int timeout_ms);
 /* Moves transfers on; call after every wait. */
 void influx_run(struct influx *ix);
 size_t influx_queued(const struct influx *ix);
+/* Batches waiting (the one being sent included), and the Ith of them (0: the oldest). */
+size_t influx_batches(const struct influx *ix);
+const char *influx_batch(const struct influx *ix, size_t i, size_t *len);
 unsigned long long influx_errors(const struct influx *ix);
 unsigned long long influx_dropped(const struct influx *ix);
 

@@ -159,7 +159,7 @@ void show_json(FILE *f, const char *backend, const struct hostset *s)
 	show_json_ex(f, &in, s);
 }
 
-void show_json_ex(FILE *f, const struct show_info *in, const struct hostset *s)
+void show_json_head(FILE *f, const struct show_info *in)
 {
 	fputs("{\"backend\": ", f);
 	json_write_string(f, in->backend);
@@ -175,10 +175,14 @@ void show_json_ex(FILE *f, const struct show_info *in, const struct hostset *s)
 		fprintf(f, ", \"start\": %lld, \"end\": %lld}", in->period_start, in->period_end);
 	}
 	fputs(", \"hosts\": [", f);
+}
+
+void show_json_hosts(FILE *f, const struct show_info *in, const struct hostset *s, bool first)
+{
 	for (size_t i = 0; i < s->n; i++) {
 		const struct host *h = &s->v[i];
 
-		fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
+		fputs(i || !first ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
 		json_write_string(f, h->name);
 		fputs(", \"mac\": ", f);
 		if (h->mac[0])
@@ -199,5 +203,16 @@ void show_json_ex(FILE *f, const struct show_info *in, const struct hostset *s)
 		json_counters(f, h, FAM_V6, in->rates);
 		fputs("}", f);
 	}
-	fputs(s->n ? "\n]}\n" : "]}\n", f);
+}
+
+void show_json_tail(FILE *f, bool any)
+{
+	fputs(any ? "\n]}\n" : "]}\n", f);
+}
+
+void show_json_ex(FILE *f, const struct show_info *in, const struct hostset *s)
+{
+	show_json_head(f, in);
+	show_json_hosts(f, in, s, true);
+	show_json_tail(f, s->n > 0);
 }

@@ -26,5 +26,10 @@ void show_table(FILE *f, const char *backend, const struct hostset *s, bool exac
 void show_json(FILE *f, const char *backend, const struct hostset *s);
 void show_table_ex(FILE *f, const struct show_info *in, const struct hostset *s, bool exact);
 void show_json_ex(FILE *f, const struct show_info *in, const struct hostset *s);
+/* show_json_ex() in pieces: the head, the hosts a few at a time (FIRST: none before them), the
+ * tail (ANY: a host was written). */
+void show_json_head(FILE *f, const struct show_info *in);
+void show_json_hosts(FILE *f, const struct show_info *in, const struct hostset *s, bool first);
+void show_json_tail(FILE *f, bool any);
 
 #endif

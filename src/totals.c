@@ -229,8 +229,8 @@ double totals_rate(const struct totals *t, uint64_t delta)
 	return t->has_rates && t->dt_ms > 0 ? (double)delta * 1000.0 / (double)t->dt_ms : 0;
 }
 
-static void view_host(struct host *h, const struct counts *c, const struct hostset *snap,
-		      const char *mac)
+static int view_host(struct host *h, const struct counts *c, const struct hostset *snap,
+		     const char *mac)
 {
 	const struct host *k = snap ? hostset_find(snap, h->name) : NULL;
 
@@ -239,13 +239,36 @@ static void view_host(struct host *h, const struct counts *c, const struct hosts
 		h->rx[f] = (struct counter){ c->bytes[f][1], c->packets[f][1] };
 	}
 	if (k) {
-		memcpy(h->addrs, k->addrs, sizeof(h->addrs));
-		h->naddrs = k->naddrs;
+		if (host_set_addrs(h, k->addrs, k->naddrs))
+			return -ENOMEM;
 		if (k->mac[0])
 			mac = k->mac;
 	}
 	if (mac && mac[0])
 		memcpy(h->mac, mac, MAC_SIZE);
+	return 0;
+}
+
+/* Whether E is in the all-time or the current view. */
+static bool view_wants(const struct total *e, enum view which, const struct hostset *snap)
+{
+	if (which == VIEW_CURRENT)
+		return !counts_zero(&e->cur) || (snap && hostset_find(snap, e->name));
+	return which != VIEW_ALL || !e->forgotten;
+}
+
+/* E's host in that view, with its rates, added to OUT; 0 or -ENOMEM. */
+static int view_add(const struct totals *t, const struct total *e, enum view which,
+		    const struct hostset *snap, struct hostset *out)
+{
+	struct host *h = hostset_ensure(out, e->name);
+
+	if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac))
+		return -ENOMEM;
+	for (int f = 0; f < FAM_COUNT; f++)
+		for (int d = 0; d < 2; d++)
+			h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
+	return 0;
 }
 
 int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
@@ -259,30 +282,15 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 			struct host *h = hostset_ensure(out, p->v[i].name);
 			const struct total *e = totals_find(t, p->v[i].name);
 
-			if (!h)
+			if (!h || view_host(h, &p->v[i].c, snap, e ? e->mac : NULL))
 				goto nomem;
-			view_host(h, &p->v[i].c, snap, e ? e->mac : NULL);
 		}
 		hostset_sort(out);
 		return 0;
 	}
-	for (size_t i = 0; i < t->n; i++) {
-		const struct total *e = &t->v[i];
-		struct host *h;
-
-		if (which == VIEW_CURRENT && counts_zero(&e->cur) &&
-		    !(snap && hostset_find(snap, e->name)))
-			continue;
-		if (which == VIEW_ALL && e->forgotten)
-			continue;
-		h = hostset_ensure(out, e->name);
-		if (!h)
+	for (size_t i = 0; i < t->n; i++)
+		if (view_wants(&t->v[i], which, snap) && view_add(t, &t->v[i], which, snap, out))
 			goto nomem;
-		view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac);
-		for (int f = 0; f < FAM_COUNT; f++)
-			for (int d = 0; d < 2; d++)
-				h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
-	}
 	hostset_sort(out);
 	return 0;
 nomem:
@@ -290,11 +298,173 @@ nomem:
 	return -ENOMEM;
 }
 
+/* One candidate of a view's slice: a name and what its host is made from. */
+struct pick {
+	const char *name, *mac;
+	const struct counts *c;
+	const struct total *e; /* for rates; NULL in the previous period's view */
+};
+
+/* Keeps the MAX smallest names after AFTER in P (sorted, *n of them). */
+static void pick_add(struct pick *p, size_t *n, size_t max, const char *after, struct pick c)
+{
+	size_t lo = 0, hi = *n;
+
+	if (!max || strcmp(c.name, after) <= 0 ||
+	    (*n == max && strcmp(c.name, p[*n - 1].name) >= 0))
+		return;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(p[mid].name, c.name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (*n < max)
+		(*n)++;
+	memmove(&p[lo + 1], &p[lo], (*n - 1 - lo) * sizeof(*p));
+	p[lo] = c;
+}
+
+int totals_view_after(const struct totals *t, const struct hostset *snap, enum view which,
+		      const char *after, size_t max, struct hostset *out, size_t *total)
+{
+	struct pick *p = calloc(max ? max : 1, sizeof(*p));
+	size_t n = 0, all = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!p)
+		return -ENOMEM;
+	if (which == VIEW_PREVIOUS) {
+		const struct period_rec *r = t->npast ? &t->past[0] : NULL;
+
+		for (size_t i = 0; r && i < r->n; i++) {
+			const struct total *e = totals_find(t, r->v[i].name);
+
+			pick_add(p, &n, max, after,
+				 (struct pick){ r->v[i].name, e ? e->mac : NULL, &r->v[i].c, NULL });
+			all++;
+		}
+	} else {
+		for (size_t i = 0; i < t->n; i++) {
+			const struct total *e = &t->v[i];
+
+			if (!view_wants(e, which, snap))
+				continue;
+			pick_add(p, &n, max, after,
+				 (struct pick){ e->name, e->mac,
+						which == VIEW_CURRENT ? &e->cur : &e->all, e });
+			all++;
+		}
+	}
+	if (total)
+		*total = all;
+	for (size_t i = 0; i < n; i++) {
+		struct host *h = hostset_ensure(out, p[i].name);
+
+		if (!h || view_host(h, p[i].c, snap, p[i].mac)) {
+			free(p);
+			hostset_free(out);
+			return -ENOMEM;
+		}
+		for (int f = 0; p[i].e && f < FAM_COUNT; f++)
+			for (int d = 0; d < 2; d++)
+				h->rate[f][d] = (float)totals_rate(t, p[i].e->delta.bytes[f][d]);
+	}
+	free(p);
+	return 0;
+}
+
+struct order_key {
+	const char *name;
+	uint32_t i;
+};
+
+static int order_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct order_key *)a)->name, ((const struct order_key *)b)->name);
+}
+
+int totals_order(const struct totals *t, uint32_t **order)
+{
+	struct order_key *k = malloc((t->n ? t->n : 1) * sizeof(*k));
+	uint32_t *o = malloc((t->n ? t->n : 1) * sizeof(*o));
+
+	if (!k || !o) {
+		free(k);
+		free(o);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		k[i] = (struct order_key){ t->v[i].name, (uint32_t)i };
+	qsort(k, t->n, sizeof(*k), order_cmp);
+	for (size_t i = 0; i < t->n; i++)
+		o[i] = k[i].i;
+	free(k);
+	free(*order);
+	*order = o;
+	return 0;
+}
+
+size_t totals_order_after(const struct totals *t, const uint32_t *order, const char *after)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(t->v[order[mid]].name, after) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int totals_view_at(const struct totals *t, const struct hostset *snap, enum view which,
+		   const uint32_t *order, size_t *pos, size_t max, struct hostset *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (; *pos < t->n && out->n < max; ++*pos) {
+		const struct total *e = &t->v[order[*pos]];
+
+		if (view_wants(e, which, snap) && view_add(t, e, which, snap, out)) {
+			hostset_free(out);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* " V" for each value: the live file is written every poll, 32 numbers per host, and
+ * fprintf's format parsing was most of its cost. */
+static void write_u64s(FILE *f, const uint64_t *v, size_t n)
+{
+	char b[8 * 21 + 1], *p = b + sizeof(b);
+
+	for (size_t i = n; i-- > 0;) {
+		uint64_t x = v[i];
+
+		do
+			*--p = (char)('0' + x % 10);
+		while (x /= 10);
+		*--p = ' ';
+	}
+	fwrite(p, 1, (size_t)(b + sizeof(b) - p), f);
+}
+
 static void write_counts(FILE *f, const struct counts *c)
 {
+	uint64_t v[8];
+	size_t n = 0;
+
 	for (int fam = 0; fam < FAM_COUNT; fam++)
-		for (int d = 0; d < 2; d++)
-			fprintf(f, " %" PRIu64 " %" PRIu64, c->bytes[fam][d], c->packets[fam][d]);
+		for (int d = 0; d < 2; d++) {
+			v[n++] = c->bytes[fam][d];
+			v[n++] = c->packets[fam][d];
+		}
+	write_u64s(f, v, n);
 }
 
 int totals_write(FILE *f, const struct totals *t, bool rates)
@@ -306,7 +476,10 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct total *e = &t->v[i];
 
-		fprintf(f, "host %s %s", e->name, e->mac[0] ? e->mac : "-");
+		fputs("host ", f);
+		fputs(e->name, f);
+		fputc(' ', f);
+		fputs(e->mac[0] ? e->mac : "-", f);
 		write_counts(f, &e->all);
 		write_counts(f, &e->last);
 		fputc('\n', f);

@@ -92,6 +92,24 @@ enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
 int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
 		struct hostset *out);
 /*
+ * A slice of the same view, for a body written while it is sent: at most MAX hosts, the
+ * first ones whose names sort after AFTER ("": from the first), in order; *TOTAL (may be
+ * NULL) gets how many hosts the whole view has. Costs one pass over the totals, no copy of
+ * them. 0 or -ENOMEM.
+ */
+int totals_view_after(const struct totals *t, const struct hostset *snap, enum view which,
+		      const char *after, size_t max, struct hostset *out, size_t *total);
+/*
+ * The totals' positions sorted by name into *ORDER (replaced; valid until the totals change:
+ * the next poll), the first position in it whose name sorts after AFTER, and the all-time or
+ * current view (not the previous period's) read along it: from *POS on, at most MAX hosts,
+ * *POS moved past them. A streamed body costs one pass over the totals this way. 0 or -ENOMEM.
+ */
+int totals_order(const struct totals *t, uint32_t **order);
+size_t totals_order_after(const struct totals *t, const uint32_t *order, const char *after);
+int totals_view_at(const struct totals *t, const struct hostset *snap, enum view which,
+		   const uint32_t *order, size_t *pos, size_t max, struct hostset *out);
+/*
  * Facts from the kernel's side (journal.c): FROM's counters now count under TO (a rename;
  * the kernel carried them over), so FROM's total becomes TO's (added to it when TO has one).
  * 1 when moved, 0 when FROM has no total, -errno.

@@ -50,6 +50,7 @@ pkg_step "musl-check" make --no-print-directory musl-check
 pkg_step "cross-check ARCH=s390x" make --no-print-directory cross-check ARCH=s390x
 pkg_step "cross-check ARCH=armhf" make --no-print-directory cross-check ARCH=armhf
 pkg_step "variants (BACKENDS=nft, BACKENDS=iptables)" make --no-print-directory WERROR=1 variants
+pkg_step "variant-check (WITH_IPTABLES=0, WITH_NFT=0, SMALL=1: WERROR=1, unit tests)" make --no-print-directory variant-check
 # ---- end of packages block --------------------------------------------------------------
 echo "== namespace tests (release build)"
 tests/ns/run.sh 2>&1 | tee "$out" || rc=1

@@ -111,8 +111,8 @@ ipt6() {
 	esac
 }
 nftj() { ip netns exec "$R" nft -j list table inet iptmon 2>/dev/null || echo '{"nftables": []}'; }
-# nft: "MAP ADDRESS COUNTER" per map element.
-nft_elems() { nftj | jq -r '.nftables[] | select(.map) | select(.map.name | test("^[tr]x[46]$")) | .map as $m | ($m.elem // [])[] | "\($m.name) \(.[0]) \(.[1])"' | sort; }
+# nft: "SET ADDRESS SET_NAME" per counter element (SET_NAME: its comment, ':' written '/').
+nft_elems() { nftj | jq -r '.nftables[] | select(.set) | select(.set.name | test("^[tr]x[46]$")) | .set as $s | ($s.elem // [])[] | (if type == "object" then .elem else {val: .} end) as $e | "\($s.name) \($e.val) \($s.name)_\(($e.comment // "") | gsub(":"; "/"))"' | sort; }
 nft_rules() { nftj | jq '[.nftables[] | select(.rule)] | length'; }
 dump_rules() {
 	if is_nft; then ip netns exec "$R" nft list ruleset; else save4 | grep -v '^#'; save6 | grep -v '^#'; fi
@@ -575,13 +575,28 @@ case_nft_refused() {
 	it add $MAC2 192.168.88.102 phone
 	local before rc=0
 	before=$(json)
+	# max_hosts: the sets have no size (no preallocated buckets); iptmon holds the bound
+	# when it reads every host (here reload-hosts, whose hosts file names a third).
+	echo "192.168.88.103 laptop" >"$T/hosts"
+	it reload-hosts 2>"$T/err" || rc=$?
+	expect_eq "$rc" 2 "exit code past max_hosts"
+	grep -q "more than max_hosts = 2 hosts" "$T/err" || fail "error line past max_hosts: $(cat "$T/err")"
+	expect_eq "$(json)" "$before" "state after a refused change"
+	: >"$T/hosts"
+	it old $MAC1 192.168.88.101 pc || fail "a known host's renewal at max_hosts"
+	it old $MAC2 192.168.88.102 handy || fail "a rename at max_hosts"
+	# The kernel refuses: an element of tx4 planted by hand for laptop's address.
+	sed -i 's/^max_hosts = 2$/max_hosts = 10/' "$T/iptmon.conf"
+	ip netns exec "$R" nft add element inet iptmon tx4 '{ 192.168.88.103 }'
+	before=$(json)
+	rc=0
 	it add $MAC3 192.168.88.103 laptop 2>"$T/err" || rc=$?
 	expect_eq "$rc" 2 "exit code when the kernel refuses"
-	grep -q "iptmon: cannot add host 'laptop' (192.168.88.103): kernel refused adding addresses of map [tr]x4: " "$T/err" ||
+	grep -q "iptmon: cannot add host 'laptop' (192.168.88.103): kernel refused adding addresses of set tx4: " "$T/err" ||
 		fail "error line: $(cat "$T/err")"
 	expect_eq "$(wc -l <"$T/err")" 1 "lines on stderr"
 	expect_eq "$(json)" "$before" "state after a refused transaction"
-	ip netns exec "$R" nft list counters table inet iptmon | grep -q laptop && fail "half a change: laptop's counters exist"
+	ip netns exec "$R" nft list map inet iptmon host4 | grep -q 192.168.88.103 && fail "half a change: laptop's host map element exists"
 	true
 }
 

@@ -71,10 +71,9 @@ it show --json | jq -c '.backend, .hosts[0]'
 backend=$(it show --json | jq -r .backend)
 case $backend in
 nft)
-	say "what iptmon keeps in the kernel (table inet iptmon: its chain, one map, pc's counter)"
+	say "what iptmon keeps in the kernel (table inet iptmon: its chain, and set tx4 with a counter per address)"
 	ip netns exec "$R" nft list chain inet iptmon forward
-	ip netns exec "$R" nft list map inet iptmon tx4
-	ip netns exec "$R" nft list counter inet iptmon tx4_pc
+	ip netns exec "$R" nft list set inet iptmon tx4
 	;;
 iptables-legacy)
 	say "the rules iptmon keeps (iptables-save -t mangle, iptmon's lines)"

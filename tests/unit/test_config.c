@@ -39,7 +39,8 @@ static void test_config_keys_table(void **state)
 					     "commit_interval", "state_dir", "run_dir", "period_start",
 					     "periods_kept", "forget_after", "max_remembered", "listen",
 					     "http_clients", "influx_url",
-					     "influx_token", "collectd_socket", "counting",
+					     "influx_token", "collectd_socket", "discover",
+					     "discover_interfaces", "discover_grace", "counting",
 					     "conntrack_dump_interval" };
 	struct config c;
 	char err[200];

@@ -210,7 +210,7 @@ static void test_v4_round_trip(void **state)
 	unsigned char b[TC_ENTRY_MAX];
 	struct addr a = A("192.168.88.101"), got;
 	const char *comment = NULL;
-	struct xt_counters c;
+	struct xt_counters c = { 0 };
 
 	v4_build(b, DIR_TX, &a, "tx_pc", "RETURN", &golden_counts);
 	assert_true(v4_parse(b, DIR_TX, &got, &comment, &c));

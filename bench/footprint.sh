@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# iptmon's footprint on a router (issue 9), nft backend, for N hosts (N static hosts counted by
+# `iptmon init`), one row per binary and N:
+#   kern_kib       kernel memory of iptmon's objects: SUnreclaim (/proc/meminfo) after
+#                  `iptmon init` in PAR fresh namespaces at once, less before, per namespace
+#   kern_left_kib  the same after `iptmon remove` in each (freed objects wait for RCU: ~0)
+#   read_ms        `iptmon metrics --kernel` user+sys CPU (children's rusage over READS runs)
+#                  less /bin/true's
+#   poll_ms        the daemon's CPU per poll (/proc/PID/task/*/schedstat over POLLS polls,
+#                  interval = 1, no HTTP request in the window)
+#   idle_anon_kib idle_hwm_kib   RssAnon and VmHWM between polls, before any HTTP request
+#   http_anon_kib http_hwm_kib   the same after FETCHES fetches each of /metrics and /api/hosts
+#   down_anon_kib down_hwm_kib   the same after InfluxDB has been down OUTAGE seconds (the
+#                  daemon pushes to a closed port from its start: every push fails and waits
+#                  in its queue; default OUTAGE=60, a scaled-down 10 minutes: OUTAGE=600)
+#   queued_kib     iptmon_daemon_influx_queued_bytes then
+# Then the stripped sizes of the SMALL=1 variants (make sizes), and with BASE_BIN=/path/to/
+# an/older/iptmon the same rows for it and each figure's ratio new/base.
+# Usage: bench/footprint.sh   SIZES="10 1000 4000" PAR=4 READS=20 POLLS=10 FETCHES=5 OUTAGE=60
+# Root; real netfilter in throwaway namespaces (bench/lib.sh), every process killed by pid.
+set -eu
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+BIN=${BIN:-$PWD/iptmon}
+SIZES=${SIZES:-"10 1000 4000"}
+PAR=${PAR:-4}
+READS=${READS:-20}
+POLLS=${POLLS:-10}
+FETCHES=${FETCHES:-5}
+OUTAGE=${OUTAGE:-60}
+PORT=9678
+
+sunreclaim() { awk '/^SUnreclaim:/ {print $2}' /proc/meminfo; }
+status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+# user+sys CPU in ms of a command and all its children (bash's time keyword)
+cpu_of() {
+	local TIMEFORMAT='%3U %3S' t
+	t=$( { time "$@" >/dev/null 2>&1; } 2>&1)
+	awk -v t="$t" 'BEGIN {split(t, a, " "); printf "%.3f\n", (a[1] + a[2]) * 1000}'
+}
+
+conf() { # DIR N
+	cat >"$1/conf" <<EOC
+backend = nft
+lease_file = $1/leases
+hosts_files = $1/hosts
+lock_file = $1/lock
+state_dir = $1/state
+run_dir = $1/run
+EOC
+}
+
+# kernel memory: PAR namespaces, N hosts each; prints "init_kib left_kib" per namespace
+kernel_kib() { # BIN N TAG
+	local bin=$1 n=$2 tag=$3 i before mid after pids=()
+	for ((i = 0; i < PAR; i++)); do
+		local d=$BENCH_TMP/k$tag$n.$i
+		mkdir -p "$d"
+		bench_ns "${BENCH_PFX}k$tag$n$i"
+		write_hosts "$n" "$d/hosts"
+		conf "$d" "$n"
+	done
+	sync
+	nap 1
+	before=$(sunreclaim)
+	for ((i = 0; i < PAR; i++)); do
+		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" init &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	nap 1
+	mid=$(sunreclaim)
+	pids=()
+	for ((i = 0; i < PAR; i++)); do
+		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" remove &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	nap 2
+	after=$(sunreclaim)
+	awk -v a="$before" -v b="$mid" -v c="$after" -v p="$PAR" 'BEGIN {printf "%.0f %.0f\n", (b - a) / p, (c - a) / p}'
+}
+
+# iptmon metrics --kernel, READS times, less /bin/true: ms of CPU per read
+reads_true() { local k; for ((k = 0; k < READS; k++)); do ip netns exec "$1" /bin/true; done; }
+reads_iptmon() {
+	local k
+	for ((k = 0; k < READS; k++)); do
+		ip netns exec "$1" env IPTMON_CONFIG="$2/conf" "$3" metrics --kernel >/dev/null
+	done
+}
+read_ms() { # NS DIR BIN
+	local a b
+	a=$(cpu_of reads_true "$1")
+	b=$(cpu_of reads_iptmon "$1" "$2" "$3")
+	awk -v a="$a" -v b="$b" -v r="$READS" 'BEGIN {printf "%.2f\n", (b - a) / r}'
+}
+
+FMT='%-6s %5s %8s %13s %8s %8s %13s %12s %13s %12s %13s %12s %10s\n'
+# shellcheck disable=SC2059
+row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib down_anon_kib down_hwm_kib queued_kib; }
+
+run_one() { # TAG BIN N -> one row
+	local tag=$1 bin=$2 n=$3 ns d pid live k c0 c1 p0 p1 q
+	read -r kern left < <(kernel_kib "$bin" "$n" "$tag")
+	ns="${BENCH_PFX}d$tag$n"
+	d="$BENCH_TMP/d$tag$n"
+	mkdir -p "$d"
+	bench_ns "$ns"
+	write_hosts "$n" "$d/hosts"
+	conf "$d" "$n"
+	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" init
+	local rms
+	rms=$(read_ms "$ns" "$d" "$bin")
+	cat >>"$d/conf" <<EOC
+listen = 127.0.0.1:$PORT
+interval = 1
+commit_interval = 3600
+influx_url = http://127.0.0.1:1/write?db=iptmon
+EOC
+	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" daemon 2>"$d/log" {NAP}<&- &
+	pid=$!
+	BENCH_PIDS+=("$pid")
+	live=$d/run/iptmon.live
+	for ((k = 0; k < 500; k++)); do [ -e "$live" ] && break; nap 0.01; done
+	[ -e "$live" ] || { echo "bench: the daemon does not poll: $(cat "$d/log")" >&2; exit 1; }
+	for ((k = 0; k < 3; k++)); do wait_poll "$live"; done
+	nap 0.3
+	local ia ih ha hh da dh
+	ia=$(status_kib "$pid" RssAnon)
+	ih=$(status_kib "$pid" VmHWM)
+	wait_poll "$live"
+	nap 0.3
+	c0=$(cpu_ns "$pid")
+	for ((k = 0; k < POLLS; k++)); do wait_poll "$live"; done
+	nap 0.3
+	c1=$(cpu_ns "$pid")
+	local pms
+	pms=$(awk -v a="$c0" -v b="$c1" -v p="$POLLS" 'BEGIN {printf "%.2f", (b - a) / 1e6 / p}')
+	for ((k = 0; k < FETCHES; k++)); do
+		ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$PORT/metrics"
+		ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/hosts"
+	done
+	ha=$(status_kib "$pid" RssAnon)
+	hh=$(status_kib "$pid" VmHWM)
+	nap "$OUTAGE"
+	da=$(status_kib "$pid" RssAnon)
+	dh=$(status_kib "$pid" VmHWM)
+	q=$(ip netns exec "$ns" curl -sf "http://127.0.0.1:$PORT/metrics" |
+		awk '$1 == "iptmon_daemon_influx_queued_bytes" {printf "%.0f", $2 / 1024}')
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" remove
+	# shellcheck disable=SC2059
+	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$pms" "$ia" "$ih" "$ha" "$hh" "$da" "$dh" "${q:-0}"
+}
+
+echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s"
+row_head
+: >"$BENCH_TMP/rows"
+for n in $SIZES; do
+	run_one new "$BIN" "$n" | tee -a "$BENCH_TMP/rows"
+	if [ -n "${BASE_BIN:-}" ]; then
+		run_one base "$BASE_BIN" "$n" | tee -a "$BENCH_TMP/rows"
+	fi
+done
+if [ -n "${BASE_BIN:-}" ]; then
+	echo "ratios new/base:"
+	awk '$1 == "base" {for (i = 3; i <= NF; i++) b[$2, i] = $i}
+	     $1 == "new" {for (i = 3; i <= NF; i++) v[$2, i] = $i; ns[++k] = $2}
+	     END {for (j = 1; j <= k; j++) {n = ns[j]; printf "ratio  %5s", n;
+	          for (i = 3; i <= 13; i++) printf " %8s", (b[n, i] > 0 ? sprintf("%.2f", v[n, i] / b[n, i]) : "-");
+	          printf "\n"}}' "$BENCH_TMP/rows"
+fi
+echo "binary sizes (stripped, x86_64):"
+make --no-print-directory -s sizes 2>&1 | grep -v '^  '
+if [ -n "${BASE_BIN:-}" ]; then
+	strip -s -R .comment -R .note.gnu.build-id -o "$BENCH_TMP/base.stripped" "$BASE_BIN"
+	echo "BASE_BIN as built: $(stat -c %s "$BENCH_TMP/base.stripped") bytes stripped"
+fi

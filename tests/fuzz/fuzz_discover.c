@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host discovery's untrusted inputs: the lease and hosts files as discovery reads them
+ * (disc_read_leases, disc_read_hosts, odhcpd's lease lines) and a neighbour message as the
+ * kernel would send it (neigh_parse, after libmnl's own length check, as mnl_cb_run does).
+ * Every name is valid, every MAC well-formed, every address of a family.
+ */
+#include "fuzz.h"
+
+#include <libmnl/libmnl.h>
+
+#include "discover.h"
+#include "neigh.h"
+
+static void check_names(const struct disc_names *n)
+{
+	for (size_t i = 0; i < n->leases.n; i++) {
+		const struct lease *le = &n->leases.v[i];
+
+		FZ_CHECK(le->addr.fam == FAM_V4 || le->addr.fam == FAM_V6, "family %d", le->addr.fam);
+		FZ_CHECK(!le->mac[0] || fz_mac_ok(le->mac), "mac '%s'", le->mac);
+		FZ_CHECK(!le->name[0] || name_is_valid(le->name), "name '%s'", le->name);
+	}
+	for (size_t i = 0; i < n->statics.n; i++)
+		FZ_CHECK(name_is_valid(n->statics.v[i].name), "name '%s'", n->statics.v[i].name);
+	for (size_t i = 0; i < n->nmacs; i++) {
+		FZ_CHECK(fz_mac_ok(n->macs[i].mac), "mac '%s'", n->macs[i].mac);
+		FZ_CHECK(name_is_valid(n->macs[i].name), "name '%s'", n->macs[i].name);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct config cfg;
+	struct disc_names n = { 0 };
+	const char *path = fz_file(data, size);
+	unsigned int bad;
+	uint32_t buf[1024];
+
+	if (!cfg.interval)
+		config_defaults(&cfg);
+	FZ_CHECK(disc_read_leases(&n, path, &bad) == 0, "disc_read_leases failed");
+	FZ_CHECK(disc_read_hosts(&n, &cfg, path, &bad) == 0, "disc_read_hosts failed");
+	check_names(&n);
+	disc_names_free(&n);
+	if (size <= sizeof(buf)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		struct neigh_msg m;
+
+		memcpy(buf, data, size);
+		if (mnl_nlmsg_ok(nlh, (int)size) && !neigh_parse(nlh, &m)) {
+			FZ_CHECK(m.addr.fam == FAM_V4 || m.addr.fam == FAM_V6, "family %d", m.addr.fam);
+			FZ_CHECK(!m.mac[0] || fz_mac_ok(m.mac), "mac '%s'", m.mac);
+		}
+	}
+	return 0;
+}
