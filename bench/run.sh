@@ -20,3 +20,6 @@ bench/footprint.sh
 echo
 echo "## host discovery: first counted packet, 1000 new neighbours"
 bench/discover.sh "$@"
+echo
+echo "## the conntrack counting mode: CPU per poll and memory at N flows, forwarding with accounting on/off"
+bench/conntrack.sh

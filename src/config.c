@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counting.h"
 #include "http.h"
 
 const struct config_key config_keys[] = {
@@ -35,6 +36,8 @@ const struct config_key config_keys[] = {
 	{ "discover", "on", "daemon: count every neighbour of discover_interfaces (on or off)" },
 	{ "discover_interfaces", "br-lan", "daemon: LAN interfaces whose neighbours are counted, blank-separated" },
 	{ "discover_grace", "3600", "daemon: seconds a stale or deleted neighbour stays counted" },
+	{ "counting", "auto", "daemon: forward (the forward hook's counters), conntrack (per-flow counters, right under flow offloading) or auto (conntrack while a flowtable is active)" },
+	{ "conntrack_dump_interval", "0", "daemon, counting from conntrack: seconds between dumps of the live flows (0: every poll); ended flows count at every poll" },
 	{ NULL, NULL, NULL },
 };
 
@@ -56,6 +59,7 @@ static const struct uint_key {
 	{ "max_remembered", offsetof(struct config, max_remembered), 1, 16777216, NULL },
 	{ "http_clients", offsetof(struct config, http_clients), 1, 1024, NULL },
 	{ "discover_grace", offsetof(struct config, discover_grace), 0, 31536000, "seconds, " },
+	{ "conntrack_dump_interval", offsetof(struct config, conntrack_dump_interval), 0, 86400, "seconds, " },
 	{ NULL, 0, 0, 0, NULL },
 };
 
@@ -119,6 +123,14 @@ static int check_listen(const char **value, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+static int check_counting(const char **value, char *err, size_t errlen)
+{
+	if (counting_parse(*value) >= 0)
+		return 0;
+	snprintf(err, errlen, "bad counting '%.64s' (auto, forward, conntrack)", *value);
+	return -EINVAL;
+}
+
 /* The string keys: where each goes and how its value is checked. */
 #define STR_KEY(field, check) \
 	{ #field, offsetof(struct config, field), sizeof(((struct config *)0)->field), check }
@@ -140,6 +152,7 @@ static const struct str_key {
 	STR_KEY(listen, check_listen),
 	STR_KEY(discover, check_onoff),
 	STR_KEY(discover_interfaces, NULL),
+	STR_KEY(counting, check_counting),
 	{ NULL, 0, 0, NULL },
 };
 

@@ -13,6 +13,7 @@
 
 struct config {
 	char backend[32];
+	char counting[16]; /* daemon: auto, forward or conntrack (counting.h) */
 	char lease_file[PATH_MAX];
 	char hosts_files[2048];
 	char lock_file[PATH_MAX];
@@ -34,6 +35,7 @@ struct config {
 	char discover[8];	     /* daemon: "on" or "off": host discovery (discd.c) */
 	char discover_interfaces[256]; /* daemon: blank-separated LAN interfaces watched */
 	unsigned int discover_grace; /* daemon: seconds a stale or deleted neighbour stays */
+	unsigned int conntrack_dump_interval; /* daemon: seconds between conntrack dumps, 0: each poll */
 	bool has_ula;
 	struct prefix ula;
 };

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counting.h"
 #include "discd.h"
 #include "export.h"
 #include "http.h"
@@ -55,6 +56,7 @@ struct dmn {
 	struct cdsock *cd;
 	struct influx *ix;
 	struct discd *disc; /* host discovery; NULL when off */
+	struct counting cnt; /* the forward hook's counters or conntrack's (counting.h) */
 	char hostname[256];
 	struct timespec lease_mtime;
 	int64_t last_poll_mono_ms;
@@ -179,6 +181,7 @@ static void write_health(FILE *f, const struct dmn *d)
 	health(f, "iptmon_daemon_hosts_remembered", "gauge",
 	       "Hosts in the totals (present, gone, and forgotten ones kept for the period).",
 	       (double)d->t.n);
+	counting_metrics(f, &d->cnt);
 	health(f, "iptmon_daemon_up", "gauge", "1 when the last poll read the counters.",
 	       (double)(d->polls && !d->failing));
 	health(f, "iptmon_daemon_last_poll_timestamp_seconds", "gauge", "When the last good poll ran.",
@@ -318,7 +321,8 @@ static int piece(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f)
 	struct dmn *d = ctx;
 	enum view which = res == HTTP_HOSTS_CURRENT ? VIEW_CURRENT :
 			  res == HTTP_HOSTS_PREVIOUS ? VIEW_PREVIOUS : VIEW_ALL;
-	struct show_info in = { .backend = d->ops->name, .source = "daemon", .rates = true };
+	struct show_info in = { .backend = d->ops->name, .source = "daemon", .rates = true,
+				.counting = d->cnt.active ? "conntrack" : "forward" };
 	struct hostset v;
 	int n;
 
@@ -556,7 +560,9 @@ static int poll_once(struct dmn *d)
 	if (leases_changed(d))
 		hostset_attach_macs(&snap, d->cfg->lease_file);
 	boot_id(boot, sizeof(boot));
+	counting_before(&d->cnt, d->cfg, &snap, &d->t);
 	ret = totals_update(&d->t, &snap, boot);
+	counting_after(&d->cnt, &snap, &d->t);
 	if (ret) {
 		hostset_free(&snap);
 		return ret;
@@ -826,7 +832,7 @@ static int loop_once(struct dmn *d, int sfd, int tfd)
 				 { .fd = d->http ? http_fd(d->http) : -1, .events = POLLIN },
 				 { .fd = -1 },
 				 { .fd = d->disc ? discd_fd(d->disc) : -1, .events = POLLIN },
-				 { .fd = -1 } };
+				 { .fd = counting_fd(&d->cnt), .events = POLLIN } };
 	int timeout = d->http ? http_timeout_ms(d->http) : -1, n;
 
 	if (d->cd)
@@ -849,6 +855,8 @@ static int loop_once(struct dmn *d, int sfd, int tfd)
 		if (d->http && discd_commits(d->disc) != commits)
 			http_invalidate(d->http); /* its health metrics changed */
 	}
+	if (pfd[5].fd >= 0 && pfd[5].revents)
+		counting_io(&d->cnt);
 	if (n > 0 && (pfd[0].revents & POLLIN)) {
 		int rc = on_signal(d, sfd, tfd);
 
@@ -880,6 +888,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 
 	if (rc)
 		return rc;
+	counting_init(&d.cnt, &d.snap, logf_);
 	if (loop_fds(cfg->interval, &sfd, &tfd)) {
 		logf_("cannot set up the event loop: %s", strerror(errno));
 		rc = 3;
@@ -889,8 +898,9 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 		rc = 3;
 		goto out;
 	}
-	logf_("daemon: backend %s, polling every %us, state in %s/iptmon.state every %us%s%s%s%s%s%s",
-	      ops->name, cfg->interval, cfg->state_dir, cfg->commit_interval,
+	logf_("daemon: backend %s, counting %s, polling every %us, state in %s/iptmon.state every "
+	      "%us%s%s%s%s%s%s",
+	      ops->name, cfg->counting, cfg->interval, cfg->state_dir, cfg->commit_interval,
 	      cfg->listen[0] ? ", http on " : "", cfg->listen, d.ix ? ", pushing to InfluxDB" : "",
 	      d.cd ? ", sending to collectd" : "", d.disc ? ", discovering hosts on " : "",
 	      d.disc ? cfg->discover_interfaces : "");
@@ -912,5 +922,6 @@ out:
 	hostset_free(&d.snap);
 	free(d.order);
 	totals_free(&d.t);
+	counting_free(&d.cnt);
 	return rc;
 }

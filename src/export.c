@@ -213,7 +213,8 @@ static void write_collectd(FILE *f, const struct export_ctx *x)
 
 static void write_json(FILE *f, const struct export_ctx *x)
 {
-	struct show_info in = { .backend = x->backend, .source = x->source ? x->source : "kernel" };
+	struct show_info in = { .backend = x->backend, .source = x->source ? x->source : "kernel",
+				.counting = x->counting };
 
 	show_json_ex(f, &in, x->hosts);
 }

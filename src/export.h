@@ -13,6 +13,7 @@ struct export_ctx {
 	const struct hostset *hosts;
 	const char *backend;
 	const char *source;   /* json's "source": "kernel" when NULL */
+	const char *counting; /* json's "counting": not said when NULL */
 	const char *hostname; /* collectd's host field */
 	int64_t now_ns;	      /* timestamp for formats that carry one */
 	unsigned int interval; /* collectd: seconds between values, 0 = not said */

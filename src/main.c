@@ -19,6 +19,7 @@
 #include "backend.h"
 #include "change.h"
 #include "config.h"
+#include "counting.h"
 #include "daemon.h"
 #include "dhcp.h"
 #include "discover.h"
@@ -198,7 +199,8 @@ static void warn_flowtables(void)
 
 	nft_flowtable_warning(w, sizeof(w));
 	if (w[0])
-		errorf("warning: %s", w);
+		errorf("warning: %s (the daemon counts them with counting = conntrack or auto: "
+		       "see FLOW OFFLOADING in iptmon(8))", w);
 #endif
 }
 
@@ -664,6 +666,7 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 	memset(in, 0, sizeof(*in));
 	in->backend = c->ops->name;
 	in->source = "kernel";
+	in->counting = "forward"; /* the kernel's counters are the forward hook's */
 	if (kernel_only && which != VIEW_ALL) {
 		errorf("accounting periods are kept by the daemon, not the kernel");
 		return EXIT_USAGE;
@@ -708,6 +711,7 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		return EXIT_FILE;
 	}
 	describe_source(in, &t, which, live, st.st_mtime, desc, desclen);
+	in->counting = counting_read(&c->cfg);
 	totals_free(&t);
 	return EXIT_OK;
 }
@@ -800,6 +804,7 @@ static int cmd_metrics(struct ctx *c, int argc, char **argv)
 	x.hosts = &s;
 	x.hostname = host;
 	x.source = in.source;
+	x.counting = in.counting;
 	x.now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	ex->write(stdout, &x);
 	hostset_free(&s);

@@ -86,6 +86,11 @@ void show_table_ex(FILE *f, const struct show_info *in, const struct hostset *s,
 
 	fprintf(f, "backend: %s, %s; tx = to the host (download), rx = from the host (upload)\n",
 		in->backend, in->source_desc ? in->source_desc : "counters read from the kernel");
+	if (in->counting)
+		fprintf(f, "counting: %s\n",
+			strcmp(in->counting, "conntrack") ?
+				"forward (the forward hook's counters)" :
+				"conntrack (per-flow counters, offloaded flows included)");
 	if (in->period && !in->period_end) {
 		fprintf(f, "period: %s (none has closed yet)\n", in->period);
 	} else if (in->period) {
@@ -160,6 +165,10 @@ void show_json_head(FILE *f, const struct show_info *in)
 	json_write_string(f, in->backend);
 	fputs(", \"source\": ", f);
 	json_write_string(f, in->source);
+	if (in->counting) {
+		fputs(", \"counting\": ", f);
+		json_write_string(f, in->counting);
+	}
 	if (in->period) {
 		fputs(", \"period\": {\"name\": ", f);
 		json_write_string(f, in->period);

@@ -19,6 +19,7 @@ struct show_info {
 	const char *period;	/* NULL: all time; "current", "previous" */
 	long long period_start, period_end;
 	bool rates; /* hosts carry rates */
+	const char *counting; /* "forward" or "conntrack": what counted (NULL: not said) */
 };
 
 void show_table(FILE *f, const char *backend, const struct hostset *s, bool exact);

@@ -13,6 +13,7 @@ PKGS=(
 	clang libclang-rt-dev                # make fuzz: libFuzzer and the ASan/UBSan runtimes (clang's)
 	iptables nftables iproute2 procps    # the kernel side
 	dnsmasq-base busybox isc-dhcp-client iputils-ping socat jq  # demo and namespace tests
+	conntrack                            # tests/ns/cases.d/conntrack.sh: conntrack -L, -D, -F
 	collectd-core                        # collectd's iptables and unixsock plugins, for real
 	prometheus influxdb curl             # promtool; real Prometheus and InfluxDB 1.x (tests/ns/services.sh)
 	iperf3                               # bench/ only

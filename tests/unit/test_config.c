@@ -40,7 +40,8 @@ static void test_config_keys_table(void **state)
 					     "periods_kept", "forget_after", "max_remembered", "listen",
 					     "http_clients", "influx_url",
 					     "influx_token", "collectd_socket", "discover",
-					     "discover_interfaces", "discover_grace" };
+					     "discover_interfaces", "discover_grace", "counting",
+					     "conntrack_dump_interval" };
 	struct config c;
 	char err[200];
 	size_t n = 0;
@@ -69,6 +70,8 @@ static void test_set_daemon_keys(void **state)
 		{ "listen", "127.0.0.1:80x" },  { "influx_url", "ftp://x/write" }, { "influx_url", "localhost:8086" },
 		{ "period_start", "0" },	      { "period_start", "2026-02-30/7" }, { "periods_kept", "1001" },
 		{ "periods_kept", "-1" },	      { "http_clients", "0" },	      { "http_clients", "1025" },
+		{ "counting", "ct" },		      { "counting", "" },	      { "counting", "Conntrack" },
+		{ "conntrack_dump_interval", "-1" }, { "conntrack_dump_interval", "86401" },
 	};
 	struct config c;
 	char err[200];
