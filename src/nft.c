@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "nft.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
