@@ -3,6 +3,7 @@
  * names (src/counting.c); what `show` says of the mode. */
 #include "testutil.h"
 
+#include <endian.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
