@@ -476,10 +476,10 @@ static void elems_put(struct builder *bd, struct elems *el, const void *key, uin
 		if (data)
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, &data->u,
 					   data->fam == FAM_V4 ? 4 : 16);
-		if (name && c) {
+		if (name)
 			elem_comment(e, name);
+		if (c)
 			elem_counter(bd, e, c);
-		}
 	}
 	nftnl_set_elem_add(el->s, e);
 	if (++el->n == ELEMS_PER_MSG)
@@ -613,8 +613,18 @@ static void add_fam(struct change *ch, const struct host *h, int fam)
 				  h->name, a == a1 ? count_of(h, d * 2 + fam) : &zero);
 	}
 	if (a1) {
+		/* The host map holds one address; a host with more says how many (an event then
+		 * reads every host, as it cannot read this one whole through the map). */
+		char many[12] = "";
+		unsigned int n = 0;
+
+		for (unsigned int j = 0; j < h->naddrs; j++)
+			n += h->addrs[j].fam == fam;
+		if (n > 1)
+			snprintf(many, sizeof(many), "%u", n);
 		nft_name_key(key, ch->bd->salt, h->name);
-		elems_put(ch->bd, &ch->el[NFT_SET_HOST4 + fam], key, NFT_NAME_KEY, a1, NULL, NULL);
+		elems_put(ch->bd, &ch->el[NFT_SET_HOST4 + fam], key, NFT_NAME_KEY, a1,
+			  many[0] ? many : NULL, NULL);
 		return;
 	}
 	for (int d = 0; d < 2; d++)
@@ -1614,7 +1624,7 @@ static int read_all_once(struct backend *b, const void *arg, struct hostset *out
 
 struct one_elem {
 	int fam;
-	bool found;
+	bool found, many; /* many: the host has more addresses of the family than this */
 	struct addr addr; /* host maps: the element's data */
 };
 
@@ -1628,6 +1638,7 @@ static int one_elem_cb(struct nftnl_set_elem *e, void *data)
 		x->addr.fam = x->fam;
 		memcpy(&x->addr.u, d, len);
 		x->found = true;
+		x->many = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA);
 	}
 	return 0;
 }
@@ -1685,6 +1696,8 @@ static int load_host(struct backend *b, const char *name, struct hostset *out)
 		struct one_elem x = { .fam = f };
 
 		ret = get_elem(b, NFT_SET_HOST4 + f, key, NFT_NAME_KEY, cb_one_elem, &x);
+		if (!ret && x.many)
+			ret = -EAGAIN; /* several addresses: only the whole read sees them all */
 		for (int d = 0; d < 2 && !ret && x.found; d++) {
 			struct ereader peek = { .peek = true };
 			struct ereader r = { .out = out, .carries = &P(b)->carries, .idx = d * 2 + f };

@@ -847,8 +847,9 @@ static void assert_elem_msgs_sane(const struct parsed *p)
 				assert_false(e->has_udata);
 				assert_int_equal(e->nexpr, 0);
 			} else if (host_map) {
+				/* user data only as the count of a host's addresses (> 1) */
 				assert_int_equal(e->dlen, m->name[4] == '4' ? 4 : 16);
-				assert_false(e->has_udata);
+				assert_true(!e->has_udata || (e->has_comment && atoi(e->comment) > 1));
 				assert_int_equal(e->nexpr, 0);
 			} else {
 				assert_int_equal(e->dlen, 0);
@@ -1881,6 +1882,12 @@ static void test_commit_two_addrs(void **state)
 			    "pc");
 	assert_int_equal(host_elems_of(&p, NFT_MSG_NEWSETELEM, 0, "pc", "192.168.88.101"), 1);
 	assert_int_equal(elems_total(&p, NFT_MSG_NEWSETELEM, "host4"), 1);
+	/* the host map's element says pc has 2 addresses: an event must read every host */
+	for (size_t i = 0; i < p.n; i++)
+		if (p.v[i].type == NFT_MSG_NEWSETELEM && !strcmp(p.v[i].name, "host4")) {
+			assert_true(p.v[i].elems[0].has_comment);
+			assert_string_equal(p.v[i].elems[0].comment, "2");
+		}
 	parsed_free(&p);
 	hostset_free(&want);
 }
