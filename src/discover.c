@@ -554,11 +554,13 @@ static int decide_many(const struct disc *d, struct hostset *want, const struct 
 	for (size_t i = 0; i < n; i++)
 		c[nc++] = (struct cand){ g[i]->addr, rank(d, g[i], now),
 					 host_has_addr(h, &g[i]->addr), g[i]->seen };
-	/* The host's addresses a lease or a hosts file gives, the device's neighbours or not. */
+	/* The host's other addresses that a lease or a hosts file gives (past their grace too). */
 	for (unsigned int j = 0; h && j < h->naddrs; j++) {
-		const struct disc_nb *nb = find(d, &h->addrs[j]);
+		size_t i = 0;
 
-		if ((!nb || strcmp(nb->mac, g[0]->mac)) && given(d, &h->addrs[j], now))
+		while (i < n && !addr_equal(&g[i]->addr, &h->addrs[j]))
+			i++;
+		if (i == n && given(d, &h->addrs[j], now))
 			c[nc++] = (struct cand){ h->addrs[j], 2, true, 0 };
 	}
 	qsort(c, nc, sizeof(*c), by_want);

@@ -535,6 +535,13 @@ static void test_many(void **state)
 	}
 	assert_string_equal(decide(&d, &old, 11000, NULL),
 			    "pc=fd00:88::a,192.168.88.5,fd00:88::100:7");
+	/* A neighbour past its grace that a lease still gives stays too. */
+	names(&d, "1900000000 1 fd00:88::100 pc 00:03:00:01:" M1 "\n"
+		  "1900000000 1 fd00:88::a pc 00:03:00:01:" M1 "\n", "");
+	nb(&d, "fd00:88::a", M1, NUD_STALE, false, 12000, 0);
+	assert_int_equal(disc_expired(&d, 22000), 1);
+	assert_string_equal(decide(&d, &old, 22000, NULL),
+			    "pc=fd00:88::a,192.168.88.5,fd00:88::100:7");
 	hostset_free(&old);
 	disc_free(&d);
 }
