@@ -2,6 +2,7 @@
 #ifndef IPTMON_BACKEND_H
 #define IPTMON_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -32,6 +33,12 @@ struct backend {
  */
 struct backend_ops {
 	const char *name;
+	/*
+	 * A host may hold several addresses of a family and is counted once at all of them
+	 * (nft: an element per address, the host's count their sum). Else one address per
+	 * family: a second iptables rule of a family would count the host's history twice.
+	 */
+	bool many_addrs;
 	/* Optional: 0 when the backend can work on this system (what `auto` asks nft). */
 	int (*probe)(const struct config *c);
 	int (*open)(struct backend **b, const struct config *c);

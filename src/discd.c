@@ -415,6 +415,7 @@ struct discd *discd_open(const struct config *cfg, const struct backend_ops *ops
 	dd->ops = ops;
 	dd->be = be;
 	disc_init(&dd->d, cfg);
+	dd->d.many = ops->many_addrs;
 	dd->epfd = epoll_create1(EPOLL_CLOEXEC);
 	dd->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	dd->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

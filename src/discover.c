@@ -518,6 +518,71 @@ static void device_name(const struct disc *d, const struct hostset *want,
 		*held = NULL;
 }
 
+/* One address a device may be counted at, and how much it wants to be. */
+struct cand {
+	struct addr addr;
+	int rank;
+	bool held; /* counted at already */
+	int64_t seen;
+};
+
+static int by_want(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	if (a->rank != b->rank)
+		return b->rank - a->rank;
+	if (a->held != b->held)
+		return b->held - a->held;
+	return a->seen < b->seen ? 1 : a->seen > b->seen ? -1 : 0;
+}
+
+/* Every address the device keeps, up to HOST_MAX_ADDRS (see discover.h), for NAME. */
+static int decide_many(const struct disc *d, struct hostset *want, const struct disc_nb *const *g,
+		       size_t n, time_t now, const char *name)
+{
+	const struct host *h = hostset_find(want, name);
+	struct cand *c = malloc((n + HOST_MAX_ADDRS) * sizeof(*c));
+	struct addr pick[HOST_MAX_ADDRS];
+	bool fam_done[FAM_COUNT] = { false }, *taken;
+	unsigned int k = 0;
+	size_t nc = 0;
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		c[nc++] = (struct cand){ g[i]->addr, rank(d, g[i], now),
+					 host_has_addr(h, &g[i]->addr), g[i]->seen };
+	/* The host's other addresses that a lease or a hosts file gives (past their grace too). */
+	for (unsigned int j = 0; h && j < h->naddrs; j++) {
+		size_t i = 0;
+
+		while (i < n && !addr_equal(&g[i]->addr, &h->addrs[j]))
+			i++;
+		if (i == n && given(d, &h->addrs[j], now))
+			c[nc++] = (struct cand){ h->addrs[j], 2, true, 0 };
+	}
+	qsort(c, nc, sizeof(*c), by_want);
+	taken = calloc(nc, sizeof(*taken));
+	if (!taken) {
+		free(c);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nc && k < HOST_MAX_ADDRS; i++) /* the best of each family */
+		if (!fam_done[c[i].addr.fam]) {
+			fam_done[c[i].addr.fam] = taken[i] = true;
+			pick[k++] = c[i].addr;
+		}
+	for (size_t i = 0; i < nc && k < HOST_MAX_ADDRS; i++)
+		if (!taken[i])
+			pick[k++] = c[i].addr;
+	free(taken);
+	free(c);
+	ret = hostset_set_addrs(want, name, pick, k);
+	return ret == -ENOMEM ? ret : 0;
+}
+
 static int decide_device(const struct disc *d, struct hostset *want,
 			 const struct disc_nb *const *g, size_t n, time_t now)
 {
@@ -532,6 +597,8 @@ static int decide_device(const struct disc *d, struct hostset *want,
 		if (ret < 0)
 			return ret == -ENOMEM ? ret : 0;
 	}
+	if (d->many)
+		return decide_many(d, want, g, n, now, name);
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		const struct disc_nb *best = NULL;
 		const struct host *h = hostset_find(want, name);

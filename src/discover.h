@@ -20,8 +20,12 @@
  * name of an active lease for one of its addresses, a hosts file's name for one of them,
  * the name of the host already counting one of them (given by the dnsmasq hook, say), and
  * else DISC_MAC_PREFIX followed by the twelve hex digits of the MAC ("mac-0200000088ab").
- * A device counts one address per family, as every host does: the one it has while that
- * one lives, else the newest.
+ * A device counts one address per family, as iptables hosts do: the one it has while that
+ * one lives, else the newest. With `many` (a backend that counts a host at any number of
+ * addresses, nft) it counts every address it keeps: its neighbours living or within their
+ * grace and the addresses a file gives its host, up to HOST_MAX_ADDRS: the best of each
+ * family first, then leased before living before stale, those it is counted at already
+ * first, the newest first.
  */
 #define DISC_MAC_PREFIX "mac-"
 
@@ -59,6 +63,7 @@ struct disc_nb; /* one neighbour address */
 
 struct disc {
 	const struct config *cfg; /* ula_prefix, discover_grace */
+	bool many;		  /* backend_ops.many_addrs: every address, not one per family */
 	struct disc_nb *v;
 	size_t n, cap;
 	struct disc_names names;

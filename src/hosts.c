@@ -414,6 +414,45 @@ int hostset_upsert_ex(struct hostset *s, const char *name, const struct addr *a,
 	return changed;
 }
 
+int hostset_put_addr(struct hostset *s, const char *name, const struct addr *a)
+{
+	struct host *h = hostset_find(s, name);
+
+	if (host_has_addr(h, a))
+		return 0;
+	if (h && h->naddrs >= HOST_MAX_ADDRS)
+		return -ENOSPC;
+	take_addr(s, a, name); /* may drop a host: h is looked up again */
+	h = hostset_ensure(s, name);
+	if (!h || host_append_addr(s, h, a))
+		return -ENOMEM;
+	return 1;
+}
+
+int hostset_set_addrs(struct hostset *s, const char *name, const struct addr *a, unsigned int n)
+{
+	struct host *h;
+	int changed = 0;
+	bool same;
+
+	if (!n || n > HOST_MAX_ADDRS)
+		return n ? -ENOSPC : -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		changed |= take_addr(s, &a[i], name);
+	h = hostset_ensure(s, name);
+	if (!h)
+		return -ENOMEM;
+	same = h->naddrs == n;
+	for (unsigned int i = 0; i < n && same; i++)
+		same = host_has_addr(h, &a[i]);
+	if (same)
+		return changed;
+	if (host_set_addrs(h, a, n))
+		return -ENOMEM;
+	index_dirty(s);
+	return 1;
+}
+
 static int host_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct host *)a)->name, ((const struct host *)b)->name);

@@ -74,6 +74,15 @@ int hostset_upsert(struct hostset *s, const char *name, const struct addr *a);
  * new name, sent for each of the device's leases).
  */
 int hostset_upsert_ex(struct hostset *s, const char *name, const struct addr *a, bool inherit);
+/*
+ * For backends that count a host at any number of addresses (backend_ops.many_addrs):
+ * NAME (created if new) gets address A besides those it has, A taken from any other host
+ * (hosts left without addresses are dropped). 1 if the set changed, 0 if not, -ENOSPC
+ * (NAME holds HOST_MAX_ADDRS already: nothing changed), -ENOMEM.
+ */
+int hostset_put_addr(struct hostset *s, const char *name, const struct addr *a);
+/* Likewise: NAME's addresses become exactly the N (1..HOST_MAX_ADDRS) at A. */
+int hostset_set_addrs(struct hostset *s, const char *name, const struct addr *a, unsigned int n);
 /* Drops address A (and its host when that was its last address). Returns 1 if changed. */
 int hostset_del_addr(struct hostset *s, const struct addr *a);
 void hostset_sort(struct hostset *s);

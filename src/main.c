@@ -461,7 +461,9 @@ static int event_read(struct ctx *c, struct evx *x, struct hostset *old)
 	char what[160], as[ADDR_STRLEN];
 	int ret = -EAGAIN;
 
-	if (c->ops->read_some) {
+	/* read_some() knows one address per family of a host (nft's host maps): where the
+	 * daemon's discovery may count a host at several, only a whole read sees it whole. */
+	if (c->ops->read_some && !(c->ops->many_addrs && !strcmp(c->cfg.discover, "on"))) {
 		/* Just the hosts this event can touch: its name, the alternative, the address's. */
 		const char *names[3];
 		size_t n = 0;
@@ -525,8 +527,17 @@ static int event_compute(struct ctx *c, struct evx *x, const struct hostset *old
 			return EXIT_FILE;
 		}
 	}
+	/* Where the daemon's discovery counts a host at every address it keeps (nft), an
+	 * event's address joins the host's others: replacing them would take the device's
+	 * living ones away and discovery would put them back, a transaction each way per event.
+	 * Discovery drops the addresses neither living nor given by a file. */
+	ret = -ENOSPC;
+	if (c->ops->many_addrs && hostset_find(want, name) && !strcmp(c->cfg.discover, "on") &&
+	    daemon_running(&c->cfg))
+		ret = hostset_put_addr(want, name, &x->ev.addr);
 	/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
-	ret = hostset_upsert_ex(want, name, &x->ev.addr, x->ev.kind == EV_OLD);
+	if (ret == -ENOSPC)
+		ret = hostset_upsert_ex(want, name, &x->ev.addr, x->ev.kind == EV_OLD);
 	if (ret < 0) {
 		errorf("cannot add host '%s': %s", name, strerror(-ret));
 		return EXIT_FILE;

@@ -2220,6 +2220,7 @@ static int nft_probe(const struct config *c)
 
 const struct backend_ops nft_ops = {
 	.name = "nft",
+	.many_addrs = true,
 	.probe = nft_probe,
 	.open = nft_open,
 	.close = nft_close,

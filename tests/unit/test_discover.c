@@ -491,6 +491,100 @@ static void test_foreign(void **state)
 	disc_free(&d);
 }
 
+/* nft (many): a device is counted at every address it keeps; iptables: one per family. */
+static void test_many(void **state)
+{
+	struct hostset old = { 0 }, want;
+	struct disc d;
+
+	(void)state;
+	disc_init(&d, &cfg);
+	nb(&d, "192.168.88.5", M1, NUD_REACHABLE, false, 0, 1);
+	nb(&d, "fd00:88::a", M1, NUD_REACHABLE, false, 0, 1);
+	nb(&d, "fd00:88::b", M1, NUD_REACHABLE, false, 50, 1); /* a privacy address */
+	put(&old, "mac-020000008801", "fd00:88::a", 7);
+	assert_string_equal(decide(&d, &old, 50, NULL), "mac-020000008801=fd00:88::a,192.168.88.5:7");
+	d.many = true;
+	assert_string_equal(decide(&d, &old, 50, &want),
+			    "mac-020000008801=fd00:88::a,192.168.88.5,fd00:88::b:7");
+	/* Counted at all three: nothing to change. */
+	hostset_free(&old);
+	old = want;
+	assert_string_equal(decide(&d, &old, 60, NULL),
+			    "mac-020000008801=fd00:88::a,192.168.88.5,fd00:88::b:7");
+	/* One goes stale: counted within its grace, gone after it. */
+	nb(&d, "fd00:88::b", M1, NUD_STALE, false, 1000, 0);
+	assert_string_equal(decide(&d, &old, 10999, NULL),
+			    "mac-020000008801=fd00:88::a,192.168.88.5,fd00:88::b:7");
+	assert_int_equal(disc_expired(&d, 11000), 1);
+	assert_string_equal(decide(&d, &old, 11000, &want),
+			    "mac-020000008801=fd00:88::a,192.168.88.5:7");
+	disc_mark(&d, &want);
+	disc_applied(&d, 11000);
+	hostset_free(&old);
+	old = want;
+	assert_int_equal(disc_count(&d), 2);
+	/* An address a lease gives the host stays beside the neighbours (a dnsmasq event's). */
+	names(&d, "1900000000 1 fd00:88::100 pc 00:03:00:01:" M1 "\n", "");
+	{
+		struct addr a;
+
+		addr_parse(&a, "fd00:88::100");
+		assert_int_equal(hostset_put_addr(&old, "mac-020000008801", &a), 1);
+		assert_int_equal(hostset_put_addr(&old, "mac-020000008801", &a), 0);
+	}
+	assert_string_equal(decide(&d, &old, 11000, NULL),
+			    "pc=fd00:88::a,192.168.88.5,fd00:88::100:7");
+	/* A neighbour past its grace that a lease still gives stays too. */
+	names(&d, "1900000000 1 fd00:88::100 pc 00:03:00:01:" M1 "\n"
+		  "1900000000 1 fd00:88::a pc 00:03:00:01:" M1 "\n", "");
+	nb(&d, "fd00:88::a", M1, NUD_STALE, false, 12000, 0);
+	assert_int_equal(disc_expired(&d, 22000), 1);
+	assert_string_equal(decide(&d, &old, 22000, NULL),
+			    "pc=fd00:88::a,192.168.88.5,fd00:88::100:7");
+	hostset_free(&old);
+	disc_free(&d);
+}
+
+/* Past HOST_MAX_ADDRS: the best of each family, then the ones counted already, the newest. */
+static void test_many_limit(void **state)
+{
+	struct hostset old = { 0 }, want;
+	struct disc d;
+	char as[64];
+	const struct host *h;
+	struct addr a;
+
+	(void)state;
+	disc_init(&d, &cfg);
+	d.many = true;
+	nb(&d, "192.168.88.5", M1, NUD_STALE, false, 0, 1);
+	for (int i = 1; i <= 10; i++) {
+		snprintf(as, sizeof(as), "fd00:88::%d", i);
+		nb(&d, as, M1, NUD_REACHABLE, false, i, 1);
+	}
+	decide(&d, &old, 10, &want);
+	h = hostset_find(&want, "mac-020000008801");
+	assert_non_null(h);
+	assert_int_equal(h->naddrs, HOST_MAX_ADDRS);
+	addr_parse(&a, "192.168.88.5");
+	assert_true(host_has_addr(h, &a)); /* stale, but its family's only one */
+	for (int i = 4; i <= 10; i++) {    /* the seven newest */
+		snprintf(as, sizeof(as), "fd00:88::%d", i);
+		addr_parse(&a, as);
+		assert_true(host_has_addr(h, &a));
+	}
+	/* A newer one comes: those counted already keep their places (no churn). */
+	hostset_free(&old);
+	old = want;
+	nb(&d, "fd00:88::11", M1, NUD_REACHABLE, false, 20, 1);
+	decide(&d, &old, 20, &want);
+	assert_true(hostset_same(&old, &want));
+	hostset_free(&want);
+	hostset_free(&old);
+	disc_free(&d);
+}
+
 static void test_config(void **state)
 {
 	struct config c;
@@ -521,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_move),	     cmocka_unit_test(test_grace),
 		cmocka_unit_test(test_sticky),	     cmocka_unit_test(test_config),
 		cmocka_unit_test(test_missing),	     cmocka_unit_test(test_foreign),
+		cmocka_unit_test(test_many),	     cmocka_unit_test(test_many_limit),
 	};
 
 	tu_init();

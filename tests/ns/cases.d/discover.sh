@@ -345,3 +345,69 @@ case_discover_refused() {
 	expect_eq "$(grep -c 'discover: cannot count' "$T/daemon.log")" 1 "log lines for the refusals"
 	stop_daemon
 }
+
+# nft counts a device at every address it keeps: a client with two global IPv6 addresses
+# at once (a privacy address beside the stable one) is one host counted at both, exactly;
+# a dnsmasq event for it does not take the other away (no transaction back and forth);
+# when one goes (neighbour deleted, grace over) its element goes and nothing is lost.
+case_discover_multi6() {
+	is_nft || { echo "skip: only nft counts a host at several addresses of a family"; exit 77; }
+	DISC_GRACE=3 disc_setup
+	ns_add_client 1 $MAC1
+	local cif a1=fd00:88::1:1 a2=fd00:88::1:2 m1 c0 p0
+	cif=$(ns_client_if 1)
+	m1=$(mac_name $MAC1)
+	ns_cexec 1 ip -6 addr add "$a1/64" dev "$cif" nodad
+	ns_cexec 1 ip -6 addr add "$a2/64" dev "$cif" nodad
+	ns_cexec 1 ip -6 route add default via "$NS_LAN6"
+	# The router learns each address as the client talks to it from it: STALE (from the
+	# client's solicitation), DELAY when used, then REACHABLE after a probe. The kernel
+	# announces no STALE -> DELAY change, so discovery sees STALE (its 3 s grace running)
+	# until REACHABLE: a quick probe, and REACHABLE for minutes, keep the grace for the end.
+	ip netns exec "$R" sysctl -q -w "net.ipv6.neigh.$NS_BR.delay_first_probe_time=1" \
+		"net.ipv6.neigh.$NS_BR.base_reachable_time_ms=600000"
+	start_daemon
+	disc_counted6() {
+		ns_cexec 1 ping -6 -n -q -c 1 -W 1 -I "$2" "$NS_LAN6" >/dev/null 2>&1 || true
+		ip -n "$R" neigh show "$2" dev "$NS_BR" | grep -q REACHABLE && has_addr "$1" "$2"
+	}
+	wait_for disc_counted6 "$m1" "$a1" || fail "$a1 not counted: $(json)"
+	wait_for disc_counted6 "$m1" "$a2" || fail "$a2 not counted: $(json)"
+	expect_eq "$(host_names)" "$m1" "counted hosts"
+	expect_eq "$(host_field "$m1" '.addresses | sort | join(" ")')" "$a1 $a2" "$m1's addresses"
+	ping6_from() {
+		local out
+		out=$(ns_cexec 1 ping -6 -n -q -c 10 -i 0.01 -W 1 -s 1000 -I "$1" "$NS_W6" 2>&1)
+		grep -q '^10 packets transmitted, 10 received' <<<"$out" || fail "ping from $1: $out"
+	}
+	ping6_from "$a1"
+	ping6_from "$a2"
+	expect_eq "$(host_field "$m1" '.ipv6.tx_bytes')" 20960 "$m1 ipv6 tx_bytes (both addresses)"
+	expect_eq "$(host_field "$m1" '.ipv6.rx_bytes')" 20960 "$m1 ipv6 rx_bytes (both addresses)"
+	# A DHCPv6 lease event for one address (named): the host renamed, both addresses kept,
+	# and discovery has nothing to put back over the next polls.
+	wait_for metric_ge iptmon_daemon_polls_total 1 || fail "no poll"
+	c0=$(metric iptmon_daemon_discovery_commits_total)
+	DNSMASQ_MAC=$MAC1 it add "00:03:00:01:$MAC1" "$a1" pc || fail "the add event"
+	expect_eq "$(host_field pc '.addresses | sort | join(" ")')" "$a1 $a2" "pc's addresses after the event"
+	p0=$(metric iptmon_daemon_polls_total)
+	wait_for metric_ge iptmon_daemon_polls_total $((${p0%.*} + 3)) || fail "no polls"
+	[ "$(metric iptmon_daemon_discovery_commits_total)" = "$c0" ] || fail "discovery made a transaction after the event: $(metric iptmon_daemon_discovery_commits_total) (was $c0): $(json | jq -c .hosts) $(ip -n "$R" neigh) $(cat "$T/daemon.log")"
+	expect_eq "$(host_names)" pc "counted hosts after the event"
+	expect_eq "$(host_field pc '.ipv6.tx_bytes')" 20960 "pc ipv6 tx_bytes after the rename"
+	# The privacy address goes: its element goes after the grace, its counts stay.
+	ns_cexec 1 ip -6 addr del "$a2/64" dev "$cif"
+	ip -n "$R" neigh del "$a2" dev "$NS_BR"
+	has_addr pc "$a2" || fail "gone at once, not after its grace"
+	gone_a2() { ! has_addr pc "$a2"; }
+	wait_for gone_a2 || fail "$a2 still counted after its grace: $(json)"
+	expect_eq "$(host_field pc '.addresses | join(" ")')" "$a1" "pc's addresses after the grace"
+	expect_eq "$(host_field pc '.ipv6.tx_bytes')" 20960 "pc ipv6 tx_bytes after $a2 went"
+	expect_eq "$(host_field pc '.ipv6.rx_bytes')" 20960 "pc ipv6 rx_bytes after $a2 went"
+	ping6_from "$a1"
+	expect_eq "$(host_field pc '.ipv6.tx_bytes')" 31440 "pc ipv6 tx_bytes"
+	live6() { it show --json | jq -r '.hosts[] | select(.name == "pc") | .ipv6.tx_bytes'; }
+	live6_is() { [ "$(live6)" = "$1" ]; }
+	wait_for live6_is 31440 || fail "daemon's ipv6 total for pc: $(live6)"
+	stop_daemon
+}
