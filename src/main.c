@@ -461,9 +461,9 @@ static int event_read(struct ctx *c, struct evx *x, struct hostset *old)
 	char what[160], as[ADDR_STRLEN];
 	int ret = -EAGAIN;
 
-	/* read_some() knows one address per family of a host (nft's host maps): where the
-	 * daemon's discovery may count a host at several, only a whole read sees it whole. */
-	if (c->ops->read_some && !(c->ops->many_addrs && !strcmp(c->cfg.discover, "on"))) {
+	/* A host with several addresses of a family (discovery on nft) makes read_some()
+	 * answer -EAGAIN: then the whole read below. */
+	if (c->ops->read_some) {
 		/* Just the hosts this event can touch: its name, the alternative, the address's. */
 		const char *names[3];
 		size_t n = 0;
