@@ -109,14 +109,7 @@ EOC
 		ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$BIN" init
 		counted=$(ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$BIN" show --json | jq '.hosts|length')
 		[ "$counted" = "$n" ] || { echo "bench: expected $n hosts counted, got $counted" >&2; exit 1; }
-		# ip netns exec and env exec the daemon: $! is its pid
-		ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$BIN" daemon 2>"$d/log" {NAP}<&- &
-		pid=$!
-		BENCH_PIDS+=("$pid")
-		live=$d/run/iptmon.live
-		for ((k = 0; k < 500; k++)); do [ -e "$live" ] && break; nap 0.01; done
-		[ -e "$live" ] || { echo "bench: the daemon does not poll: $(cat "$d/log")" >&2; exit 1; }
-		for ((k = 0; k < WARMUP; k++)); do wait_poll "$live"; done
+		bench_daemon "$ns" "$d/conf" "$BIN" "$d" "$WARMUP"
 
 		# CPU per poll: POLLS whole poll cycles, from idle to idle, no HTTP inside
 		wait_poll "$live"

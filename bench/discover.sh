@@ -31,14 +31,6 @@ PORT=9678
 backends=("$@")
 [ ${#backends[@]} -gt 0 ] || backends=(nft iptables-legacy iptables-nft)
 
-cpu_ns() {
-	local f s n=0
-	for f in /proc/"$1"/task/*/schedstat; do
-		read -r s _ <"$f"
-		n=$((n + s))
-	done
-	echo "$n"
-}
 HZ=$(getconf CLK_TCK)
 child_ticks() {
 	local st f

@@ -52,8 +52,17 @@ EOC
 }
 
 # kernel memory: PAR namespaces, N hosts each; prints "init_kib left_kib" per namespace
+# iptmon CMD in each of kernel_kib's PAR namespaces at once (bin, n, tag from there).
+in_each() {
+	local i pids=()
+	for ((i = 0; i < PAR; i++)); do
+		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" "$1" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+}
 kernel_kib() { # BIN N TAG
-	local bin=$1 n=$2 tag=$3 i before mid after pids=()
+	local bin=$1 n=$2 tag=$3 i before mid after
 	for ((i = 0; i < PAR; i++)); do
 		local d=$BENCH_TMP/k$tag$n.$i
 		mkdir -p "$d"
@@ -64,19 +73,10 @@ kernel_kib() { # BIN N TAG
 	sync
 	nap 1
 	before=$(sunreclaim)
-	for ((i = 0; i < PAR; i++)); do
-		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" init &
-		pids+=($!)
-	done
-	for i in "${pids[@]}"; do wait "$i"; done
+	in_each init
 	nap 1
 	mid=$(sunreclaim)
-	pids=()
-	for ((i = 0; i < PAR; i++)); do
-		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" remove &
-		pids+=($!)
-	done
-	for i in "${pids[@]}"; do wait "$i"; done
+	in_each remove
 	nap 2
 	after=$(sunreclaim)
 	awk -v a="$before" -v b="$mid" -v c="$after" -v p="$PAR" 'BEGIN {printf "%.0f %.0f\n", (b - a) / p, (c - a) / p}'
@@ -119,13 +119,7 @@ interval = 1
 commit_interval = 3600
 influx_url = http://127.0.0.1:1/write?db=iptmon
 EOC
-	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" daemon 2>"$d/log" {NAP}<&- &
-	pid=$!
-	BENCH_PIDS+=("$pid")
-	live=$d/run/iptmon.live
-	for ((k = 0; k < 500; k++)); do [ -e "$live" ] && break; nap 0.01; done
-	[ -e "$live" ] || { echo "bench: the daemon does not poll: $(cat "$d/log")" >&2; exit 1; }
-	for ((k = 0; k < 3; k++)); do wait_poll "$live"; done
+	bench_daemon "$ns" "$d/conf" "$bin" "$d" 3
 	nap 0.3
 	local ia ih ha hh da dh
 	ia=$(status_kib "$pid" RssAnon)

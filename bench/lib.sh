@@ -68,3 +68,16 @@ wait_poll() {
 	echo "bench: no poll in 5 s" >&2
 	return 1
 }
+
+# Starts `BIN daemon` in NS with CONF (log in DIR/log), sets pid and live, and waits for
+# WARMUP polls. ip netns exec and env exec the daemon: $! is its pid.
+bench_daemon() { # NS CONF BIN DIR WARMUP
+	local k
+	ip netns exec "$1" env IPTMON_CONFIG="$2" "$3" daemon 2>"$4/log" {NAP}<&- &
+	pid=$!
+	BENCH_PIDS+=("$pid")
+	live=$4/run/iptmon.live
+	for ((k = 0; k < 500; k++)); do [ -e "$live" ] && break; nap 0.01; done
+	[ -e "$live" ] || { echo "bench: the daemon does not poll: $(cat "$4/log")" >&2; exit 1; }
+	for ((k = 0; k < $5; k++)); do wait_poll "$live"; done
+}

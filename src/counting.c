@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The daemon's counting mode: the forward hook's counters or conntrack's (see counting.h). */
 #include "counting.h"
+#include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -207,14 +208,6 @@ static int apply(struct counting *k, struct hostset *snap, const struct totals *
 		h->rx[f].packets += d[i].c[1].packets;
 	}
 	return 0;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Events lost: at most one line an hour, however often it happens (the metrics count each). */

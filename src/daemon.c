@@ -6,6 +6,7 @@
  * (state, live totals, locks) are src/state.c's.
  */
 #include "daemon.h"
+#include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,19 +78,9 @@ static void logf_(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("iptmon: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vlog_line("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void boot_id(char *out, size_t len)

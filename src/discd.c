@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Host discovery's I/O in the daemon (see discd.h). */
 #include "discd.h"
+#include "run.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -65,25 +66,7 @@ struct discd {
 	unsigned long long commits;
 };
 
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("iptmon: discover: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define logf_(...) log_line("discover: ", __VA_ARGS__)
 
 /* The batch timer, unless it already runs (the first change of a burst sets the deadline). */
 static void arm(struct discd *dd, int ms)

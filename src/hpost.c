@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* A POST to a plain http:// URL without blocking the daemon's loop (see hpost.h). */
 #include "hpost.h"
+#include "run.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -31,14 +32,6 @@ struct hpost {
 	size_t status_len;
 	long long started; /* CLOCK_MONOTONIC ms */
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "http://HOST[:PORT][/PATH][?QUERY]" into its parts; 0 or -errno. */
 static int parse_url(struct hpost *p, const char *url)
@@ -169,7 +162,7 @@ int hpost_start(struct hpost *p, const char *body, size_t len, char *err, size_t
 	p->body_len = len;
 	p->sent = 0;
 	p->status_len = 0;
-	p->started = now_ms();
+	p->started = mono_ms();
 	p->state = HP_CONNECTING;
 	return 0;
 }
@@ -187,7 +180,7 @@ int hpost_timeout_ms(const struct hpost *p)
 	if (p->state == HP_IDLE)
 		return -1;
 	left = p->started + (p->state == HP_CONNECTING ? HPOST_CONNECT_MS : HPOST_TOTAL_MS) -
-	       now_ms();
+	       mono_ms();
 	return left < 0 ? 0 : (int)left;
 }
 

@@ -6,6 +6,7 @@
  * timeout, one shared body per resource and poll).
  */
 #include "http.h"
+#include "run.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -303,14 +304,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /api/hosts or /\n");
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct slot *slot_of(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -332,7 +325,7 @@ static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
 		h->conns++;
 		for (unsigned int i = 0; ci && i < h->nslots; i++)
 			if (h->slots[i].state == SLOT_FREE) {
-				h->slots[i] = (struct slot){ SLOT_WAITING, ci->connect_fd, now_ms() };
+				h->slots[i] = (struct slot){ SLOT_WAITING, ci->connect_fd, mono_ms() };
 				*socket_context = &h->slots[i];
 				break;
 			}
@@ -354,7 +347,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)con_cls;
 	if (s && s->state == SLOT_BUSY) {
 		s->state = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? SLOT_WAITING : SLOT_CLOSING;
-		s->since = now_ms();
+		s->since = mono_ms();
 	}
 }
 
@@ -404,7 +397,7 @@ static bool full_and_waited_for(struct http *h)
  */
 static unsigned int sweep(struct http *h)
 {
-	long long now = now_ms();
+	long long now = mono_ms();
 	struct slot *oldest = NULL;
 	unsigned int n = 0, closed = 0;
 
@@ -444,7 +437,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	static long long last = -HTTP_LOG_EVERY;
 	static unsigned long dropped;
-	long long now = now_ms();
+	long long now = mono_ms();
 
 	(void)cls;
 	if (now - last < HTTP_LOG_EVERY) {
@@ -556,7 +549,7 @@ int http_fd(const struct http *h)
 int http_timeout_ms(struct http *h)
 {
 	MHD_UNSIGNED_LONG_LONG mhd;
-	long long ms = 60000, now = now_ms();
+	long long ms = 60000, now = mono_ms();
 
 	if (!h->d)
 		return (int)ms;

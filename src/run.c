@@ -99,12 +99,28 @@ static void first_line(char *dst, size_t dstlen, const char *src)
 	dst[n] = '\0';
 }
 
-static long long now_ms(void)
+int64_t mono_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void vlog_line(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "iptmon: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void log_line(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_line(prefix, fmt, ap);
+	va_end(ap);
 }
 
 /* One child run: its pid, our ends of its pipes, what it said on stderr. */
@@ -203,7 +219,7 @@ static int pump(struct child *ch, const struct buf *in, struct buf *out)
 		struct pollfd pfd[3] = { { .fd = ch->out, .events = POLLIN },
 					 { .fd = ch->err, .events = POLLIN },
 					 { .fd = ch->in, .events = POLLOUT } };
-		long long left = ch->deadline - now_ms();
+		long long left = ch->deadline - mono_ms();
 		char chunk[16384];
 		ssize_t r;
 		int n;
@@ -249,7 +265,7 @@ static int reap(struct child *ch, int *status)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (now_ms() >= ch->deadline)
+		if (mono_ms() >= ch->deadline)
 			return -ETIMEDOUT;
 		/* its pipes are closed: it is exiting, or about to */
 		nanosleep(&nap, NULL);
@@ -280,7 +296,7 @@ int run_program(char *const argv[], const struct buf *in, struct buf *out, char 
 	int ret, status = 0;
 
 	err[0] = '\0';
-	ch.deadline = now_ms() + timeout_ms;
+	ch.deadline = mono_ms() + timeout_ms;
 	ret = spawn(&ch, argv);
 	if (ret) {
 		snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(ret));

@@ -2,12 +2,20 @@
 #ifndef IPTMON_RUN_H
 #define IPTMON_RUN_H
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *p;
 	size_t len, cap;
 };
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t mono_ms(void);
+/* "iptmon: PREFIX" and the message, a line on stderr (the daemon's log). */
+void log_line(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vlog_line(const char *prefix, const char *fmt, va_list ap);
 
 void buf_free(struct buf *b);
 int buf_append(struct buf *b, const char *s, size_t n);

@@ -207,7 +207,9 @@ case_discover_hook() {
 	IP1=$(ns_dhcp4 1 pc)
 	wait_for has_host pc || fail "pc not counted by the hook"
 	wait_for disc_counted 1 pc "$IP1" || fail "pc not counted"
-	wait_for disc_counted 2 "$(mac_name $MAC2)" 192.168.88.50 || fail "static device not discovered"
+	local unnamed
+	unnamed=$(mac_name $MAC2)
+	wait_for disc_counted 2 "$unnamed" 192.168.88.50 || fail "static device not discovered"
 	expect_eq "$(host_names)" "$(mac_name $MAC2) pc" "counted hosts"
 	# A nameless lease event for the unnamed device keeps discovery's name, not the address.
 	it old $MAC2 192.168.88.50
