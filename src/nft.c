@@ -1269,6 +1269,7 @@ struct ereader {
 	int err;
 	bool peek, found;
 	char name[NAME_SIZE];
+	const char *only; /* elements of other hosts are not taken (found stays false) */
 };
 
 static int attr_table(const struct nlattr *a, void *data)
@@ -1384,6 +1385,8 @@ static void read_elem(struct ereader *r, const struct nlattr *el)
 		r->found = true;
 		return;
 	}
+	if (r->only && strcmp(name, r->only))
+		return;
 	if (!elem_counter_of(tb, &c))
 		return;
 	if (r->idx < 4) {
@@ -1699,15 +1702,13 @@ static int load_host(struct backend *b, const char *name, struct hostset *out)
 		if (!ret && x.many)
 			ret = -EAGAIN; /* several addresses: only the whole read sees them all */
 		for (int d = 0; d < 2 && !ret && x.found; d++) {
-			struct ereader peek = { .peek = true };
-			struct ereader r = { .out = out, .carries = &P(b)->carries, .idx = d * 2 + f };
+			struct ereader r = { .out = out, .carries = &P(b)->carries, .idx = d * 2 + f,
+					     .only = name };
 			uint32_t alen = f == FAM_V4 ? 4 : 16;
 
-			ret = get_elem(b, d * 2 + f, &x.addr.u, alen, cb_read_elems, &peek);
-			if (!ret && (!peek.found || strcmp(peek.name, name)))
-				ret = -EAGAIN;
-			if (!ret)
-				ret = get_elem(b, d * 2 + f, &x.addr.u, alen, cb_read_elems, &r);
+			ret = get_elem(b, d * 2 + f, &x.addr.u, alen, cb_read_elems, &r);
+			if (!ret && !r.found)
+				ret = -EAGAIN; /* not this host's: the host maps disagree */
 			if (!ret)
 				ret = r.err;
 		}
