@@ -52,7 +52,8 @@ struct dmn {
 	struct hostset snap; /* the last kernel snapshot: addresses, MACs */
 	uint32_t *order;     /* the totals sorted by name, for streamed bodies; built on demand */
 	unsigned long long order_gen; /* bumped whenever it is built */
-	bool order_ok;	     /* built since the totals last changed */
+	bool order_ok;	     /* built, for the names the totals had then: */
+	unsigned long order_names; /* their names_gen (the order is by name only) */
 	struct http *http;
 	struct cdsock *cd;
 	struct influx *ix;
@@ -229,11 +230,12 @@ static int render(void *ctx, enum http_res res, const char *arg, char **body, si
 /* The totals sorted by name (d->order), built once per poll when first asked; 0 or -ENOMEM. */
 static int order_get(struct dmn *d)
 {
-	if (d->order_ok)
+	if (d->order_ok && d->order_names == d->t.names_gen)
 		return 0;
 	if (totals_order(&d->t, &d->order))
 		return -ENOMEM;
 	d->order_ok = true;
+	d->order_names = d->t.names_gen;
 	d->order_gen++;
 	return 0;
 }
@@ -534,7 +536,6 @@ static int poll_once(struct dmn *d)
 	int64_t t0 = mono_ms();
 	int ret;
 
-	d->order_ok = false; /* the totals change from here on */
 	ret = read_locked(d, &snap);
 
 	if (ret) {

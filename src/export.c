@@ -22,44 +22,118 @@ static bool fam_reported(const struct host *h, int fam)
 	return h->tx[fam].packets || h->rx[fam].packets;
 }
 
-void prom_label_value(FILE *f, const char *s)
+/*
+ * A line is built in memory and written with one fwrite(): fprintf's format parsing and
+ * stdio's per-call locking were most of the cost of a daemon's push at thousands of hosts.
+ */
+struct lbuf {
+	FILE *f;
+	size_t n;
+	char b[512];
+};
+
+static void lb_flush(struct lbuf *l)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	fwrite(l->b, 1, l->n, l->f);
+	l->n = 0;
 }
 
-void influx_tag_value(FILE *f, const char *s)
+static void lb_c(struct lbuf *l, char c)
+{
+	if (l->n == sizeof(l->b))
+		lb_flush(l);
+	l->b[l->n++] = c;
+}
+
+static void lb_s(struct lbuf *l, const char *s)
+{
+	while (*s)
+		lb_c(l, *s++);
+}
+
+static void lb_u64(struct lbuf *l, unsigned long long v)
+{
+	char t[24], *p = t + sizeof(t);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	while (p < t + sizeof(t))
+		lb_c(l, *p++);
+}
+
+static void lb_i64(struct lbuf *l, long long v)
+{
+	if (v < 0) {
+		lb_c(l, '-');
+		lb_u64(l, 0ULL - (unsigned long long)v);
+	} else {
+		lb_u64(l, (unsigned long long)v);
+	}
+}
+
+static void lb_prom(struct lbuf *l, const char *s)
+{
+	lb_c(l, '"');
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			lb_c(l, '\\');
+		if (*s == '\n') {
+			lb_s(l, "\\n");
+			continue;
+		}
+		lb_c(l, *s);
+	}
+	lb_c(l, '"');
+}
+
+static void lb_influx(struct lbuf *l, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == ',' || *s == ' ' || *s == '=' || *s == '\\')
-			fputc('\\', f);
+			lb_c(l, '\\');
 		if (*s == '\n' || *s == '\r' || *s == '\t')
-			fputc('_', f); /* line protocol has no escape for these */
+			lb_c(l, '_'); /* line protocol has no escape for these */
 		else
-			fputc(*s, f);
+			lb_c(l, *s);
 	}
 }
 
 /* Inside collectd's quoted identifier: backslash-escape quotes and backslashes; '/' and
  * control characters would break the identifier's structure, so they become '_'. */
-void collectd_ident(FILE *f, const char *s)
+static void lb_collectd(struct lbuf *l, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '/' || (unsigned char)*s < 0x20 || *s == 0x7f)
-			fputc('_', f);
+			lb_c(l, '\\');
+		if (*s == '/' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			lb_c(l, '_');
 		else
-			fputc(*s, f);
+			lb_c(l, *s);
 	}
+}
+
+static void escaped(FILE *f, void (*esc)(struct lbuf *, const char *), const char *s)
+{
+	struct lbuf l = { .f = f };
+
+	esc(&l, s);
+	lb_flush(&l);
+}
+
+void prom_label_value(FILE *f, const char *s)
+{
+	escaped(f, lb_prom, s);
+}
+
+void influx_tag_value(FILE *f, const char *s)
+{
+	escaped(f, lb_influx, s);
+}
+
+void collectd_ident(FILE *f, const char *s)
+{
+	escaped(f, lb_collectd, s);
 }
 
 static const char *const dir_label[2] = { "tx", "rx" };
@@ -91,13 +165,21 @@ static void prom_series(FILE *f, const void *arg, const struct host *h, int fam,
 			const struct counter *c)
 {
 	const struct prom_arg *a = arg;
+	struct lbuf l = { .f = f };
 
-	fprintf(f, "%s{host=", a->metric);
-	prom_label_value(f, h->name);
-	fputs(",mac=", f);
-	prom_label_value(f, h->mac);
-	fprintf(f, ",family=\"%s\",direction=\"%s\"} %llu\n", fam_label[fam], dir_label[dir],
-		(unsigned long long)(a->bytes ? c->bytes : c->packets));
+	lb_s(&l, a->metric);
+	lb_s(&l, "{host=");
+	lb_prom(&l, h->name);
+	lb_s(&l, ",mac=");
+	lb_prom(&l, h->mac);
+	lb_s(&l, ",family=\"");
+	lb_s(&l, fam_label[fam]);
+	lb_s(&l, "\",direction=\"");
+	lb_s(&l, dir_label[dir]);
+	lb_s(&l, "\"} ");
+	lb_u64(&l, a->bytes ? c->bytes : c->packets);
+	lb_c(&l, '\n');
+	lb_flush(&l);
 }
 
 const struct prom_family prom_families[PROM_FAMILY_COUNT] = {
@@ -168,16 +250,26 @@ static void influx_point(FILE *f, const void *arg, const struct host *h, int fam
 			 const struct counter *c)
 {
 	const struct export_ctx *x = arg;
+	struct lbuf l = { .f = f };
 
-	fputs("iptmon,host=", f);
-	influx_tag_value(f, h->name);
+	lb_s(&l, "iptmon,host=");
+	lb_influx(&l, h->name);
 	if (h->mac[0]) { /* an empty tag value is not allowed */
-		fputs(",mac=", f);
-		influx_tag_value(f, h->mac);
+		lb_s(&l, ",mac=");
+		lb_influx(&l, h->mac);
 	}
-	fprintf(f, ",family=%s,direction=%s bytes=%llui,packets=%llui %lld\n", fam_label[fam],
-		dir_label[dir], (unsigned long long)c->bytes, (unsigned long long)c->packets,
-		(long long)x->now_ns);
+	lb_s(&l, ",family=");
+	lb_s(&l, fam_label[fam]);
+	lb_s(&l, ",direction=");
+	lb_s(&l, dir_label[dir]);
+	lb_s(&l, " bytes=");
+	lb_u64(&l, c->bytes);
+	lb_s(&l, "i,packets=");
+	lb_u64(&l, c->packets);
+	lb_s(&l, "i ");
+	lb_i64(&l, (long long)x->now_ns);
+	lb_c(&l, '\n');
+	lb_flush(&l);
 }
 
 static void write_influx(FILE *f, const struct export_ctx *x)
@@ -191,19 +283,31 @@ static void collectd_putvals(FILE *f, const void *arg, const struct host *h, int
 {
 	static const char *const plugin[FAM_COUNT] = { "iptables", "ip6tables" };
 	const struct export_ctx *x = arg;
+	struct lbuf l = { .f = f };
 
 	for (int t = 0; t < 2; t++) {
-		fputs("PUTVAL \"", f);
-		collectd_ident(f, x->hostname);
-		fprintf(f, "/%s-mangle-iptmon_%s/%s-%s_", plugin[fam], dir_label[dir],
-			t ? "ipt_packets" : "ipt_bytes", dir_label[dir]);
-		collectd_ident(f, h->name);
-		fputs("\" ", f);
-		if (x->interval)
-			fprintf(f, "interval=%u ", x->interval);
-		fprintf(f, "%lld:%llu\n", (long long)(x->now_ns / 1000000000),
-			(unsigned long long)(t ? c->packets : c->bytes));
+		lb_s(&l, "PUTVAL \"");
+		lb_collectd(&l, x->hostname);
+		lb_c(&l, '/');
+		lb_s(&l, plugin[fam]);
+		lb_s(&l, "-mangle-iptmon_");
+		lb_s(&l, dir_label[dir]);
+		lb_s(&l, t ? "/ipt_packets-" : "/ipt_bytes-");
+		lb_s(&l, dir_label[dir]);
+		lb_c(&l, '_');
+		lb_collectd(&l, h->name);
+		lb_s(&l, "\" ");
+		if (x->interval) {
+			lb_s(&l, "interval=");
+			lb_u64(&l, x->interval);
+			lb_c(&l, ' ');
+		}
+		lb_i64(&l, (long long)(x->now_ns / 1000000000));
+		lb_c(&l, ':');
+		lb_u64(&l, t ? c->packets : c->bytes);
+		lb_c(&l, '\n');
 	}
+	lb_flush(&l);
 }
 
 static void write_collectd(FILE *f, const struct export_ctx *x)

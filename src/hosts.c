@@ -14,11 +14,13 @@
  * linear. Open addressing without deletions: anything but an append marks the index dirty,
  * and the next lookup rebuilds it.
  */
+#define INDEX_MAX_HOSTS (1u << 24) /* an address entry holds the position in 24 bits */
+
 struct hostindex {
 	size_t nb;	   /* buckets per table, a power of two */
 	size_t nnames, naddrs;
 	uint32_t *names;   /* host position + 1, 0 = empty */
-	uint64_t *addrs;   /* (host position + 1) << 8 | address slot, 0 = empty */
+	uint32_t *addrs;   /* (host position + 1) << 8 | address slot, 0 = empty */
 	bool dirty;
 };
 
@@ -70,7 +72,7 @@ static void index_put_addr(struct hostindex *x, const struct hostset *s, size_t 
 
 	while (x->addrs[b])
 		b = (b + 1) & m;
-	x->addrs[b] = ((uint64_t)(i + 1) << 8) | j;
+	x->addrs[b] = ((uint32_t)(i + 1) << 8) | j;
 	x->naddrs++;
 }
 
@@ -83,9 +85,15 @@ static struct hostindex *index_get(const struct hostset *cs)
 
 	if (x && !x->dirty)
 		return x;
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		total += s->v[i].naddrs;
-	while (want < (s->n + 1) * 4 || want < (total + HOST_MAX_ADDRS) * 4)
+		if (s->v[i].naddrs > 255)
+			return NULL; /* past what an entry holds: callers scan */
+	}
+	if (s->n >= INDEX_MAX_HOSTS)
+		return NULL;
+	/* at most half full: probes stay short, and 4000 hosts take 48 KiB */
+	while (want < (s->n + 1) * 2 || want < (total + HOST_MAX_ADDRS) * 2)
 		want *= 2;
 	if (!x) {
 		x = calloc(1, sizeof(*x));
@@ -138,7 +146,7 @@ void hostset_free(struct hostset *s)
 	s->n = s->cap = s->nrenames = s->addrs_dropped = 0;
 }
 
-static int hostset_reserve(struct hostset *s, size_t n)
+int hostset_reserve(struct hostset *s, size_t n)
 {
 	struct host *v;
 	size_t cap;

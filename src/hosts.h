@@ -52,6 +52,8 @@ void hostset_free(struct hostset *s);
 /* Whether host h (may be NULL) has address a. */
 bool host_has_addr(const struct host *h, const struct addr *a);
 int hostset_copy(struct hostset *dst, const struct hostset *src);
+/* Room for N hosts (a reader that knows the count spares the doublings' copies). */
+int hostset_reserve(struct hostset *s, size_t n);
 /* H's addresses become a copy of the N at A. 0 or -ENOMEM (H unchanged). */
 int host_set_addrs(struct host *h, const struct addr *a, unsigned int n);
 struct host *hostset_find(const struct hostset *s, const char *name);

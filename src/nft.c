@@ -870,6 +870,7 @@ struct nft {
 	char *rxbuf;
 	size_t rxlen;
 	unsigned long long resets, read_retries; /* for tests and health metrics */
+	size_t last_n; /* hosts of the last whole read: the next one reserves as many */
 	bool intr; /* a dump since the flag was cleared was interrupted */
 };
 
@@ -1492,6 +1493,8 @@ static int read_start(struct backend *b, struct reqs *q, struct hostset *out)
 	memset(&P(b)->base, 0, sizeof(P(b)->base));
 	carries_clear(&P(b)->carries);
 	P(b)->have_base = false;
+	if (P(b)->last_n) /* best effort: the set grows as needed anyway */
+		(void)hostset_reserve(out, P(b)->last_n + P(b)->last_n / 16);
 	return reqs_init(q);
 }
 
@@ -1618,6 +1621,7 @@ static int read_all_once(struct backend *b, const void *arg, struct hostset *out
 	}
 	P(b)->have_base = true;
 	P(b)->base.full = true;
+	P(b)->last_n = out->n;
 	/* iptmon 0.1's table is whole, only older: the next change converts it. */
 	b->base_missing = !base_complete(&P(b)->base) && !P(b)->base.old_layout;
 	return 0;

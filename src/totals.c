@@ -53,6 +53,7 @@ static int idx_rebuild(struct totals *t, size_t want)
 /* After entries moved: a new index, or none (the next totals_get() makes one). */
 static void idx_refresh(struct totals *t)
 {
+	t->names_gen++;
 	if (idx_rebuild(t, t->n)) {
 		free(t->idx);
 		t->idx = NULL;
@@ -100,6 +101,7 @@ struct total *totals_get(struct totals *t, const char *name)
 	for (k = name_hash(name) & (t->idx_cap - 1); t->idx[k]; k = (k + 1) & (t->idx_cap - 1))
 		;
 	t->idx[k] = (uint32_t)++t->n;
+	t->names_gen++;
 	return e;
 }
 

@@ -50,6 +50,7 @@ struct totals {
 	size_t n, cap;
 	uint32_t *idx; /* open addressing on the name: position + 1, 0 = empty */
 	size_t idx_cap;
+	unsigned long names_gen; /* moves whenever a total comes, goes or is renamed */
 	char boot_id[40]; /* the boot the last values come from */
 	long long period_start, period_end; /* current period; 0 = not yet set */
 	long long stamp; /* the newest wall-clock time the totals saw; 0 = none */
