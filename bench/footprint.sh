@@ -6,7 +6,7 @@
 #                  `iptmon init` in PAR fresh namespaces at once, less before, per namespace
 #   kern_left_kib  the same after `iptmon remove` in each (freed objects wait for RCU: ~0)
 #   read_ms        `iptmon metrics --kernel` user+sys CPU (children's rusage over READS runs)
-#                  less /bin/true's
+#                  less /bin/true's, both started the same way (ip netns exec, env)
 #   poll_ms        the daemon's CPU per poll (/proc/PID/task/*/schedstat over POLLS polls,
 #                  interval = 1, no HTTP request in the window)
 #   idle_anon_kib idle_hwm_kib   RssAnon and VmHWM between polls, before any HTTP request
@@ -83,7 +83,12 @@ kernel_kib() { # BIN N TAG
 }
 
 # iptmon metrics --kernel, READS times, less /bin/true: ms of CPU per read
-reads_true() { local k; for ((k = 0; k < READS; k++)); do ip netns exec "$1" /bin/true; done; }
+# (the baseline goes through the same ip netns exec and env as the reads: env's own start-up
+# was ~1.4 ms of the 10-host figure before)
+reads_true() {
+	local k
+	for ((k = 0; k < READS; k++)); do ip netns exec "$1" env IPTMON_CONFIG=/dev/null /bin/true; done
+}
 reads_iptmon() {
 	local k
 	for ((k = 0; k < READS; k++)); do

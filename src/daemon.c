@@ -52,6 +52,7 @@ struct dmn {
 	struct hostset snap; /* the last kernel snapshot: addresses, MACs */
 	uint32_t *order;     /* the totals sorted by name, for streamed bodies; built on demand */
 	unsigned long long order_gen; /* bumped whenever it is built */
+	size_t push_len[2]; /* the last push's size: collectd, InfluxDB */
 	bool order_ok;	     /* built, for the names the totals had then: */
 	unsigned long order_names; /* their names_gen (the order is by name only) */
 	struct http *http;
@@ -140,12 +141,64 @@ static void live_save(struct dmn *d)
 	d->live_failing = ret != 0;
 }
 
-/* A memory stream for one output; NULL on failure. */
-static FILE *membuf(char **buf, size_t *len)
+/*
+ * A memory stream for one output, NUL-terminated as open_memstream()'s, made with room for
+ * HINT bytes (the last push's size) and grown by half with realloc(): open_memstream()
+ * doubles through malloc, copy and free, which at thousands of hosts copied a push's
+ * megabyte twice a poll and held two copies at its peak. NULL on failure.
+ */
+struct grow {
+	char **buf;
+	size_t *len, cap;
+};
+
+static ssize_t grow_write(void *cookie, const char *p, size_t n)
 {
-	*buf = NULL;
+	struct grow *g = cookie;
+
+	if (*g->len + n + 1 > g->cap) {
+		size_t cap = g->cap + g->cap / 2;
+		char *b;
+
+		if (cap < *g->len + n + 1)
+			cap = *g->len + n + 1;
+		if (!(b = realloc(*g->buf, cap)))
+			return -1;
+		*g->buf = b;
+		g->cap = cap;
+	}
+	memcpy(*g->buf + *g->len, p, n);
+	*g->len += n;
+	(*g->buf)[*g->len] = '\0';
+	return (ssize_t)n;
+}
+
+static int grow_close(void *cookie)
+{
+	free(cookie);
+	return 0;
+}
+
+static FILE *membuf(char **buf, size_t *len, size_t hint)
+{
+	static const cookie_io_functions_t io = { .write = grow_write, .close = grow_close };
+	struct grow *g = malloc(sizeof(*g));
+	FILE *f;
+
 	*len = 0;
-	return open_memstream(buf, len);
+	*buf = malloc(hint + 1);
+	if (!g || !*buf) {
+		free(g);
+		free(*buf);
+		return NULL;
+	}
+	**buf = '\0';
+	*g = (struct grow){ buf, len, hint + 1 };
+	if (!(f = fopencookie(g, "w", io))) {
+		free(g);
+		free(*buf);
+	}
+	return f;
 }
 
 /* One health metric: HELP, TYPE and its value. */
@@ -367,7 +420,8 @@ static void push(struct dmn *d, int64_t now_ns)
 		char *buf;
 		FILE *f;
 
-		if (!(k ? (void *)d->ix : (void *)d->cd) || !(f = membuf(&buf, &len)))
+		if (!(k ? (void *)d->ix : (void *)d->cd) ||
+		    !(f = membuf(&buf, &len, d->push_len[k] + d->push_len[k] / 16 + 4096)))
 			continue;
 		while (!(ret = totals_view_at(&d->t, &d->snap, VIEW_ALL, d->order, &pos, PUSH_HOSTS,
 					      &v)) && v.n) {
@@ -377,6 +431,13 @@ static void push(struct dmn *d, int64_t now_ns)
 		if (fclose(f) || ret) {
 			free(buf);
 			continue;
+		}
+		d->push_len[k] = len;
+		{ /* it may wait in the InfluxDB queue: no slack kept with it */
+			char *fit = realloc(buf, len + 1);
+
+			if (fit)
+				buf = fit;
 		}
 		if (k)
 			influx_push(d->ix, buf, len);

@@ -1273,14 +1273,19 @@ struct ereader {
 	const char *only; /* elements of other hosts are not taken (found stays false) */
 };
 
-static int attr_table(const struct nlattr *a, void *data)
+/* The attributes nested in A by type (NFTA_SET_ELEM_MAX is the largest of the tables used),
+ * as mnl_attr_parse_nested() with a table callback would, inline: 8000 elements a poll. */
+static int nest_table(const struct nlattr *a, const struct nlattr **tb)
 {
-	const struct nlattr **tb = data;
-	uint16_t t = mnl_attr_get_type(a);
+	const struct nlattr *x;
 
-	if (t <= NFTA_SET_ELEM_MAX) /* NFTA_SET_ELEM_MAX is the largest of the tables used */
-		tb[t] = a;
-	return MNL_CB_OK;
+	mnl_attr_for_each_nested(x, a) {
+		uint16_t t = mnl_attr_get_type(x);
+
+		if (t <= NFTA_SET_ELEM_MAX)
+			tb[t] = x;
+	}
+	return 0;
 }
 
 /* An element's comment (nft's user data TLV 0) into name; false if none or not a name. */
@@ -1307,9 +1312,9 @@ static bool expr_counter(const struct nlattr *x, struct counter *c)
 {
 	const struct nlattr *tb[NFTA_SET_ELEM_MAX + 1] = { 0 }, *cb[NFTA_SET_ELEM_MAX + 1] = { 0 };
 
-	if (mnl_attr_parse_nested(x, attr_table, tb) < 0 || !tb[NFTA_EXPR_NAME] ||
+	if (nest_table(x, tb) < 0 || !tb[NFTA_EXPR_NAME] ||
 	    !tb[NFTA_EXPR_DATA] || strcmp(mnl_attr_get_str(tb[NFTA_EXPR_NAME]), "counter") ||
-	    mnl_attr_parse_nested(tb[NFTA_EXPR_DATA], attr_table, cb) < 0 ||
+	    nest_table(tb[NFTA_EXPR_DATA], cb) < 0 ||
 	    !cb[NFTA_COUNTER_BYTES] || !cb[NFTA_COUNTER_PACKETS] ||
 	    mnl_attr_get_payload_len(cb[NFTA_COUNTER_BYTES]) != 8 ||
 	    mnl_attr_get_payload_len(cb[NFTA_COUNTER_PACKETS]) != 8)
@@ -1336,7 +1341,7 @@ static const void *elem_key(const struct nlattr *const *tb, uint16_t *len)
 {
 	const struct nlattr *vb[NFTA_SET_ELEM_MAX + 1] = { 0 };
 
-	if (!tb[NFTA_SET_ELEM_KEY] || mnl_attr_parse_nested(tb[NFTA_SET_ELEM_KEY], attr_table, vb) < 0 ||
+	if (!tb[NFTA_SET_ELEM_KEY] || nest_table(tb[NFTA_SET_ELEM_KEY], vb) < 0 ||
 	    !vb[NFTA_DATA_VALUE])
 		return NULL;
 	*len = mnl_attr_get_payload_len(vb[NFTA_DATA_VALUE]);
@@ -1377,7 +1382,7 @@ static void read_elem(struct ereader *r, const struct nlattr *el)
 	uint16_t klen = 0;
 	struct host *h;
 
-	if (mnl_attr_parse_nested(el, attr_table, tb) < 0 || !tb[NFTA_SET_ELEM_USERDATA] ||
+	if (nest_table(el, tb) < 0 || !tb[NFTA_SET_ELEM_USERDATA] ||
 	    !udata_name(tb[NFTA_SET_ELEM_USERDATA], name) || !(key = elem_key(tb, &klen)))
 		return;
 	if (r->peek) {
@@ -1944,7 +1949,7 @@ static void read_echo(struct nft_movedset *m, const struct nlmsghdr *nlh)
 				struct counter c;
 				char name[NAME_SIZE];
 
-				if (mnl_attr_parse_nested(el, attr_table, tb) < 0 ||
+				if (nest_table(el, tb) < 0 ||
 				    !tb[NFTA_SET_ELEM_USERDATA] ||
 				    !udata_name(tb[NFTA_SET_ELEM_USERDATA], name) ||
 				    !elem_counter_of(tb, &c))
