@@ -7,6 +7,8 @@
 #   kern_left_kib  the same after `iptmon remove` in each (freed objects wait for RCU: ~0)
 #   read_ms        `iptmon metrics --kernel` user+sys CPU (children's rusage over READS runs)
 #                  less /bin/true's, both started the same way (ip netns exec, env)
+#   floor_ms       the kernel's part of it, as a floor: bench/dumpfloor.c dumps the same
+#                  element sets READS times with nothing else (no parsing, no start-up)
 #   poll_ms        the daemon's CPU per poll (/proc/PID/task/*/schedstat over POLLS polls,
 #                  interval = 1, no HTTP request in the window)
 #   idle_anon_kib idle_hwm_kib   RssAnon and VmHWM between polls, before any HTTP request
@@ -102,9 +104,9 @@ read_ms() { # NS DIR BIN
 	awk -v a="$a" -v b="$b" -v r="$READS" 'BEGIN {printf "%.2f\n", (b - a) / r}'
 }
 
-FMT='%-6s %5s %8s %13s %8s %8s %13s %12s %13s %12s %13s %12s %10s\n'
+FMT='%-6s %5s %8s %13s %8s %8s %8s %13s %12s %13s %12s %13s %12s %10s\n'
 # shellcheck disable=SC2059
-row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib down_anon_kib down_hwm_kib queued_kib; }
+row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms floor_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib down_anon_kib down_hwm_kib queued_kib; }
 
 run_one() { # TAG BIN N -> one row
 	local tag=$1 bin=$2 n=$3 ns d pid live k c0 c1 p0 p1 q
@@ -116,8 +118,11 @@ run_one() { # TAG BIN N -> one row
 	write_hosts "$n" "$d/hosts"
 	conf "$d" "$n"
 	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" init
-	local rms
+	local rms fms
 	rms=$(read_ms "$ns" "$d" "$bin")
+	fms=-
+	[ "$tag" = base ] || # (an older binary's table has other sets)
+		fms=$(ip netns exec "$ns" "$BENCH_TMP/dumpfloor" iptmon "$READS" tx4 rx4 tx6 rx6 carry)
 	cat >>"$d/conf" <<EOC
 listen = 127.0.0.1:$PORT
 interval = 1
@@ -152,9 +157,10 @@ EOC
 	wait "$pid" 2>/dev/null || true
 	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" remove
 	# shellcheck disable=SC2059
-	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$pms" "$ia" "$ih" "$ha" "$hh" "$da" "$dh" "${q:-0}"
+	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$fms" "$pms" "$ia" "$ih" "$ha" "$hh" "$da" "$dh" "${q:-0}"
 }
 
+cc -O2 -o "$BENCH_TMP/dumpfloor" bench/dumpfloor.c -lmnl
 echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s"
 row_head
 : >"$BENCH_TMP/rows"
@@ -169,7 +175,7 @@ if [ -n "${BASE_BIN:-}" ]; then
 	awk '$1 == "base" {for (i = 3; i <= NF; i++) b[$2, i] = $i}
 	     $1 == "new" {for (i = 3; i <= NF; i++) v[$2, i] = $i; ns[++k] = $2}
 	     END {for (j = 1; j <= k; j++) {n = ns[j]; printf "ratio  %5s", n;
-	          for (i = 3; i <= 13; i++) printf " %8s", (b[n, i] > 0 ? sprintf("%.2f", v[n, i] / b[n, i]) : "-");
+	          for (i = 3; i <= 14; i++) printf " %8s", (b[n, i] > 0 ? sprintf("%.2f", v[n, i] / b[n, i]) : "-");
 	          printf "\n"}}' "$BENCH_TMP/rows"
 fi
 echo "binary sizes (stripped, x86_64):"

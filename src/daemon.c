@@ -643,6 +643,11 @@ static int poll_once(struct dmn *d)
 		http_invalidate(d->http);
 	live_save(d);
 	push(d, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+#ifdef M_MMAP_THRESHOLD
+	/* The poll's transient small blocks (each read host's addresses) freed amid the heap:
+	 * their pages back to the kernel, not kept as the heap's high-water mark. */
+	malloc_trim(0);
+#endif
 	d->poll_seconds = (double)(mono_ms() - t0) / 1000.0;
 	return 0;
 }
