@@ -20,6 +20,8 @@
 # Then the stripped sizes of the SMALL=1 variants (make sizes), and with BASE_BIN=/path/to/
 # an/older/iptmon the same rows for it and each figure's ratio new/base.
 # Usage: bench/footprint.sh   SIZES="10 1000 4000" PAR=4 READS=20 POLLS=10 FETCHES=5 OUTAGE=60
+# MHD_LIBDIR=DIR: the daemon loads libmicrohttpd.so.12 from DIR (e.g. one built without TLS, as
+# OpenWrt's libmicrohttpd-no-ssl; bench/README.md says how), not Debian's (GnuTLS with it).
 # Root; real netfilter in throwaway namespaces (bench/lib.sh), every process killed by pid.
 set -eu
 cd "$(dirname "$0")/.."
@@ -129,7 +131,7 @@ interval = 1
 commit_interval = 3600
 influx_url = http://127.0.0.1:1/write?db=iptmon
 EOC
-	bench_daemon "$ns" "$d/conf" "$bin" "$d" 3
+	LD_LIBRARY_PATH=${MHD_LIBDIR:-} bench_daemon "$ns" "$d/conf" "$bin" "$d" 3
 	nap 0.3
 	local ia ih ha hh da dh
 	ia=$(status_kib "$pid" RssAnon)
@@ -161,7 +163,7 @@ EOC
 }
 
 cc -O2 -o "$BENCH_TMP/dumpfloor" bench/dumpfloor.c -lmnl
-echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s"
+echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s${MHD_LIBDIR:+ MHD_LIBDIR=$MHD_LIBDIR}"
 row_head
 : >"$BENCH_TMP/rows"
 for n in $SIZES; do

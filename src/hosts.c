@@ -146,7 +146,8 @@ void hostset_free(struct hostset *s)
 	s->n = s->cap = s->nrenames = s->addrs_dropped = 0;
 }
 
-int hostset_reserve(struct hostset *s, size_t n)
+/* Room for N hosts: exactly N when asked (hostset_reserve), else doubling (appends). */
+static int hostset_room(struct hostset *s, size_t n, bool exact)
 {
 	struct host *v;
 	size_t cap;
@@ -156,12 +157,19 @@ int hostset_reserve(struct hostset *s, size_t n)
 	cap = s->cap ? s->cap * 2 : 16;
 	while (cap < n)
 		cap *= 2;
+	if (exact)
+		cap = n;
 	v = realloc(s->v, cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	s->v = v;
 	s->cap = cap;
 	return 0;
+}
+
+int hostset_reserve(struct hostset *s, size_t n)
+{
+	return hostset_room(s, n, true);
 }
 
 int hostset_copy(struct hostset *dst, const struct hostset *src)
@@ -240,7 +248,7 @@ struct host *hostset_ensure(struct hostset *s, const char *name)
 
 	if (h)
 		return h;
-	if (strlen(name) >= NAME_SIZE || hostset_reserve(s, s->n + 1))
+	if (strlen(name) >= NAME_SIZE || hostset_room(s, s->n + 1, false))
 		return NULL;
 	h = &s->v[s->n++];
 	memset(h, 0, sizeof(*h));

@@ -1499,7 +1499,7 @@ static int read_start(struct backend *b, struct reqs *q, struct hostset *out)
 	carries_clear(&P(b)->carries);
 	P(b)->have_base = false;
 	if (P(b)->last_n) /* best effort: the set grows as needed anyway */
-		(void)hostset_reserve(out, P(b)->last_n + P(b)->last_n / 16);
+		(void)hostset_reserve(out, P(b)->last_n + P(b)->last_n / 64 + 16);
 	return reqs_init(q);
 }
 
