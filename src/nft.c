@@ -1401,8 +1401,9 @@ static void read_elem(struct ereader *r, const struct nlattr *el)
 		if (klen != (a.fam == FAM_V4 ? 4 : 16))
 			return;
 		memcpy(&a.u, key, klen);
-		/* The rx sets hold the tx sets' addresses: found by address, not by name. */
-		h = hostset_find_addr(r->out, &a);
+		/* The rx sets hold the tx sets' addresses: found by address, not by name. The tx
+		 * sets come first and hold an address once: nothing to look up there. */
+		h = r->idx / 2 == DIR_RX ? hostset_find_addr(r->out, &a) : NULL;
 		if (!h || strcmp(h->name, name))
 			h = hostset_add_addr(r->out, name, &a);
 		if (h)
