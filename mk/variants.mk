@@ -45,11 +45,12 @@ $(VDIR)/tests/%: tests/unit/%.c $(filter-out $(VDIR)/obj/main.o,$(VDIR_OBJS)) te
 -include $(VDIR_OBJS:.o=.d)
 endif
 
-# Stripped sizes of the SMALL=1 variants (bytes), as a router installs them.
+# Stripped sizes of the SMALL=1 variants (bytes), as a router installs them; PIE=1's too.
+SIZE_VARIANTS := all: nft:WITH_IPTABLES=0 iptables:WITH_NFT=0 all-pie:PIE=1 nft-pie:WITH_IPTABLES=0,PIE=1
 sizes: build/page.h
-	$(Q)for v in "all:" nft:WITH_IPTABLES=0 iptables:WITH_NFT=0; do \
-		d=build/size-$${v%%:*}; \
-		$(MAKE) --no-print-directory -s SMALL=1 $${v#*:} VDIR=$$d $$d/iptmon >/dev/null || exit 1; \
+	$(Q)for v in $(SIZE_VARIANTS); do \
+		d=build/size-$${v%%:*}; a=$$(echo "$${v#*:}" | tr , ' '); \
+		$(MAKE) --no-print-directory -s SMALL=1 $$a VDIR=$$d $$d/iptmon >/dev/null || exit 1; \
 		strip -s -R .comment -R .note.gnu.build-id -o $$d/iptmon.stripped $$d/iptmon; \
-		echo "SMALL=1 $${v#*:} ($${v%%:*}): $$(stat -c %s $$d/iptmon.stripped) bytes stripped"; \
+		echo "SMALL=1 $$a ($${v%%:*}): $$(stat -c %s $$d/iptmon.stripped) bytes stripped"; \
 	done
