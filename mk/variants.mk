@@ -3,7 +3,9 @@
 # tests run (the tests of a backend left out are left out with it):
 #
 #   make variant-check   nft only (WITH_IPTABLES=0), iptables only (WITH_NFT=0), and every
-#                        backend built for size (SMALL=1, link-time optimisation included)
+#                        backend built for size (SMALL=1, link-time optimisation included);
+#                        and the PIE with packed relocations (SMALL=1 PIE=1 RELR=1), its
+#                        binary only, run once (the loader applies its relocations)
 #   make sizes           the stripped size of each variant built with SMALL=1 (the README's)
 #
 # One object per source and variant, shared by the binary and the tests (tests link the
@@ -18,6 +20,8 @@ VARIANT_ARGS_small := SMALL=1
 variant-check: build/page.h
 	$(Q)$(foreach v,$(VARIANT_NAMES),$(MAKE) --no-print-directory $(VARIANT_ARGS_$(v)) \
 		WERROR=1 VDIR=build/var-$(v) variant-one && ) true
+	$(Q)$(MAKE) --no-print-directory SMALL=1 PIE=1 RELR=1 WERROR=1 VDIR=build/var-relr \
+		build/var-relr/iptmon && echo "build/var-relr (SMALL=1 PIE=1 RELR=1): $$(build/var-relr/iptmon version)"
 
 ifneq ($(VDIR),)
 VDIR_OBJS := $(SRCS:src/%.c=$(VDIR)/obj/%.o)
@@ -45,8 +49,10 @@ $(VDIR)/tests/%: tests/unit/%.c $(filter-out $(VDIR)/obj/main.o,$(VDIR_OBJS)) te
 -include $(VDIR_OBJS:.o=.d)
 endif
 
-# Stripped sizes of the SMALL=1 variants (bytes), as a router installs them; PIE=1's too.
-SIZE_VARIANTS := all: nft:WITH_IPTABLES=0 iptables:WITH_NFT=0 all-pie:PIE=1 nft-pie:WITH_IPTABLES=0,PIE=1
+# Stripped sizes of the SMALL=1 variants (bytes), as a router installs them; PIE=1's (and
+# with RELR=1) too.
+SIZE_VARIANTS := all: nft:WITH_IPTABLES=0 iptables:WITH_NFT=0 all-pie:PIE=1 nft-pie:WITH_IPTABLES=0,PIE=1 \
+	all-relr:PIE=1,RELR=1 nft-relr:WITH_IPTABLES=0,PIE=1,RELR=1
 sizes: build/page.h
 	$(Q)for v in $(SIZE_VARIANTS); do \
 		d=build/size-$${v%%:*}; a=$$(echo "$${v#*:}" | tr , ' '); \
