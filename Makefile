@@ -80,6 +80,18 @@ else
 LIB_SRCS := $(filter-out src/iptc.c,$(LIB_SRCS))
 CPPFLAGS += -DIPTMON_NO_IPTC
 endif
+# Features a router can leave out (not in the default build; README, Footprint):
+# WITH_DISCOVER=0 the daemon's host discovery (src/discover.c, src/neigh.c; src/discd.c says
+# it is missing), WITH_CONNTRACK=0 the conntrack counting mode (src/ct.c; src/counting.c
+# says it is missing and counts at the forward hook).
+ifeq ($(WITH_DISCOVER),0)
+LIB_SRCS := $(filter-out src/discover.c src/neigh.c,$(LIB_SRCS))
+CPPFLAGS += -DIPTMON_NO_DISCOVER
+endif
+ifeq ($(WITH_CONNTRACK),0)
+LIB_SRCS := $(filter-out src/ct.c,$(LIB_SRCS))
+CPPFLAGS += -DIPTMON_NO_CONNTRACK
+endif
 # libmicrohttpd and libcurl are not linked: the daemon dlopen()s them (src/dl.h); only their
 # headers are needed here.
 LIBS := $(shell $(PKG_CONFIG) --libs $(BACKEND_PCS) 2>/dev/null || \
@@ -93,6 +105,12 @@ UNIT_TESTS := $(filter-out test_nft test_nft_% test_golden_nft,$(UNIT_TESTS))
 endif
 ifeq ($(filter iptables,$(BACKENDS)),)
 UNIT_TESTS := $(filter-out test_golden_iptc test_iptc test_iptc_%,$(UNIT_TESTS))
+endif
+ifeq ($(WITH_DISCOVER),0)
+UNIT_TESTS := $(filter-out test_discover,$(UNIT_TESTS))
+endif
+ifeq ($(WITH_CONNTRACK),0)
+UNIT_TESTS := $(filter-out test_ct,$(UNIT_TESTS))
 endif
 UNIT_BINS := $(UNIT_TESTS:%=build/tests/%)
 SAN_BINS := $(UNIT_TESTS:%=build/san/%)

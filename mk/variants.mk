@@ -2,8 +2,9 @@
 # The build variants routers need, each built with WERROR=1 in its own directory and its unit
 # tests run (the tests of a backend left out are left out with it):
 #
-#   make variant-check   nft only (WITH_IPTABLES=0), iptables only (WITH_NFT=0), and every
-#                        backend built for size (SMALL=1, link-time optimisation included);
+#   make variant-check   nft only (WITH_IPTABLES=0), iptables only (WITH_NFT=0), every
+#                        backend built for size (SMALL=1, link-time optimisation included),
+#                        without discovery and conntrack (WITH_DISCOVER=0 WITH_CONNTRACK=0);
 #                        and the PIE with packed relocations (SMALL=1 PIE=1 RELR=1), its
 #                        binary only, run once (the loader applies its relocations)
 #   make sizes           the stripped size of each variant built with SMALL=1 (the README's)
@@ -11,10 +12,11 @@
 # One object per source and variant, shared by the binary and the tests (tests link the
 # variant's objects but main.o).
 
-VARIANT_NAMES := nft iptables small
+VARIANT_NAMES := nft iptables small lean
 VARIANT_ARGS_nft := WITH_IPTABLES=0
 VARIANT_ARGS_iptables := WITH_NFT=0
 VARIANT_ARGS_small := SMALL=1
+VARIANT_ARGS_lean := WITH_DISCOVER=0 WITH_CONNTRACK=0
 
 .PHONY: variant-check variant-one sizes
 variant-check: build/page.h
@@ -52,7 +54,10 @@ endif
 # Stripped sizes of the SMALL=1 variants (bytes), as a router installs them; PIE=1's (and
 # with RELR=1) too.
 SIZE_VARIANTS := all: nft:WITH_IPTABLES=0 iptables:WITH_NFT=0 all-pie:PIE=1 nft-pie:WITH_IPTABLES=0,PIE=1 \
-	all-relr:PIE=1,RELR=1 nft-relr:WITH_IPTABLES=0,PIE=1,RELR=1
+	all-relr:PIE=1,RELR=1 nft-relr:WITH_IPTABLES=0,PIE=1,RELR=1 \
+	nft-nodisc:WITH_IPTABLES=0,WITH_DISCOVER=0 nft-noct:WITH_IPTABLES=0,WITH_CONNTRACK=0 \
+	nft-lean:WITH_IPTABLES=0,WITH_DISCOVER=0,WITH_CONNTRACK=0 \
+	all-lean:WITH_DISCOVER=0,WITH_CONNTRACK=0
 sizes: build/page.h
 	$(Q)for v in $(SIZE_VARIANTS); do \
 		d=build/size-$${v%%:*}; a=$$(echo "$${v#*:}" | tr , ' '); \
