@@ -83,7 +83,7 @@ endif
 # Features a router can leave out (not in the default build; README, Footprint):
 # WITH_DISCOVER=0 the daemon's host discovery (src/discover.c, src/neigh.c; src/discd.c says
 # it is missing), WITH_CONNTRACK=0 the conntrack counting mode (src/ct.c; src/counting.c
-# says it is missing and counts at the forward hook).
+# says it is missing and counts at the forward hook), WITH_PAGE=0 the page (mk/page.mk).
 ifeq ($(WITH_DISCOVER),0)
 LIB_SRCS := $(filter-out src/discover.c src/neigh.c,$(LIB_SRCS))
 CPPFLAGS += -DIPTMON_NO_DISCOVER

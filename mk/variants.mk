@@ -4,7 +4,8 @@
 #
 #   make variant-check   nft only (WITH_IPTABLES=0), iptables only (WITH_NFT=0), every
 #                        backend built for size (SMALL=1, link-time optimisation included),
-#                        without discovery and conntrack (WITH_DISCOVER=0 WITH_CONNTRACK=0);
+#                        without discovery, conntrack and the page (WITH_DISCOVER=0
+#                        WITH_CONNTRACK=0 WITH_PAGE=0);
 #                        and the PIE with packed relocations (SMALL=1 PIE=1 RELR=1), its
 #                        binary only, run once (the loader applies its relocations)
 #   make sizes           the stripped size of each variant built with SMALL=1 (the README's)
@@ -16,7 +17,7 @@ VARIANT_NAMES := nft iptables small lean
 VARIANT_ARGS_nft := WITH_IPTABLES=0
 VARIANT_ARGS_iptables := WITH_NFT=0
 VARIANT_ARGS_small := SMALL=1
-VARIANT_ARGS_lean := WITH_DISCOVER=0 WITH_CONNTRACK=0
+VARIANT_ARGS_lean := WITH_DISCOVER=0 WITH_CONNTRACK=0 WITH_PAGE=0
 
 .PHONY: variant-check variant-one sizes
 variant-check: build/page.h
@@ -33,7 +34,7 @@ variant-one: $(VDIR)/iptmon $(VDIR_TESTS)
 	$(Q)tests/unit/run.sh $(VDIR_TESTS) >$(VDIR)/unit.log 2>&1 || { cat $(VDIR)/unit.log; exit 1; }
 	$(Q)echo "$(VDIR) (BACKENDS=$(BACKENDS)): $$(tail -n 1 $(VDIR)/unit.log); $$($(VDIR)/iptmon version)"
 
-$(VDIR)/obj/%.o: src/%.c Makefile mk/variants.mk build/page.h
+$(VDIR)/obj/%.o: src/%.c Makefile mk/variants.mk $(PAGE_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -56,8 +57,9 @@ endif
 SIZE_VARIANTS := all: nft:WITH_IPTABLES=0 iptables:WITH_NFT=0 all-pie:PIE=1 nft-pie:WITH_IPTABLES=0,PIE=1 \
 	all-relr:PIE=1,RELR=1 nft-relr:WITH_IPTABLES=0,PIE=1,RELR=1 \
 	nft-nodisc:WITH_IPTABLES=0,WITH_DISCOVER=0 nft-noct:WITH_IPTABLES=0,WITH_CONNTRACK=0 \
-	nft-lean:WITH_IPTABLES=0,WITH_DISCOVER=0,WITH_CONNTRACK=0 \
-	all-lean:WITH_DISCOVER=0,WITH_CONNTRACK=0
+	nft-nopage:WITH_IPTABLES=0,WITH_PAGE=0 \
+	nft-lean:WITH_IPTABLES=0,WITH_DISCOVER=0,WITH_CONNTRACK=0,WITH_PAGE=0 \
+	all-lean:WITH_DISCOVER=0,WITH_CONNTRACK=0,WITH_PAGE=0
 sizes: build/page.h
 	$(Q)for v in $(SIZE_VARIANTS); do \
 		d=build/size-$${v%%:*}; a=$$(echo "$${v#*:}" | tr , ' '); \
