@@ -15,7 +15,11 @@ WARNINGS += -Werror
 endif
 CPPFLAGS += -DIPTMON_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 # SMALL=1: built for size (a router's flash), after CFLAGS so that it wins over a packager's
-# -O2: -Os, no unwind tables, unused sections collected, link-time optimisation.
+# -O2: -Os, no unwind tables, unused sections collected, link-time optimisation. And, as
+# OpenWrt does on its small-flash targets, neither PIE nor RELRO: a position-dependent binary
+# has no relocations to carry (-8 KB) and no RELRO page to pad to (-2 to -3 KB), but its code and
+# data sit at the same addresses in every run (no ASLR for them) and its GOT stays writable.
+# SMALL=1 PIE=1 keeps both (the README gives both sizes).
 SMALL_CFLAGS :=
 SMALL_LDFLAGS :=
 ifeq ($(SMALL),1)
@@ -23,6 +27,20 @@ SMALL_CFLAGS := -Os -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunctio
 	-fdata-sections -flto=auto -fno-plt
 SMALL_LDFLAGS := -Wl,--gc-sections -Wl,-O1 -Wl,--as-needed -Wl,--hash-style=gnu \
 	-Wl,-z,noseparate-code
+ifneq ($(PIE),1)
+# In the compiler's flags too: unit tests link the objects without SMALL_LDFLAGS.
+SMALL_CFLAGS += -fno-pie -no-pie
+# Without RELRO nothing asks for the data to start on a page of its own in the file: a
+# smaller common page size lets it follow the code (the kernel maps the page they share twice).
+SMALL_LDFLAGS += -Wl,-z,norelro -Wl,-z,common-page-size=64
+endif
+endif
+# RELR=1 (with PIE, SMALL=1 PIE=1 or a default build): the PIE's relative relocations packed
+# (DT_RELR, 88 bytes instead of 8 KB). Needs binutils 2.38 and a C library that applies them:
+# glibc 2.36 (older ones refuse the binary by its symbol version), musl 1.2.4 (OpenWrt 23.05;
+# older musl would run it unrelocated and crash).
+ifeq ($(RELR),1)
+SMALL_LDFLAGS += -Wl,-z,pack-relative-relocs
 endif
 ALL_CFLAGS := $(WARNINGS) $(CFLAGS) $(SMALL_CFLAGS) -MMD -MP
 
@@ -62,6 +80,18 @@ else
 LIB_SRCS := $(filter-out src/iptc.c,$(LIB_SRCS))
 CPPFLAGS += -DIPTMON_NO_IPTC
 endif
+# Features a router can leave out (not in the default build; README, Footprint):
+# WITH_DISCOVER=0 the daemon's host discovery (src/discover.c, src/neigh.c; src/discd.c says
+# it is missing), WITH_CONNTRACK=0 the conntrack counting mode (src/ct.c; src/counting.c
+# says it is missing and counts at the forward hook), WITH_PAGE=0 the page (mk/page.mk).
+ifeq ($(WITH_DISCOVER),0)
+LIB_SRCS := $(filter-out src/discover.c src/neigh.c,$(LIB_SRCS))
+CPPFLAGS += -DIPTMON_NO_DISCOVER
+endif
+ifeq ($(WITH_CONNTRACK),0)
+LIB_SRCS := $(filter-out src/ct.c,$(LIB_SRCS))
+CPPFLAGS += -DIPTMON_NO_CONNTRACK
+endif
 # libmicrohttpd and libcurl are not linked: the daemon dlopen()s them (src/dl.h); only their
 # headers are needed here.
 LIBS := $(shell $(PKG_CONFIG) --libs $(BACKEND_PCS) 2>/dev/null || \
@@ -75,6 +105,12 @@ UNIT_TESTS := $(filter-out test_nft test_nft_% test_golden_nft,$(UNIT_TESTS))
 endif
 ifeq ($(filter iptables,$(BACKENDS)),)
 UNIT_TESTS := $(filter-out test_golden_iptc test_iptc test_iptc_%,$(UNIT_TESTS))
+endif
+ifeq ($(WITH_DISCOVER),0)
+UNIT_TESTS := $(filter-out test_discover,$(UNIT_TESTS))
+endif
+ifeq ($(WITH_CONNTRACK),0)
+UNIT_TESTS := $(filter-out test_ct,$(UNIT_TESTS))
 endif
 UNIT_BINS := $(UNIT_TESTS:%=build/tests/%)
 SAN_BINS := $(UNIT_TESTS:%=build/san/%)

@@ -40,7 +40,9 @@ void counting_init(struct counting *k, const struct hostset *between,
 
 static void ct_stop(struct counting *k)
 {
+#ifndef IPTMON_NO_CONNTRACK
 	ct_close(k->ct);
+#endif
 	k->ct = NULL;
 }
 
@@ -115,6 +117,7 @@ static bool want_conntrack(struct counting *k, const struct config *cfg)
 	return k->flowtable;
 }
 
+#ifndef IPTMON_NO_CONNTRACK
 /* Opens conntrack; false (said once per outage) when it cannot be used. */
 static bool ct_start(struct counting *k)
 {
@@ -275,6 +278,26 @@ void counting_before(struct counting *k, const struct config *cfg, struct hostse
 		k->nkern = 0;
 	}
 }
+#else
+/*
+ * WITH_CONNTRACK=0: a build without src/ct.c. Where conntrack would count (counting =
+ * conntrack, or auto while a flowtable is active) it says once that it cannot, and every
+ * poll counts at the forward hook, as when conntrack cannot be opened.
+ */
+void counting_before(struct counting *k, const struct config *cfg, struct hostset *snap,
+		     const struct totals *t)
+{
+	bool want = want_conntrack(k, cfg);
+
+	k->nkern = 0;
+	if (want && !k->failing)
+		k->log("cannot count from conntrack: not in this build (WITH_CONNTRACK=0); "
+		       "counting at the forward hook");
+	k->failing |= want;
+	k->active = false;
+	say_mode(k, cfg, false);
+}
+#endif
 
 void counting_after(struct counting *k, struct hostset *snap, struct totals *t)
 {
@@ -300,29 +323,40 @@ void counting_after(struct counting *k, struct hostset *snap, struct totals *t)
 
 int counting_fd(const struct counting *k)
 {
-	return k->ct ? ct_fd(k->ct) : -1;
+#ifndef IPTMON_NO_CONNTRACK
+	if (k->ct)
+		return ct_fd(k->ct);
+#endif
+	return -1;
 }
 
 void counting_io(struct counting *k)
 {
+#ifndef IPTMON_NO_CONNTRACK
 	if (k->ct)
 		ct_read_events(k->ct);
+#endif
 }
 
+#ifndef IPTMON_NO_CONNTRACK
 static void metric(FILE *f, const char *name, const char *type, const char *help, double v)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", name, help, name, type, name, v);
 }
+#endif
 
 void counting_metrics(FILE *f, const struct counting *k)
 {
+#ifndef IPTMON_NO_CONNTRACK
 	struct ct_stats st;
+#endif
 
 	fputs("# HELP iptmon_daemon_counting_mode How the last poll counted: 1 for the mode used "
 	      "(forward: the forward hook's counters; conntrack: conntrack's per-flow counters).\n"
 	      "# TYPE iptmon_daemon_counting_mode gauge\n", f);
 	fprintf(f, "iptmon_daemon_counting_mode{mode=\"forward\"} %d\n", !k->active);
 	fprintf(f, "iptmon_daemon_counting_mode{mode=\"conntrack\"} %d\n", k->active);
+#ifndef IPTMON_NO_CONNTRACK
 	if (!k->ct)
 		return;
 	ct_stats(k->ct, &st);
@@ -338,4 +372,5 @@ void counting_metrics(FILE *f, const struct counting *k)
 	metric(f, "iptmon_daemon_conntrack_lost_flows_total", "counter",
 	       "Ended flows whose last counts were lost in those overflows.",
 	       (double)st.lost_flows);
+#endif
 }

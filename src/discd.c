@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef IPTMON_NO_DISCOVER
 #include "change.h"
 #include "discover.h"
 #include "neigh.h"
@@ -451,3 +452,44 @@ unsigned long long discd_commits(const struct discd *dd)
 {
 	return dd->commits;
 }
+
+#else
+/*
+ * WITH_DISCOVER=0: a build without host discovery (discover.c and neigh.c left out). The
+ * daemon asks for it as configured (discover = on by default) and is told, once, that there
+ * is none; it runs on without it, as when the neighbour table cannot be watched.
+ */
+struct discd *discd_open(const struct config *cfg, const struct backend_ops *ops,
+			 struct backend *be)
+{
+	log_line("discover: ", "this build has no host discovery (WITH_DISCOVER=0): set discover = off");
+	return NULL;
+}
+
+void discd_close(struct discd *dd)
+{
+}
+
+int discd_fd(const struct discd *dd)
+{
+	return -1;
+}
+
+void discd_run(struct discd *dd)
+{
+}
+
+void discd_tick(struct discd *dd, const struct hostset *snap)
+{
+}
+
+size_t discd_neighbours(const struct discd *dd)
+{
+	return 0;
+}
+
+unsigned long long discd_commits(const struct discd *dd)
+{
+	return 0;
+}
+#endif

@@ -198,9 +198,14 @@ static void warn_flowtables(void)
 	char w[256];
 
 	nft_flowtable_warning(w, sizeof(w));
+#ifndef IPTMON_NO_CONNTRACK
 	if (w[0])
 		errorf("warning: %s (the daemon counts them with counting = conntrack or auto: "
 		       "see FLOW OFFLOADING in iptmon(8))", w);
+#else
+	if (w[0])
+		errorf("warning: %s (this build has no conntrack counting: WITH_CONNTRACK=0)", w);
+#endif
 #endif
 }
 
@@ -449,8 +454,10 @@ static int event_prepare(struct ctx *c, struct evx *x, bool *skip)
 	x->base[0] = x->alt[0] = x->macname[0] = '\0';
 	if (!event_is_delete(x->ev.kind) && event_names(&x->ev, &x->leases, x->base, x->alt))
 		return EXIT_OK; /* a neighbour without a known name is not counted */
+#ifndef IPTMON_NO_DISCOVER
 	if (!event_is_delete(x->ev.kind) && x->ev.mac[0])
 		disc_mac_name(x->ev.mac, x->macname);
+#endif
 	*skip = false;
 	return EXIT_OK;
 }
@@ -532,9 +539,11 @@ static int event_compute(struct ctx *c, struct evx *x, const struct hostset *old
 	 * living ones away and discovery would put them back, a transaction each way per event.
 	 * Discovery drops the addresses neither living nor given by a file. */
 	ret = -ENOSPC;
+#ifndef IPTMON_NO_DISCOVER /* (WITH_DISCOVER=0: no daemon discovers, whatever `discover` says) */
 	if (c->ops->many_addrs && hostset_find(want, name) && !strcmp(c->cfg.discover, "on") &&
 	    daemon_running(&c->cfg))
 		ret = hostset_put_addr(want, name, &x->ev.addr);
+#endif
 	/* An `old` naming an address's host anew is dnsmasq's rename: counts go along. */
 	if (ret == -ENOSPC)
 		ret = hostset_upsert_ex(want, name, &x->ev.addr, x->ev.kind == EV_OLD);
