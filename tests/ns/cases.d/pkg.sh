@@ -181,6 +181,17 @@ case_openwrt() {
 	make -s "build/variant-$variant/iptmon" >/dev/null || fail "make build/variant-$variant/iptmon"
 	it_setup
 	unset IPTMON_CONFIG
+	# The feed package builds from what its Build/Prepare copies of the tree, and nothing
+	# else: that must be enough (mk/ and tools/ were once left out: no build/page.h).
+	local p prep=$T/prepare
+	mkdir -p "$prep"
+	for p in $(sed -n '/^define Build\/Prepare/,/^endef/p' openwrt/iptmon/Makefile |
+		grep -o '$(IPTMON_SRC_DIR)/[^ \\]*' | sed 's|^$(IPTMON_SRC_DIR)/||'); do
+		cp -a "$TOP/$p" "$prep/" || fail "Build/Prepare copies $p, which is missing"
+	done
+	make -s -j2 -C "$prep" BACKENDS="$variant" iptmon >"$T/prepare.log" 2>&1 ||
+		fail "a build from Build/Prepare's copy: $(tail -n 20 "$T/prepare.log")"
+	"$prep/iptmon" version >/dev/null || fail "the package's binary does not run"
 	OWROOT=$T/owroot
 	tests/pkg/openwrt-root.sh "$OWROOT" "$TOP/build/variant-$variant/iptmon" || fail "openwrt-root.sh"
 	mount --bind /proc "$OWROOT/proc" || fail "mount /proc"
