@@ -106,9 +106,15 @@ static bool want_conntrack(struct counting *k, const struct config *cfg)
 	nft_flowtable_warning(w, sizeof(w));
 #endif
 	if (!!w[0] != k->flowtable) {
+#ifdef IPTMON_NO_CONNTRACK
+		if (w[0])
+			k->log("counting = auto: %.200s; counting at the forward hook all the same "
+			       "(this build has no conntrack counting: WITH_CONNTRACK=0)", w);
+#else
 		if (w[0])
 			k->log("counting = auto: %.200s; counting from conntrack's per-flow counters",
 			       w);
+#endif
 		else
 			k->log("counting = auto: no active flowtable any more; counting at the "
 			       "forward hook");

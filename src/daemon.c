@@ -150,20 +150,26 @@ static void live_save(struct dmn *d)
 struct grow {
 	char **buf;
 	size_t *len, cap;
+	bool *failed; /* sticky: fclose() of a cookie stream tells only of its last flush */
 };
 
+/* (0 on error, never negative: fopencookie's contract) */
 static ssize_t grow_write(void *cookie, const char *p, size_t n)
 {
 	struct grow *g = cookie;
 
+	if (*g->failed)
+		return 0;
 	if (*g->len + n + 1 > g->cap) {
 		size_t cap = g->cap + g->cap / 2;
 		char *b;
 
 		if (cap < *g->len + n + 1)
 			cap = *g->len + n + 1;
-		if (!(b = realloc(*g->buf, cap)))
-			return -1;
+		if (!(b = realloc(*g->buf, cap))) {
+			*g->failed = true;
+			return 0;
+		}
 		*g->buf = b;
 		g->cap = cap;
 	}
@@ -179,21 +185,26 @@ static int grow_close(void *cookie)
 	return 0;
 }
 
-static FILE *membuf(char **buf, size_t *len, size_t hint)
+static FILE *membuf(char **buf, size_t *len, size_t hint, bool *failed)
 {
 	static const cookie_io_functions_t io = { .write = grow_write, .close = grow_close };
 	struct grow *g = malloc(sizeof(*g));
 	FILE *f;
 
 	*len = 0;
+	*failed = false;
 	*buf = malloc(hint + 1);
+	if (!*buf && hint > 4096) { /* the hint is the last push's: this one may be smaller */
+		hint = 4096;
+		*buf = malloc(hint + 1);
+	}
 	if (!g || !*buf) {
 		free(g);
 		free(*buf);
 		return NULL;
 	}
 	**buf = '\0';
-	*g = (struct grow){ buf, len, hint + 1 };
+	*g = (struct grow){ buf, len, hint + 1, failed };
 	if (!(f = fopencookie(g, "w", io))) {
 		free(g);
 		free(*buf);
@@ -416,19 +427,21 @@ static void push(struct dmn *d, int64_t now_ns)
 		struct export_ctx x = { .hosts = &v, .backend = d->ops->name, .hostname = d->hostname,
 					.now_ns = now_ns, .interval = d->cfg->interval };
 		size_t len, pos = 0;
+		bool bad = false;
 		int ret = 0;
 		char *buf;
 		FILE *f;
 
 		if (!(k ? (void *)d->ix : (void *)d->cd) ||
-		    !(f = membuf(&buf, &len, d->push_len[k] + d->push_len[k] / 16 + 4096)))
+		    !(f = membuf(&buf, &len, d->push_len[k] + d->push_len[k] / 16 + 4096, &bad)))
 			continue;
 		while (!(ret = totals_view_at(&d->t, &d->snap, VIEW_ALL, d->order, &pos, PUSH_HOSTS,
 					      &v)) && v.n) {
 			ops->write(f, &x);
 			hostset_free(&v);
 		}
-		if (fclose(f) || ret) {
+		bad |= ferror(f) != 0;
+		if (fclose(f) || bad || ret) {
 			free(buf);
 			continue;
 		}

@@ -254,7 +254,7 @@ struct host *hostset_ensure(struct hostset *s, const char *name)
 	memset(h, 0, sizeof(*h));
 	memcpy(h->name, name, strlen(name) + 1);
 	if (s->idx && !s->idx->dirty) {
-		if ((s->idx->nnames + 1) * 2 <= s->idx->nb)
+		if ((s->idx->nnames + 1) * 2 <= s->idx->nb && s->n <= INDEX_MAX_HOSTS - 1)
 			index_put_name(s->idx, s, s->n - 1);
 		else
 			s->idx->dirty = true;
@@ -271,7 +271,7 @@ static int host_append_addr(struct hostset *s, struct host *h, const struct addr
 	h->addrs = v;
 	h->addrs[h->naddrs++] = *a;
 	if (s->idx && !s->idx->dirty) {
-		if ((s->idx->naddrs + 1) * 2 <= s->idx->nb)
+		if ((s->idx->naddrs + 1) * 2 <= s->idx->nb && s->n <= INDEX_MAX_HOSTS - 1)
 			index_put_addr(s->idx, s, (size_t)(h - s->v), h->naddrs - 1);
 		else
 			s->idx->dirty = true;

@@ -1477,6 +1477,7 @@ static int reqs_init(struct reqs *q)
 			    nftnl_obj_alloc(), nftnl_set_alloc() };
 	if (!q->t || !q->c || !q->r || !q->o || !q->s) {
 		reqs_free(q);
+		memset(q, 0, sizeof(*q)); /* the caller frees it again */
 		return -ENOMEM;
 	}
 	nftnl_table_set_str(q->t, NFTNL_TABLE_NAME, NFT_TABLE);
@@ -1863,6 +1864,7 @@ static int read_consistent(struct backend *b, int (*once)(struct backend *, cons
 static int nft_read(struct backend *b, unsigned int fams, struct hostset *out)
 {
 	(void)fams; /* one table holds both families: always read whole */
+	memset(out, 0, sizeof(*out)); /* empty, not unset, when the first request fails */
 	b->err[0] = '\0';
 	return read_consistent(b, read_all_once, NULL, out);
 }
@@ -1872,6 +1874,7 @@ static int nft_read_some(struct backend *b, const char *const *names, size_t nna
 {
 	struct some arg = { names, nnames, addrs, naddrs };
 
+	memset(out, 0, sizeof(*out)); /* empty, not unset, when the first request fails */
 	b->err[0] = '\0';
 	return read_consistent(b, read_some_once, &arg, out);
 }
