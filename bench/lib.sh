@@ -9,6 +9,9 @@ BENCH_TMP=${BENCH_INNER_TMP:-$(mktemp -d /tmp/iptmon-bench.XXXXXX)}
 bench_cleanup() {
 	local p ns
 	for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	# namespaces made in subshells (a pipeline, a process substitution) too: they are listed in
+	# a file of this script's ($$ is the same in its subshells, another in an inner script)
+	[ -f "$BENCH_TMP/.ns.$$" ] && mapfile -t -O "${#BENCH_NS[@]}" BENCH_NS <"$BENCH_TMP/.ns.$$"
 	for ns in "${BENCH_NS[@]}"; do
 		[ -e "/run/netns/$ns" ] || continue
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
@@ -20,7 +23,9 @@ bench_cleanup() {
 trap bench_cleanup EXIT
 
 bench_ns() {
-	ip netns add "$1" && BENCH_NS+=("$1")
+	ip netns add "$1" || return 1
+	BENCH_NS+=("$1")
+	echo "$1" >>"$BENCH_TMP/.ns.$$"
 	ip -n "$1" link set lo up
 }
 
