@@ -63,6 +63,8 @@ $(CROSS_DIR)/tests/%: tests/unit/%.c $(LIB_SRCS) tests/unit/*.h
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CROSS_CC) $(CPPFLAGS) -Isrc $(WARNINGS) -O1 -g $(CROSS_LDFLAGS) -o $@ $< $(LIB_SRCS) -lcmocka $(CROSS_LIBS)
 
+$(CROSS_DIR)/tests/test_membuf: CROSS_LIBS += -lz
+
 # qemu-user runs each binary with the sysroot as its library (and file) prefix.
 # IPTMON_QEMU_USER tells the tests that what a child process sees of its signals and of a
 # failed exec is qemu's, not the kernel's (tests/unit/test_run.c skips those checks).
@@ -81,7 +83,7 @@ $(CROSS_DIR)/run/iptmon: $(CROSS_DIR)/iptmon
 # libraries' headers and the kernel's come from a directory of links to Debian's copies;
 # glibc's headers are never on the path, so anything glibc-only fails here.
 MUSL_DIR := build/musl
-MUSL_HDRS := libnftnl libmnl libiptc linux asm-generic microhttpd.h curl cmocka.h
+MUSL_HDRS := libnftnl libmnl libiptc linux asm-generic microhttpd.h curl cmocka.h zlib.h zconf.h
 musl-check:
 	$(Q)command -v musl-gcc >/dev/null || { echo "musl: musl-gcc missing (apt-get install musl-tools)" >&2; exit 1; }
 	$(Q)rm -rf $(MUSL_DIR) && mkdir -p $(MUSL_DIR)/include

@@ -32,6 +32,7 @@ const struct config_key config_keys[] = {
 	{ "http_clients", "128", "daemon: most HTTP connections at once (1-1024)" },
 	{ "influx_url", "", "daemon: InfluxDB write URL (1.x .../write?db=D, 2.x .../api/v2/write?org=O&bucket=B)" },
 	{ "influx_token", "", "daemon: InfluxDB 2.x token (1.x: put u=/p= in influx_url)" },
+	{ "influx_gzip", "on", "daemon: send InfluxDB batches gzip-compressed, and keep them so while InfluxDB is down (on or off)" },
 	{ "collectd_socket", "", "daemon: collectd unixsock path to send PUTVAL to" },
 	{ "discover", "on", "daemon: count every neighbour of discover_interfaces (on or off)" },
 	{ "discover_interfaces", "br-lan", "daemon: LAN interfaces whose neighbours are counted, blank-separated" },
@@ -101,6 +102,14 @@ static int check_onoff(const char **value, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+static int check_gzip(const char **value, char *err, size_t errlen)
+{
+	if (!strcmp(*value, "on") || !strcmp(*value, "off"))
+		return 0;
+	snprintf(err, errlen, "bad influx_gzip '%.64s' (on or off)", *value);
+	return -EINVAL;
+}
+
 static int check_url(const char **value, char *err, size_t errlen)
 {
 	if (!**value || !strncmp(*value, "http://", 7) || !strncmp(*value, "https://", 8))
@@ -148,6 +157,7 @@ static const struct str_key {
 	STR_KEY(run_dir, NULL),
 	STR_KEY(influx_token, NULL),
 	STR_KEY(influx_url, check_url),
+	STR_KEY(influx_gzip, check_gzip),
 	STR_KEY(collectd_socket, NULL),
 	STR_KEY(listen, check_listen),
 	STR_KEY(discover, check_onoff),

@@ -25,6 +25,7 @@ struct config {
 	char listen[128];	     /* "ADDR:PORT", "" = no HTTP server */
 	char influx_url[1024];	     /* full write URL, "" = no push */
 	char influx_token[512];
+	char influx_gzip[4];	     /* daemon: "on" or "off": batches gzip-compressed (membuf.c) */
 	char collectd_socket[108];   /* unixsock path, "" = none */
 	char period_start[32];	     /* as given, for messages */
 	struct period_spec period;

@@ -32,6 +32,7 @@
 #include "export.h"
 #include "http.h"
 #include "journal.h"
+#include "membuf.h"
 #include "push.h"
 #include "show.h"
 #include "state.h"
@@ -139,77 +140,6 @@ static void live_save(struct dmn *d)
 	if (ret && !d->live_failing)
 		logf_("%s", err);
 	d->live_failing = ret != 0;
-}
-
-/*
- * A memory stream for one output, NUL-terminated as open_memstream()'s, made with room for
- * HINT bytes (the last push's size) and grown by half with realloc(): open_memstream()
- * doubles through malloc, copy and free, which at thousands of hosts copied a push's
- * megabyte twice a poll and held two copies at its peak. NULL on failure.
- */
-struct grow {
-	char **buf;
-	size_t *len, cap;
-	bool *failed; /* sticky: fclose() of a cookie stream tells only of its last flush */
-};
-
-/* (0 on error, never negative: fopencookie's contract) */
-static ssize_t grow_write(void *cookie, const char *p, size_t n)
-{
-	struct grow *g = cookie;
-
-	if (*g->failed)
-		return 0;
-	if (*g->len + n + 1 > g->cap) {
-		size_t cap = g->cap + g->cap / 2;
-		char *b;
-
-		if (cap < *g->len + n + 1)
-			cap = *g->len + n + 1;
-		if (!(b = realloc(*g->buf, cap))) {
-			*g->failed = true;
-			return 0;
-		}
-		*g->buf = b;
-		g->cap = cap;
-	}
-	memcpy(*g->buf + *g->len, p, n);
-	*g->len += n;
-	(*g->buf)[*g->len] = '\0';
-	return (ssize_t)n;
-}
-
-static int grow_close(void *cookie)
-{
-	free(cookie);
-	return 0;
-}
-
-static FILE *membuf(char **buf, size_t *len, size_t hint, bool *failed)
-{
-	static const cookie_io_functions_t io = { .write = grow_write, .close = grow_close };
-	struct grow *g = malloc(sizeof(*g));
-	FILE *f;
-
-	*len = 0;
-	*failed = false;
-	*buf = malloc(hint + 1);
-	if (!*buf && hint > 4096) { /* the hint is the last push's: this one may be smaller */
-		hint = 4096;
-		*buf = malloc(hint + 1);
-	}
-	if (!g || !*buf) {
-		free(g);
-		free(*buf);
-		return NULL;
-	}
-	**buf = '\0';
-	*g = (struct grow){ buf, len, hint + 1, failed };
-	if (!(f = fopencookie(g, "w", io))) {
-		free(g);
-		free(*buf);
-	}
-	return f;
 }
 
 /* One health metric: HELP, TYPE and its value. */
@@ -433,7 +363,8 @@ static void push(struct dmn *d, int64_t now_ns)
 		FILE *f;
 
 		if (!(k ? (void *)d->ix : (void *)d->cd) ||
-		    !(f = membuf(&buf, &len, d->push_len[k] + d->push_len[k] / 16 + 4096, &bad)))
+		    !(f = membuf_open(&buf, &len, d->push_len[k] + d->push_len[k] / 16 + 4096, &bad,
+				      k && influx_gzip(d->ix))))
 			continue;
 		while (!(ret = totals_view_at(&d->t, &d->snap, VIEW_ALL, d->order, &pos, PUSH_HOSTS,
 					      &v)) && v.n) {
@@ -727,7 +658,7 @@ static int outputs_start(struct dmn *d, int which, bool initial)
 		d->ix = NULL;
 		if (d->cfg->influx_url[0]) {
 			d->ix = influx_new(d->cfg->influx_url, d->cfg->influx_token, INFLUX_MAX_QUEUE,
-					   err, sizeof(err));
+					   !strcmp(d->cfg->influx_gzip, "on"), err, sizeof(err));
 			if (!d->ix) {
 				logf_("%s", err);
 				if (initial)
@@ -803,7 +734,7 @@ static void reload(struct dmn *d, int tfd)
 		which |= OUT_HTTP;
 	if (CHANGED(collectd_socket))
 		which |= OUT_CD;
-	if (CHANGED(influx_url) || CHANGED(influx_token))
+	if (CHANGED(influx_url) || CHANGED(influx_token) || CHANGED(influx_gzip))
 		which |= OUT_INFLUX;
 	if (CHANGED(discover) || CHANGED(discover_interfaces) || CHANGED(lease_file) ||
 	    CHANGED(hosts_files) || d->cfg->has_ula != fresh->has_ula ||

@@ -81,3 +81,14 @@ const struct curl_api *curl_api(char *err, size_t errlen)
 		       "one name per pointer");
 	return load(&lib, err, errlen) ? NULL : &api;
 }
+
+const struct z_api *z_api(char *err, size_t errlen)
+{
+	static const char *const names[] = { "deflateInit2_", "deflate", "deflateEnd" };
+	static struct z_api api;
+	static struct lib lib = { "libz.so.1", NAMES(names), (void **)&api, 0, "" };
+
+	_Static_assert(sizeof(api) == sizeof(names) / sizeof(names[0]) * sizeof(void *),
+		       "one name per pointer");
+	return load(&lib, err, errlen) ? NULL : &api;
+}

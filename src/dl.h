@@ -5,12 +5,14 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include <stddef.h>
+#include <zlib.h>
 
 /*
- * libmicrohttpd and libcurl are loaded with dlopen() when the daemon needs them, never at
- * start-up: dnsmasq starts iptmon for every lease event, and linking them (with their TLS
- * stacks) made every start 8 times slower. It also makes both optional on a router: without
- * libcurl there is no InfluxDB push, without libmicrohttpd no HTTP, and the daemon says so.
+ * libmicrohttpd, libcurl and zlib are loaded with dlopen() when the daemon needs them, never
+ * at start-up: dnsmasq starts iptmon for every lease event, and linking them (with their TLS
+ * stacks) made every start 8 times slower. It also makes them optional on a router: without
+ * libcurl there is no https:// InfluxDB push, without libmicrohttpd no HTTP, without zlib
+ * the InfluxDB batches go uncompressed, and the daemon says so.
  */
 struct mhd_api {
 	__typeof__(MHD_start_daemon) *start_daemon;
@@ -47,8 +49,16 @@ struct curl_api {
 	__typeof__(curl_slist_free_all) *slist_free_all;
 };
 
+/* zlib, for the InfluxDB batches (membuf.c): deflateInit2() is a macro for deflateInit2_(). */
+struct z_api {
+	__typeof__(deflateInit2_) *deflate_init2;
+	__typeof__(deflate) *deflate;
+	__typeof__(deflateEnd) *deflate_end;
+};
+
 /* Loaded once; NULL with err set when the library or a symbol is missing. */
 const struct mhd_api *mhd_api(char *err, size_t errlen);
 const struct curl_api *curl_api(char *err, size_t errlen);
+const struct z_api *z_api(char *err, size_t errlen);
 
 #endif

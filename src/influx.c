@@ -6,7 +6,9 @@
  * when it answers again. The wait is bounded (INFLUX_MAX_BATCHES batches, max_queue bytes
  * unless the newest and the one being sent alone are over it): over the bound, batches are thinned evenly over the outage (the
  * one whose neighbours are closest goes; the first and the newest stay), which costs
- * resolution only: the values are cumulative, the newest point is always exact.
+ * resolution only: the values are cumulative, the newest point is always exact. Batches are
+ * gzip-compressed as they are written (influx_gzip, on unless configured off or zlib is
+ * missing): sent and kept so, 7-10 times smaller.
  */
 #include "push.h"
 
@@ -19,6 +21,7 @@
 
 #include "dl.h"
 #include "hpost.h"
+#include "membuf.h"
 
 static const struct curl_api *C; /* libcurl, loaded by influx_new() */
 
@@ -40,7 +43,7 @@ struct influx {
 	struct batch *head, *tail;
 	size_t queued, max_queue, nbatches;
 	unsigned long long pushes;
-	bool busy, down;
+	bool busy, down, gzip;
 	char errbuf[CURL_ERROR_SIZE];
 	unsigned long long errors, dropped, sent;
 };
@@ -53,12 +56,13 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 }
 
 /* http:// without libcurl: NULL when the URL is not one hpost serves. */
-static struct hpost *plain_new(const char *url, const char *token)
+static struct hpost *plain_new(const char *url, const char *token, bool gzip)
 {
 	char *h = NULL;
 	struct hpost *hp;
 
-	if (asprintf(&h, "Content-Type: text/plain; charset=utf-8\r\n%s%s%s",
+	if (asprintf(&h, "Content-Type: text/plain; charset=utf-8\r\n%s%s%s%s",
+		     gzip ? "Content-Encoding: gzip\r\n" : "",
 		     token && *token ? "Authorization: Token " : "", token && *token ? token : "",
 		     token && *token ? "\r\n" : "") < 0)
 		return NULL;
@@ -67,10 +71,11 @@ static struct hpost *plain_new(const char *url, const char *token)
 	return hp;
 }
 
-struct influx *influx_new(const char *url, const char *token, size_t max_queue, char *err,
-			  size_t errlen)
+struct influx *influx_new(const char *url, const char *token, size_t max_queue, bool gzip,
+			  char *err, size_t errlen)
 {
 	struct influx *ix = calloc(1, sizeof(*ix));
+	char why[256];
 
 	if (!ix) {
 		snprintf(err, errlen, "out of memory");
@@ -78,7 +83,12 @@ struct influx *influx_new(const char *url, const char *token, size_t max_queue, 
 	}
 	ix->max_queue = max_queue;
 	snprintf(ix->where, sizeof(ix->where), "%.*s", (int)strcspn(url, "?"), url);
-	ix->hp = plain_new(url, token);
+	if (gzip && !membuf_gzip_ok(why, sizeof(why))) {
+		fprintf(stderr, "iptmon: influx_gzip: %s; InfluxDB batches go uncompressed\n", why);
+		gzip = false;
+	}
+	ix->gzip = gzip;
+	ix->hp = plain_new(url, token, gzip);
 	if (ix->hp)
 		return ix;
 	C = curl_api(err, errlen);
@@ -91,6 +101,8 @@ struct influx *influx_new(const char *url, const char *token, size_t max_queue, 
 	ix->url = strdup(url);
 	ix->m = C->multi_init();
 	ix->hdrs = C->slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
+	if (ix->hdrs && gzip)
+		ix->hdrs = C->slist_append(ix->hdrs, "Content-Encoding: gzip");
 	if (token && *token) {
 		char *h = NULL;
 
@@ -330,6 +342,11 @@ void influx_run(struct influx *ix)
 	while ((msg = C->multi_info_read(ix->m, &left)))
 		if (msg->msg == CURLMSG_DONE && msg->easy_handle == ix->e)
 			finished(ix, msg->data.result);
+}
+
+bool influx_gzip(const struct influx *ix)
+{
+	return ix->gzip;
 }
 
 size_t influx_queued(const struct influx *ix)

@@ -25,8 +25,11 @@ unsigned long long cd_errors(const struct cdsock *c);
 
 /* InfluxDB line protocol over HTTP(S), through libcurl's multi interface. */
 struct influx;
-struct influx *influx_new(const char *url, const char *token, size_t max_queue, char *err,
-			  size_t errlen);
+/* GZIP: batches come gzip-compressed (membuf_open()), sent with Content-Encoding: gzip;
+ * turned off (and said once) when zlib cannot be loaded: influx_gzip() tells. */
+struct influx *influx_new(const char *url, const char *token, size_t max_queue, bool gzip,
+			  char *err, size_t errlen);
+bool influx_gzip(const struct influx *ix);
 void influx_free(struct influx *ix);
 /*
  * Queues one poll's points (taking BUF). While InfluxDB is down at most INFLUX_MAX_BATCHES

@@ -7,7 +7,7 @@ set -eu
 PKGS=(
 	gcc make pkg-config libc6-dev        # build
 	libiptc-dev libmnl-dev libnftnl-dev  # netfilter libraries
-	libmicrohttpd-dev libcurl4-openssl-dev  # the daemon: HTTP read-out, InfluxDB push
+	libmicrohttpd-dev libcurl4-openssl-dev zlib1g-dev  # the daemon: HTTP read-out, InfluxDB push (gzip)
 	tzdata                               # unit tests of accounting periods across DST
 	libcmocka-dev                        # unit tests
 	clang libclang-rt-dev                # make fuzz: libFuzzer and the ASan/UBSan runtimes (clang's)

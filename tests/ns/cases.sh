@@ -1113,9 +1113,24 @@ EOC
 	expect_eq "$(head -n 1 "$h")" "POST /api/v2/write?org=home&bucket=net&precision=ns HTTP/1.1" "2.x request line"
 	grep -qx "Authorization: Token s3cret" "$h" || fail "2.x token header: $(cat "$h")"
 	grep -qx "Content-Type: text/plain; charset=utf-8" "$h" || fail "2.x content type: $(cat "$h")"
-	grep -Eq "^iptmon,host=pc,mac=$MAC1,family=ipv6,direction=tx bytes=10480i,packets=10i [0-9]{19}$" "$b" ||
-		fail "2.x body: $(cat "$b")"
+	# gzip-compressed (influx_gzip = on, the default): one whole gzip member
+	grep -qx "Content-Encoding: gzip" "$h" || fail "2.x content encoding: $(cat "$h")"
+	gzip -dc <"$b" >"$T/v2/body" || fail "2.x body is not gzip: $(od -c "$b" | head -n 3)"
+	grep -Eq "^iptmon,host=pc,mac=$MAC1,family=ipv6,direction=tx bytes=10480i,packets=10i [0-9]{19}$" "$T/v2/body" ||
+		fail "2.x body: $(cat "$T/v2/body")"
 	grep -q s3cret "$T/daemon.log" && fail "the token was logged"
+	# influx_gzip = off (after a HUP): plain text, no Content-Encoding
+	# (a request's body file appears only once its header is whole: no half-written header)
+	echo "influx_gzip = off" >>"$T/iptmon.conf"
+	kill -HUP "$DPID"
+	v2_plain_seen() { local f; for f in "$T"/v2/req.*.b; do [ -s "$f" ] && ! grep -q "Content-Encoding" "${f%.b}.h" && return 0; done; return 1; }
+	wait_for v2_plain_seen || fail "no plain request after influx_gzip = off: $(cat "$T"/v2/req.*.h)"
+	for h in "$T"/v2/req.*.h; do
+		b=${h%.h}.b
+		[ -s "$b" ] && ! grep -q "Content-Encoding" "$h" && break
+	done
+	grep -Eq "^iptmon,host=pc,mac=$MAC1,family=ipv6,direction=tx bytes=10480i,packets=10i [0-9]{19}$" "$b" ||
+		fail "2.x plain body: $(cat "$b")"
 	stop_daemon
 }
 

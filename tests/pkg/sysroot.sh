@@ -31,7 +31,7 @@ mirror=$(
 rm -rf "$dir"
 mkdir -p "$(dirname "$dir")"
 mmdebstrap --quiet --variant=extract --arch="$arch" \
-	--include=libc6-dev,libnftnl-dev,libmnl-dev,libiptc-dev,libcmocka-dev,libmicrohttpd-dev,libcurl4-openssl-dev,linux-libc-dev,tzdata \
+	--include=libc6-dev,libnftnl-dev,libmnl-dev,libiptc-dev,libcmocka-dev,libmicrohttpd-dev,libcurl4-openssl-dev,zlib1g-dev,linux-libc-dev,tzdata \
 	"$suite" "$dir" "deb $mirror $suite main"
 # --variant=extract unpacks but does not run the merged-usr setup: add its links.
 for l in lib lib32 lib64 bin sbin; do

@@ -39,7 +39,7 @@ static void test_config_keys_table(void **state)
 					     "commit_interval", "state_dir", "run_dir", "period_start",
 					     "periods_kept", "forget_after", "max_remembered", "listen",
 					     "http_clients", "influx_url",
-					     "influx_token", "collectd_socket", "discover",
+					     "influx_token", "influx_gzip", "collectd_socket", "discover",
 					     "discover_interfaces", "discover_grace", "counting",
 					     "conntrack_dump_interval" };
 	struct config c;
@@ -72,6 +72,7 @@ static void test_set_daemon_keys(void **state)
 		{ "periods_kept", "-1" },	      { "http_clients", "0" },	      { "http_clients", "1025" },
 		{ "counting", "ct" },		      { "counting", "" },	      { "counting", "Conntrack" },
 		{ "conntrack_dump_interval", "-1" }, { "conntrack_dump_interval", "86401" },
+		{ "influx_gzip", "yes" },	      { "influx_gzip", "" },
 	};
 	struct config c;
 	char err[200];
@@ -83,6 +84,9 @@ static void test_set_daemon_keys(void **state)
 	assert_int_equal(c.period.mday, 1);
 	assert_string_equal(c.influx_url, "");
 	assert_string_equal(c.collectd_socket, "");
+	assert_string_equal(c.influx_gzip, "on");
+	assert_int_equal(config_set(&c, "influx_gzip", "off", err, sizeof(err)), 0);
+	assert_string_equal(c.influx_gzip, "off");
 	assert_string_equal(c.run_dir, "/var/run/iptmon");
 	assert_int_equal(config_set(&c, "listen", "off", err, sizeof(err)), 0);
 	assert_string_equal(c.listen, "");

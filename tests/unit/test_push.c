@@ -18,7 +18,7 @@ static char *batch(size_t len)
 static void test_queue_bound(void **state)
 {
 	char err[256];
-	struct influx *ix = influx_new("https://127.0.0.1:9/write?db=x", "", 200, err, sizeof(err));
+	struct influx *ix = influx_new("https://127.0.0.1:9/write?db=x", "", 200, false, err, sizeof(err));
 
 	(void)state;
 	assert_non_null(ix);
@@ -54,7 +54,7 @@ static char *named(int k)
 static void test_queue_thinned(void **state)
 {
 	char err[256];
-	struct influx *ix = influx_new("https://127.0.0.1:9/write?db=x", "", 1 << 20, err, sizeof(err));
+	struct influx *ix = influx_new("https://127.0.0.1:9/write?db=x", "", 1 << 20, false, err, sizeof(err));
 	int pushes = 2 + 4 * INFLUX_MAX_BATCHES, prev = -1, maxgap = 0;
 	size_t len;
 
