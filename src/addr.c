@@ -112,3 +112,20 @@ bool addr_is_uncountable(const struct addr *a)
 	       IN6_IS_ADDR_LINKLOCAL(&a->u.v6) || b[0] == 0xff ||
 	       IN6_IS_ADDR_V4MAPPED(&a->u.v6);
 }
+
+uint32_t fnv_hash(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	return h ^ (h >> 15);
+}
+
+uint32_t addr_hash(const struct addr *a)
+{
+	return fnv_hash(&a->u, a->fam == FAM_V4 ? 4 : 16) + (uint32_t)a->fam;
+}

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum { FAM_V4 = 0, FAM_V6 = 1, FAM_COUNT = 2 };
 
@@ -33,5 +34,8 @@ bool prefix_contains(const struct prefix *p, const struct addr *a);
 /* Addresses that are never counted: loopback, link-local, multicast, unspecified. */
 bool addr_is_uncountable(const struct addr *a);
 int addr_family_af(int fam);
+/* FNV-1a of N bytes at P, folded: the hash tables' (hosts.c, discover.c). */
+uint32_t fnv_hash(const void *p, size_t n);
+uint32_t addr_hash(const struct addr *a);
 
 #endif

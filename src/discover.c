@@ -26,10 +26,85 @@ struct disc_nb {
 
 /* ---- the name files ------------------------------------------------------------------ */
 
+static void statics_free(struct disc_statics *s)
+{
+	free(s->v);
+	free(s->names);
+	free(s->idx);
+	memset(s, 0, sizeof(*s));
+}
+
+const char *disc_static_name(const struct disc_names *n, const struct addr *a)
+{
+	const struct disc_statics *s = &n->statics;
+
+	if (!s->nb)
+		return NULL;
+	for (size_t m = s->nb - 1, b = addr_hash(a) & m; s->idx[b]; b = (b + 1) & m)
+		if (addr_equal(&s->v[s->idx[b] - 1].a, a))
+			return s->names + s->v[s->idx[b] - 1].name;
+	return NULL;
+}
+
+static void statics_index(struct disc_statics *s, size_t i)
+{
+	size_t m = s->nb - 1, b = addr_hash(&s->v[i].a) & m;
+
+	while (s->idx[b])
+		b = (b + 1) & m;
+	s->idx[b] = (uint32_t)(i + 1);
+}
+
+/* NAME for A (not there yet); 0 or -ENOMEM (nothing changed). */
+static int statics_add(struct disc_statics *s, const struct addr *a, const char *name)
+{
+	size_t len = strlen(name) + 1;
+
+	if (s->n >= UINT32_MAX - 1 || s->nlen + len > UINT32_MAX)
+		return -ENOMEM;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct disc_static *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	if (s->nlen + len > s->ncap) {
+		size_t cap = s->ncap ? s->ncap * 2 : 256;
+		char *p;
+
+		while (cap < s->nlen + len)
+			cap *= 2;
+		if (!(p = realloc(s->names, cap)))
+			return -ENOMEM;
+		s->names = p;
+		s->ncap = cap;
+	}
+	if ((s->n + 1) * 2 > s->nb) {
+		size_t nb = s->nb ? s->nb * 2 : 32;
+		uint32_t *idx = calloc(nb, sizeof(*idx));
+
+		if (!idx)
+			return -ENOMEM;
+		free(s->idx);
+		s->idx = idx;
+		s->nb = nb;
+		for (size_t i = 0; i < s->n; i++)
+			statics_index(s, i);
+	}
+	s->v[s->n] = (struct disc_static){ *a, (uint32_t)s->nlen };
+	memcpy(s->names + s->nlen, name, len);
+	s->nlen += len;
+	statics_index(s, s->n++);
+	return 0;
+}
+
 void disc_names_free(struct disc_names *n)
 {
 	leases_free(&n->leases);
-	hostset_free(&n->statics);
+	statics_free(&n->statics);
 	free(n->macs);
 	n->macs = NULL;
 	n->nmacs = 0;
@@ -214,9 +289,9 @@ static int hosts_line(void *ctx, const char *line)
 	if (statics_parse_line(line, as, sizeof(as), ns, sizeof(ns)) || addr_parse(&a, as) ||
 	    name_sanitize(ns, name))
 		return 1;
-	if (!addr_countable(x->c, &a) || hostset_find_addr(&x->n->statics, &a))
+	if (!addr_countable(x->c, &a) || disc_static_name(x->n, &a))
 		return 0; /* the first name of an address is its name */
-	return hostset_add_addr(&x->n->statics, name, &a) ? 0 : -ENOMEM;
+	return statics_add(&x->n->statics, &a, name);
 }
 
 int disc_read_hosts(struct disc_names *n, const struct config *c, const char *path,
@@ -409,14 +484,12 @@ static const char *name_for_addr(const struct disc *d, const struct addr *a, con
 				 time_t now)
 {
 	const struct leases *l = &d->names.leases;
-	const struct host *h;
 
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].name[0] && addr_equal(&l->v[i].addr, a) && lease_active(&l->v[i], now) &&
 		    (!l->v[i].mac[0] || !strcmp(l->v[i].mac, mac)))
 			return l->v[i].name;
-	h = hostset_find_addr(&d->names.statics, a);
-	return h ? h->name : NULL;
+	return disc_static_name(&d->names, a);
 }
 
 /* A lease or a hosts file still gives the address: it stays counted. */
@@ -427,7 +500,7 @@ static bool given(const struct disc *d, const struct addr *a, time_t now)
 	for (size_t i = 0; i < l->n; i++)
 		if (addr_equal(&l->v[i].addr, a) && lease_active(&l->v[i], now))
 			return true;
-	return hostset_find_addr(&d->names.statics, a) != NULL;
+	return disc_static_name(&d->names, a) != NULL;
 }
 
 /* Which of a device's addresses it is counted at: leased to it, then living, then stale. */

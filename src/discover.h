@@ -35,9 +35,26 @@ struct disc_mac_name {
 	char name[NAME_SIZE];
 };
 
+/*
+ * The hosts files' names by address, compact (a router's hosts file may name thousands of
+ * addresses): each address with its name's offset in one arena, and an index on the
+ * address. A hostset here cost 230 bytes an address (counters and all); this ~50.
+ */
+struct disc_statics {
+	struct disc_static {
+		struct addr a;
+		uint32_t name; /* offset in names */
+	} *v;
+	size_t n, cap;
+	char *names;
+	size_t nlen, ncap;
+	uint32_t *idx; /* position + 1, 0 = empty; at most half full */
+	size_t nb;     /* buckets, a power of two (0: none yet) */
+};
+
 struct disc_names {
 	struct leases leases;	  /* dnsmasq's lease file */
-	struct hostset statics;	  /* hosts files: address -> name */
+	struct disc_statics statics; /* hosts files: address -> name, the first name given */
 	struct disc_mac_name *macs; /* odhcpd's lease lines in a hosts file: MAC -> name */
 	size_t nmacs;
 };
@@ -55,6 +72,9 @@ int disc_read_hosts(struct disc_names *n, const struct config *c, const char *pa
 /* One line of each: 0 (used, or a comment/blank), -EINVAL (malformed). For tests. */
 int disc_parse_lease(const char *line, struct lease *out, bool *used);
 int disc_parse_odhcpd(const char *line, struct disc_mac_name *out);
+
+/* The name a hosts file gives address A, NULL when none. */
+const char *disc_static_name(const struct disc_names *n, const struct addr *a);
 
 /* The MAC-derived name of MAC ("aa:bb:..."), into out. */
 void disc_mac_name(const char *mac, char out[NAME_SIZE]);

@@ -24,23 +24,6 @@ struct hostindex {
 	bool dirty;
 };
 
-static uint32_t hash_bytes(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	return h ^ (h >> 15);
-}
-
-static uint32_t hash_addr(const struct addr *a)
-{
-	return hash_bytes(&a->u, a->fam == FAM_V4 ? 4 : 16) + (uint32_t)a->fam;
-}
-
 static void index_free(struct hostindex *x)
 {
 	if (!x)
@@ -58,7 +41,7 @@ static void index_dirty(const struct hostset *s)
 
 static void index_put_name(struct hostindex *x, const struct hostset *s, size_t i)
 {
-	size_t m = x->nb - 1, b = hash_bytes(s->v[i].name, strlen(s->v[i].name)) & m;
+	size_t m = x->nb - 1, b = fnv_hash(s->v[i].name, strlen(s->v[i].name)) & m;
 
 	while (x->names[b])
 		b = (b + 1) & m;
@@ -68,7 +51,7 @@ static void index_put_name(struct hostindex *x, const struct hostset *s, size_t 
 
 static void index_put_addr(struct hostindex *x, const struct hostset *s, size_t i, unsigned int j)
 {
-	size_t m = x->nb - 1, b = hash_addr(&s->v[i].addrs[j]) & m;
+	size_t m = x->nb - 1, b = addr_hash(&s->v[i].addrs[j]) & m;
 
 	while (x->addrs[b])
 		b = (b + 1) & m;
@@ -215,7 +198,7 @@ struct host *hostset_find(const struct hostset *s, const char *name)
 				return &s->v[i];
 		return NULL;
 	}
-	for (size_t m = x->nb - 1, b = hash_bytes(name, strlen(name)) & m; x->names[b];
+	for (size_t m = x->nb - 1, b = fnv_hash(name, strlen(name)) & m; x->names[b];
 	     b = (b + 1) & m)
 		if (!strcmp(s->v[x->names[b] - 1].name, name))
 			return &s->v[x->names[b] - 1];
@@ -233,7 +216,7 @@ struct host *hostset_find_addr(const struct hostset *s, const struct addr *a)
 					return &s->v[i];
 		return NULL;
 	}
-	for (size_t m = x->nb - 1, b = hash_addr(a) & m; x->addrs[b]; b = (b + 1) & m) {
+	for (size_t m = x->nb - 1, b = addr_hash(a) & m; x->addrs[b]; b = (b + 1) & m) {
 		struct host *h = &s->v[(x->addrs[b] >> 8) - 1];
 
 		if (addr_equal(&h->addrs[x->addrs[b] & 0xff], a))
@@ -339,7 +322,7 @@ static struct host *find_other_holder(const struct hostset *s, const struct addr
 					return &s->v[i];
 		return NULL;
 	}
-	for (size_t m = x->nb - 1, b = hash_addr(a) & m; x->addrs[b]; b = (b + 1) & m) {
+	for (size_t m = x->nb - 1, b = addr_hash(a) & m; x->addrs[b]; b = (b + 1) & m) {
 		struct host *h = &s->v[(x->addrs[b] >> 8) - 1];
 
 		if (addr_equal(&h->addrs[x->addrs[b] & 0xff], a) && (!except || strcmp(h->name, except)))

@@ -136,7 +136,6 @@ static void test_read_files(void **state)
 	struct disc_names n = { 0 };
 	unsigned int bad = 99;
 	struct addr a;
-	const struct host *h;
 
 	(void)state;
 	lf = tu_write_in(dir, "leases",
@@ -155,9 +154,8 @@ static void test_read_files(void **state)
 	assert_int_equal(disc_read_hosts(&n, &cfg, hf, &bad), 0);
 	assert_int_equal(bad, 2);
 	addr_parse(&a, "192.168.88.20");
-	h = hostset_find_addr(&n.statics, &a);
-	assert_non_null(h);
-	assert_string_equal(h->name, "printer"); /* the first name of an address */
+	assert_non_null(disc_static_name(&n, &a));
+	assert_string_equal(disc_static_name(&n, &a), "printer"); /* the first name of an address */
 	assert_int_equal(n.statics.n, 1);
 	assert_int_equal(n.nmacs, 1);
 	assert_string_equal(n.macs[0].name, "cam");
@@ -167,6 +165,52 @@ static void test_read_files(void **state)
 	free(lf);
 	free(hf);
 	free(missing);
+	tu_rmtree(dir);
+}
+
+/* Thousands of hosts file names (the index grows many times), both families, the first
+ * name of an address kept, and two files: the second's name for an address taken loses. */
+static void test_statics_many(void **state)
+{
+	char *dir = tu_mkdtemp(), *f1, *f2, *text = malloc(5000 * 64), name[NAME_SIZE];
+	struct disc_names n = { 0 };
+	unsigned int bad = 99;
+	size_t len = 0;
+	struct addr a;
+
+	(void)state;
+	assert_non_null(text);
+	for (int i = 0; i < 5000; i++)
+		len += (size_t)sprintf(text + len, i % 2 ? "10.%d.%d.1 h%d\n" : "fd00::%x:%x h%d\n",
+				       i / 250, i % 250, i);
+	len += (size_t)sprintf(text + len, "10.0.1.1 again\n"); /* h1's address */
+	f1 = tu_write_in(dir, "h1", text);
+	f2 = tu_write_in(dir, "h2", "10.0.3.1 other\n10.99.0.1 new\n");
+	assert_int_equal(disc_read_hosts(&n, &cfg, f1, &bad), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(disc_read_hosts(&n, &cfg, f2, &bad), 0);
+	assert_int_equal(n.statics.n, 5001);
+	for (int i = 0; i < 5000; i++) {
+		char as[64];
+
+		snprintf(as, sizeof(as), i % 2 ? "10.%d.%d.1" : "fd00::%x:%x", i / 250, i % 250);
+		assert_int_equal(addr_parse(&a, as), 0);
+		snprintf(name, sizeof(name), "h%d", i);
+		assert_non_null(disc_static_name(&n, &a));
+		assert_string_equal(disc_static_name(&n, &a), name);
+	}
+	addr_parse(&a, "10.99.0.1");
+	assert_string_equal(disc_static_name(&n, &a), "new");
+	addr_parse(&a, "10.0.0.2");
+	assert_null(disc_static_name(&n, &a));
+	addr_parse(&a, "fd00::1:1"); /* i = 251: odd, an IPv4 one */
+	assert_null(disc_static_name(&n, &a));
+	disc_names_free(&n);
+	assert_int_equal(n.statics.n, 0);
+	assert_null(disc_static_name(&n, &a));
+	free(text);
+	free(f1);
+	free(f2);
 	tu_rmtree(dir);
 }
 
@@ -610,6 +654,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_neigh_parse),  cmocka_unit_test(test_parse_lease),
 		cmocka_unit_test(test_parse_odhcpd), cmocka_unit_test(test_read_files),
+		cmocka_unit_test(test_statics_many),
 		cmocka_unit_test(test_mac_name),     cmocka_unit_test(test_update),
 		cmocka_unit_test(test_names),	     cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_move),	     cmocka_unit_test(test_grace),
