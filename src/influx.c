@@ -44,6 +44,7 @@ struct influx {
 	size_t queued, max_queue, nbatches;
 	unsigned long long pushes;
 	bool busy, down, gzip;
+	bool refusing; /* the last answer refused a batch: said once until one is taken */
 	char errbuf[CURL_ERROR_SIZE];
 	unsigned long long errors, dropped, sent;
 };
@@ -292,14 +293,20 @@ static void done(struct influx *ix, bool answered, long status, const char *why)
 		if (ix->down)
 			fprintf(stderr, "iptmon: InfluxDB answers again, sending what waited\n");
 		ix->down = false;
+		ix->refusing = false;
 		ix->sent++;
 		batch_pop(ix);
 		start(ix); /* catch up: the next batch at once */
 		return;
 	}
 	ix->errors++;
-	if (answered && status == 400) { /* the data itself was refused: never retry it */
-		fprintf(stderr, "iptmon: InfluxDB refused a batch (HTTP 400); dropped\n");
+	/* the data itself was refused (415: its encoding): never retry it */
+	if (answered && (status == 400 || status == 415)) {
+		if (!ix->refusing) /* once, until a batch is taken (a refused batch each poll) */
+			fprintf(stderr, "iptmon: InfluxDB refused a batch (HTTP %ld); dropped, and so "
+					"are the next ones it refuses%s\n",
+				status, ix->gzip ? " (if it takes no gzip: influx_gzip = off)" : "");
+		ix->refusing = true;
 		ix->dropped++;
 		batch_pop(ix);
 		return;

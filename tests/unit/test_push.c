@@ -4,6 +4,14 @@
  * touches the network). src/hpost.c, the plain http:// path: test_hpost.c. */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "push.h"
 
 static char *batch(size_t len)
@@ -82,11 +90,122 @@ static void test_queue_thinned(void **state)
 	influx_free(ix);
 }
 
+/* A child on 127.0.0.1 (port in *port) that reads each whole request and answers it with
+ * the next of the N STATUS codes. */
+static pid_t answering(int *port, const int *status, int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid) {
+		close(lfd);
+		return pid;
+	}
+	for (int i = 0; i < n; i++) {
+		char req[8192], rep[128], *end = NULL, *cl;
+		size_t got = 0;
+		ssize_t r;
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0)
+			_exit(1);
+		while (got < sizeof(req) - 1 && (r = read(fd, req + got, sizeof(req) - 1 - got)) > 0) {
+			got += (size_t)r;
+			req[got] = '\0';
+			if (!end && (end = strstr(req, "\r\n\r\n")))
+				end += 4;
+			cl = strcasestr(req, "Content-Length:");
+			if (end && cl && got >= (size_t)(end - req) + strtoul(cl + 15, NULL, 10))
+				break;
+		}
+		snprintf(rep, sizeof(rep), "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+			 status[i]);
+		if (write(fd, rep, strlen(rep)) < 0)
+			_exit(1);
+		close(fd);
+	}
+	_exit(0);
+}
+
+/* Pushes one batch and runs the transfer until it has ended (sent or dropped). */
+static void push_one(struct influx *ix)
+{
+	struct pollfd none = { .fd = -1 };
+	char *b = strdup("iptmon,host=a bytes=1i 1\n");
+
+	assert_non_null(b);
+	influx_push(ix, b, strlen(b));
+	for (int k = 0; k < 500 && influx_batches(ix); k++) {
+		influx_poll(ix, &none, 0, 20);
+		influx_run(ix);
+	}
+	assert_int_equal(influx_batches(ix), 0);
+}
+
+/*
+ * A batch the server refuses as data (400) or for its encoding (415) is dropped, not
+ * retried; the log says so once per run of refusals (not each poll), with the hint for an
+ * endpoint that takes no gzip; a batch taken in between starts a new run.
+ */
+static void test_refused_once(void **state)
+{
+	static const int status[] = { 415, 415, 204, 400 };
+	char err[256], log[1024] = "";
+	int port, saved = dup(2), fd, status_;
+	char *dir = tu_mkdtemp(), *path = tu_path(dir, "stderr"), url[64];
+	struct influx *ix;
+	pid_t pid;
+	ssize_t n;
+
+	(void)state;
+	pid = answering(&port, status, 4);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/write?db=x", port);
+	ix = influx_new(url, "", 1 << 20, true, err, sizeof(err));
+	assert_non_null(ix);
+	assert_true(influx_gzip(ix));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	push_one(ix);
+	push_one(ix);
+	push_one(ix);
+	push_one(ix);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_int_equal(influx_dropped(ix), 3);
+	n = pread(fd, log, sizeof(log) - 1, 0);
+	close(fd);
+	assert_true(n > 0);
+	log[n] = '\0';
+	assert_string_equal(log,
+			    "iptmon: InfluxDB refused a batch (HTTP 415); dropped, and so are the next "
+			    "ones it refuses (if it takes no gzip: influx_gzip = off)\n"
+			    "iptmon: InfluxDB refused a batch (HTTP 400); dropped, and so are the next "
+			    "ones it refuses (if it takes no gzip: influx_gzip = off)\n");
+	influx_free(ix);
+	assert_int_equal(waitpid(pid, &status_, 0), pid);
+	assert_true(WIFEXITED(status_) && WEXITSTATUS(status_) == 0);
+	free(path);
+	tu_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_bound),
 		cmocka_unit_test(test_queue_thinned),
+		cmocka_unit_test(test_refused_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
