@@ -185,7 +185,7 @@ static void write_health(FILE *f, const struct dmn *d)
 		       (double)http_requests(d->http));
 	}
 	if (d->ix) {
-		health(f, "iptmon_daemon_influx_queued_bytes", "gauge", "Line protocol waiting for InfluxDB.",
+		health(f, "iptmon_daemon_influx_queued_bytes", "gauge", "Bytes of line protocol (gzip-compressed with influx_gzip = on) waiting for InfluxDB.",
 		       (double)influx_queued(d->ix));
 		health(f, "iptmon_daemon_influx_errors_total", "counter", "Failed InfluxDB writes.",
 		       (double)influx_errors(d->ix));

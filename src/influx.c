@@ -72,11 +72,27 @@ static struct hpost *plain_new(const char *url, const char *token, bool gzip)
 	return hp;
 }
 
+/* Header S (NULL: out of memory already) appended to *L, unless an earlier one failed
+ * (*OK false); out of memory, the whole list goes: a request never lacks one of them. */
+static void hdr_add(struct curl_slist **l, const char *s, bool *ok)
+{
+	struct curl_slist *n = *ok && s ? C->slist_append(*l, s) : NULL;
+
+	if (n) {
+		*l = n;
+		return;
+	}
+	C->slist_free_all(*l);
+	*l = NULL;
+	*ok = false;
+}
+
 struct influx *influx_new(const char *url, const char *token, size_t max_queue, bool gzip,
 			  char *err, size_t errlen)
 {
 	struct influx *ix = calloc(1, sizeof(*ix));
 	char why[256];
+	bool ok = true;
 
 	if (!ix) {
 		snprintf(err, errlen, "out of memory");
@@ -101,16 +117,16 @@ struct influx *influx_new(const char *url, const char *token, size_t max_queue, 
 	}
 	ix->url = strdup(url);
 	ix->m = C->multi_init();
-	ix->hdrs = C->slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
-	if (ix->hdrs && gzip)
-		ix->hdrs = C->slist_append(ix->hdrs, "Content-Encoding: gzip");
+	hdr_add(&ix->hdrs, "Content-Type: text/plain; charset=utf-8", &ok);
+	if (gzip)
+		hdr_add(&ix->hdrs, "Content-Encoding: gzip", &ok);
 	if (token && *token) {
 		char *h = NULL;
 
-		if (asprintf(&h, "Authorization: Token %s", token) > 0) {
-			ix->hdrs = C->slist_append(ix->hdrs, h);
-			free(h);
-		}
+		if (asprintf(&h, "Authorization: Token %s", token) < 0)
+			h = NULL; /* (undefined after a failure) */
+		hdr_add(&ix->hdrs, h, &ok);
+		free(h);
 	}
 	if (!ix->url || !ix->m || !ix->hdrs) {
 		influx_free(ix);

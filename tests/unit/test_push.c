@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -110,6 +111,14 @@ static pid_t answering(int *port, const int *status, int n)
 		close(lfd);
 		return pid;
 	}
+	/* never outlives a failed test, nor holds its output open (run.sh reads it to the end) */
+	alarm(20);
+	{
+		int null = open("/dev/null", O_RDWR);
+
+		for (int fd = 0; fd < 3; fd++)
+			dup2(null, fd);
+	}
 	for (int i = 0; i < n; i++) {
 		char req[8192], rep[128], *end = NULL, *cl;
 		size_t got = 0;
@@ -156,33 +165,58 @@ static void push_one(struct influx *ix)
  * retried; the log says so once per run of refusals (not each poll), with the hint for an
  * endpoint that takes no gzip; a batch taken in between starts a new run.
  */
+static pid_t server_pid = -1;
+static int saved_stderr = -1;
+
+static void stderr_back(void)
+{
+	if (saved_stderr >= 0) {
+		fflush(stderr);
+		dup2(saved_stderr, 2);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
+}
+
+/* After test_refused_once, whether it passed or not: stderr back, the server gone. */
+static int refused_teardown(void **state)
+{
+	(void)state;
+	stderr_back();
+	if (server_pid > 0) {
+		kill(server_pid, SIGKILL);
+		waitpid(server_pid, NULL, 0);
+		server_pid = -1;
+	}
+	return 0;
+}
+
 static void test_refused_once(void **state)
 {
 	static const int status[] = { 415, 415, 204, 400 };
 	char err[256], log[1024] = "";
-	int port, saved = dup(2), fd, status_;
+	int port, fd, status_;
 	char *dir = tu_mkdtemp(), *path = tu_path(dir, "stderr"), url[64];
 	struct influx *ix;
 	pid_t pid;
 	ssize_t n;
 
 	(void)state;
-	pid = answering(&port, status, 4);
+	pid = server_pid = answering(&port, status, 4);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/write?db=x", port);
 	ix = influx_new(url, "", 1 << 20, true, err, sizeof(err));
 	assert_non_null(ix);
 	assert_true(influx_gzip(ix));
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(fd >= 0 && saved >= 0);
 	fflush(stderr);
+	saved_stderr = dup(2);
+	assert_true(fd >= 0 && saved_stderr >= 0);
 	dup2(fd, 2);
 	push_one(ix);
 	push_one(ix);
 	push_one(ix);
 	push_one(ix);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	stderr_back();
 	assert_int_equal(influx_dropped(ix), 3);
 	n = pread(fd, log, sizeof(log) - 1, 0);
 	close(fd);
@@ -195,6 +229,7 @@ static void test_refused_once(void **state)
 			    "ones it refuses (if it takes no gzip: influx_gzip = off)\n");
 	influx_free(ix);
 	assert_int_equal(waitpid(pid, &status_, 0), pid);
+	server_pid = -1;
 	assert_true(WIFEXITED(status_) && WEXITSTATUS(status_) == 0);
 	free(path);
 	tu_rmtree(dir);
@@ -205,7 +240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_bound),
 		cmocka_unit_test(test_queue_thinned),
-		cmocka_unit_test(test_refused_once),
+		cmocka_unit_test_teardown(test_refused_once, refused_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
