@@ -49,6 +49,8 @@ $(VDIR)/tests/%: tests/unit/%.c $(filter-out $(VDIR)/obj/main.o,$(VDIR_OBJS)) te
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
 		$(filter-out $(VDIR)/obj/main.o,$(VDIR_OBJS)) $(CMOCKA_LIBS) $(LIBS)
 
+$(VDIR)/tests/test_membuf: LIBS += -lz
+
 -include $(VDIR_OBJS:.o=.d)
 endif
 
