@@ -21,10 +21,10 @@ struct counter {
 struct host {
 	char name[NAME_SIZE];
 	char mac[MAC_SIZE]; /* "" when unknown */
+	unsigned int naddrs; /* (here: in the MAC's padding, 8 bytes a host less) */
 	/* Allocated to fit (most hosts have one or two): a set owns its hosts' arrays, so hosts
 	 * are copied with hostset_copy(), never by assignment. */
 	struct addr *addrs;
-	unsigned int naddrs;
 	struct counter tx[FAM_COUNT], rx[FAM_COUNT];
 	float rate[FAM_COUNT][2]; /* bytes per second [fam][tx, rx], daemon views only */
 };

@@ -27,12 +27,12 @@ struct counts {
 struct total {
 	char name[NAME_SIZE];
 	char mac[MAC_SIZE];
+	bool forgotten;	     /* gone too long: only in the current period's view until it ends */
 	struct counts all;   /* since the state began */
 	struct counts last;  /* the kernel's values at the last poll */
 	struct counts cur;   /* the current accounting period */
 	struct counts delta; /* what the last poll added (rates: delta / totals.dt_ms) */
 	int64_t gone_since;  /* wall-clock seconds since when the kernel has no counters for it */
-	bool forgotten;	     /* gone too long: only in the current period's view until it ends */
 };
 
 /* A closed accounting period: the hosts that counted in it. */
