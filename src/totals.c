@@ -88,7 +88,7 @@ struct total *totals_get(struct totals *t, const char *name)
 		/* by a quarter, not double: at 360 bytes a total, doubling left up to half of a
 		 * megabyte unused at thousands of hosts (the big block is in its own mapping:
 		 * realloc() moves it with mremap(), not a copy) */
-		size_t cap = t->cap ? t->cap + t->cap / 4 : 64;
+		size_t cap = t->cap < 64 ? 64 : t->cap + t->cap / 4;
 		struct total *v = realloc(t->v, cap * sizeof(*v));
 
 		if (!v)
@@ -138,6 +138,16 @@ int totals_update(struct totals *t, const struct hostset *snap, const char *boot
 	}
 	if (boot_id && *boot_id)
 		snprintf(t->boot_id, sizeof(t->boot_id), "%s", boot_id);
+	/* More hosts in the kernel than room (the daemon's first poll, say): room for exactly
+	 * them at once, not by quarters (at least as many totals as hosts will be needed). */
+	if (snap->n > t->cap && snap->n < UINT32_MAX - 1) {
+		struct total *v = realloc(t->v, snap->n * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = snap->n;
+	}
 	for (size_t i = 0; i < snap->n; i++) {
 		const struct host *h = &snap->v[i];
 		struct total *e = totals_get(t, h->name);
