@@ -21,8 +21,15 @@ static void check_names(const struct disc_names *n)
 		FZ_CHECK(!le->mac[0] || fz_mac_ok(le->mac), "mac '%s'", le->mac);
 		FZ_CHECK(!le->name[0] || name_is_valid(le->name), "name '%s'", le->name);
 	}
-	for (size_t i = 0; i < n->statics.n; i++)
-		FZ_CHECK(name_is_valid(n->statics.v[i].name), "name '%s'", n->statics.v[i].name);
+	for (size_t i = 0; i < n->statics.n; i++) { /* each a valid name, found by its address */
+		const char *name = n->statics.names + n->statics.v[i].name;
+
+		FZ_CHECK(n->statics.v[i].name < n->statics.nlen, "name offset %u", n->statics.v[i].name);
+		FZ_CHECK(name_is_valid(name), "name '%s'", name);
+		FZ_CHECK(n->statics.v[i].a.fam == FAM_V4 || n->statics.v[i].a.fam == FAM_V6, "family %d",
+			 n->statics.v[i].a.fam);
+		FZ_CHECK(disc_static_name(n, &n->statics.v[i].a) == name, "address not found: '%s'", name);
+	}
 	for (size_t i = 0; i < n->nmacs; i++) {
 		FZ_CHECK(fz_mac_ok(n->macs[i].mac), "mac '%s'", n->macs[i].mac);
 		FZ_CHECK(name_is_valid(n->macs[i].name), "name '%s'", n->macs[i].name);
