@@ -75,6 +75,18 @@ struct total *totals_find(const struct totals *t, const char *name)
 	return NULL;
 }
 
+/* Room for CAP totals (CAP > t->cap); 0 or -ENOMEM (nothing changed). */
+static int totals_room(struct totals *t, size_t cap)
+{
+	struct total *v = realloc(t->v, cap * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	t->v = v;
+	t->cap = cap;
+	return 0;
+}
+
 struct total *totals_get(struct totals *t, const char *name)
 {
 	struct total *e = totals_find(t, name);
@@ -84,18 +96,11 @@ struct total *totals_get(struct totals *t, const char *name)
 		return e;
 	if (!name_is_valid(name) || t->n >= UINT32_MAX - 1)
 		return NULL;
-	if (t->n == t->cap) {
-		/* by a quarter, not double: at 360 bytes a total, doubling left up to half of a
-		 * megabyte unused at thousands of hosts (the big block is in its own mapping:
-		 * realloc() moves it with mremap(), not a copy) */
-		size_t cap = t->cap < 64 ? 64 : t->cap + t->cap / 4;
-		struct total *v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
+	/* by a quarter, not double: at 352 bytes a total, doubling left up to half of a
+	 * megabyte unused at thousands of hosts (the big block is in its own mapping: realloc()
+	 * moves it with mremap(), not a copy) */
+	if (t->n == t->cap && totals_room(t, t->cap < 64 ? 64 : t->cap + t->cap / 4))
+		return NULL;
 	if ((t->n + 1) * 2 > t->idx_cap && idx_rebuild(t, t->n + 1))
 		return NULL;
 	e = &t->v[t->n];
@@ -140,14 +145,8 @@ int totals_update(struct totals *t, const struct hostset *snap, const char *boot
 		snprintf(t->boot_id, sizeof(t->boot_id), "%s", boot_id);
 	/* More hosts in the kernel than room (the daemon's first poll, say): room for exactly
 	 * them at once, not by quarters (at least as many totals as hosts will be needed). */
-	if (snap->n > t->cap && snap->n < UINT32_MAX - 1) {
-		struct total *v = realloc(t->v, snap->n * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = snap->n;
-	}
+	if (snap->n > t->cap && snap->n < UINT32_MAX - 1 && totals_room(t, snap->n))
+		return -ENOMEM;
 	for (size_t i = 0; i < snap->n; i++) {
 		const struct host *h = &snap->v[i];
 		struct total *e = totals_get(t, h->name);
