@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <limits.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -52,7 +53,9 @@ int neigh_parse(const struct nlmsghdr *nlh, struct neigh_msg *out)
 	memset(out, 0, sizeof(*out));
 	if (nlh->nlmsg_type != RTM_NEWNEIGH && nlh->nlmsg_type != RTM_DELNEIGH)
 		return 1;
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*nd)))
+	/* libmnl's mnl_nlmsg_ok() compares the length as an int, so one above INT_MAX passes it
+	 * (and mnl_cb_run with it): the kernel never sends one, a fuzzer did. */
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*nd)) || nlh->nlmsg_len > INT_MAX)
 		return -EINVAL;
 	nd = mnl_nlmsg_get_payload(nlh);
 	if (nd->ndm_family != AF_INET && nd->ndm_family != AF_INET6)

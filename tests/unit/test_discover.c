@@ -74,6 +74,15 @@ static void test_neigh_parse(void **state)
 	assert_int_equal(neigh_parse(msg(buf, RTM_NEWLINK, AF_INET, v4, 4, mac, 6, 0), &m), 1);
 	/* Malformed: an IPv4 neighbour with a 16-byte address. */
 	assert_int_equal(neigh_parse(msg(buf, RTM_NEWNEIGH, AF_INET, v6, 16, mac, 6, 0), &m), -EINVAL);
+	/* A length above INT_MAX passes libmnl's signed check (mnl_nlmsg_ok, mnl_cb_run): the
+	 * fuzzer's message, read past its end before neigh_parse refused it. */
+	{
+		struct nlmsghdr *nlh = msg(buf, RTM_NEWNEIGH, AF_INET, v4, 4, mac, 6, 0);
+
+		nlh->nlmsg_len = 0x80000010u;
+		assert_true(mnl_nlmsg_ok(nlh, (int)sizeof(*nlh)));
+		assert_int_equal(neigh_parse(nlh, &m), -EINVAL);
+	}
 }
 
 /* ---- name files ---------------------------------------------------------------------- */
