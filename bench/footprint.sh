@@ -19,7 +19,10 @@
 #   queued_kib     iptmon_daemon_influx_queued_bytes then
 # Then the stripped sizes of the SMALL=1 variants (make sizes), and with BASE_BIN=/path/to/
 # an/older/iptmon the same rows for it and each figure's ratio new/base.
-# Usage: bench/footprint.sh   SIZES="10 1000 4000" PAR=4 READS=20 POLLS=10 FETCHES=5 OUTAGE=60
+# The daemon starts from a state file holding PAST closed periods (default 12, periods_kept's
+# default: a year of months) in which every one of the N hosts counted, as on a router that has
+# run for that long; PAST=0 starts it from nothing.
+# Usage: bench/footprint.sh   SIZES="10 1000 4000" PAR=4 READS=20 POLLS=10 FETCHES=5 OUTAGE=60 PAST=12
 # MHD_LIBDIR=DIR: the daemon loads libmicrohttpd.so.12 from DIR (e.g. one built without TLS, as
 # OpenWrt's libmicrohttpd-no-ssl; bench/README.md says how), not Debian's (GnuTLS with it).
 # Root; real netfilter in throwaway namespaces (bench/lib.sh), every process killed by pid.
@@ -33,6 +36,7 @@ READS=${READS:-20}
 POLLS=${POLLS:-10}
 FETCHES=${FETCHES:-5}
 OUTAGE=${OUTAGE:-60}
+PAST=${PAST:-12}
 PORT=9678
 
 sunreclaim() { awk '/^SUnreclaim:/ {print $2}' /proc/meminfo; }
@@ -53,6 +57,25 @@ lock_file = $1/lock
 state_dir = $1/state
 run_dir = $1/run
 EOC
+}
+
+# A state file with PAST closed months before now, host-1..host-N in each with counts of a
+# month's size (IPv6 for every other host), written as the daemon writes it.
+past_state() { # N FILE
+	awk -v n="$1" -v past="$PAST" -v now="$(date +%s)" 'BEGIN {
+		srand(n); m = 30 * 86400; s = now - now % 86400
+		print "iptmon-state 3"; print "boot -"; print "time " now
+		for (p = 0; p < past; p++) {
+			printf "past %d %d\n", s - (p + 1) * m, s - p * m
+			for (i = 1; i <= n; i++) {
+				t4 = int(rand() * 2^33); r4 = int(rand() * 2^36)
+				t6 = i % 2 ? 0 : int(rand() * 2^32); r6 = i % 2 ? 0 : int(rand() * 2^35)
+				printf "was host-%d %.0f %.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", i, t4, int(t4 / 700),
+					r4, int(r4 / 1200), t6, int(t6 / 700), r6, int(r6 / 1200)
+			}
+		}
+		print "end"
+	}' >"$2"
 }
 
 # kernel memory: PAR namespaces, N hosts each; prints "init_kib left_kib" per namespace
@@ -131,6 +154,8 @@ interval = 1
 commit_interval = 3600
 influx_url = http://127.0.0.1:1/write?db=iptmon
 EOC
+	mkdir -p "$d/state"
+	[ "$PAST" = 0 ] || past_state "$n" "$d/state/iptmon.state"
 	LD_LIBRARY_PATH=${MHD_LIBDIR:-} bench_daemon "$ns" "$d/conf" "$bin" "$d" 3
 	nap 0.3
 	local ia ih ha hh da dh
@@ -163,7 +188,7 @@ EOC
 }
 
 cc -O2 -o "$BENCH_TMP/dumpfloor" bench/dumpfloor.c -lmnl
-echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s${MHD_LIBDIR:+ MHD_LIBDIR=$MHD_LIBDIR}"
+echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s PAST=$PAST${MHD_LIBDIR:+ MHD_LIBDIR=$MHD_LIBDIR}"
 row_head
 : >"$BENCH_TMP/rows"
 for n in $SIZES; do

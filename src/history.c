@@ -521,11 +521,20 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	v = calloc(cap ? cap : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < cap; i++) {
-		const struct counts *c = idx ? &t->past[idx - 1].v[i].c : &t->v[i].cur;
-		struct talker k = { idx ? t->past[idx - 1].v[i].name : t->v[i].name,
-				    { sum_dir(c, 0), sum_dir(c, 1) } };
+	for (size_t i = 0, pos = 0; i < cap; i++) {
+		struct talker k = { NULL, { 0, 0 } };
+		const struct counts *c;
+		struct counts was;
 
+		if (idx) {
+			period_next(&t->past[idx - 1], &pos, &k.name, &was);
+			c = &was;
+		} else {
+			k.name = t->v[i].name;
+			c = &t->v[i].cur;
+		}
+		k.b[0] = sum_dir(c, 0);
+		k.b[1] = sum_dir(c, 1);
 		if (k.b[0] || k.b[1])
 			v[n++] = k;
 	}

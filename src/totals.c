@@ -11,9 +11,83 @@
 
 static void period_rec_free(struct period_rec *p)
 {
-	free(p->v);
-	p->v = NULL;
-	p->n = 0;
+	free(p->buf);
+	p->buf = NULL;
+	p->len = p->cap = p->n = 0;
+}
+
+/* The counts one after another, in the state file's order. */
+#define COUNTS_N (sizeof(struct counts) / sizeof(uint64_t))
+
+static uint64_t *count_at(struct counts *c, size_t k)
+{
+	return k < COUNTS_N / 2 ? &c->bytes[k / 2][k % 2] : &c->packets[(k - 4) / 2][k % 2];
+}
+
+int period_add(struct period_rec *r, const char *name, const struct counts *c)
+{
+	size_t nl = strlen(name) + 1, need = r->len + nl + COUNTS_N * 10;
+	struct counts cc = *c;
+	unsigned char *p;
+
+	if (need > r->cap) {
+		size_t cap = r->cap ? r->cap + r->cap / 2 : 256;
+
+		if (cap < need)
+			cap = need;
+		p = realloc(r->buf, cap);
+		if (!p)
+			return -ENOMEM;
+		r->buf = p;
+		r->cap = cap;
+	}
+	p = r->buf + r->len;
+	memcpy(p, name, nl);
+	p += nl;
+	for (size_t k = 0; k < COUNTS_N; k++) {
+		uint64_t v = *count_at(&cc, k);
+
+		while (v >= 0x80) {
+			*p++ = (unsigned char)(v | 0x80);
+			v >>= 7;
+		}
+		*p++ = (unsigned char)v;
+	}
+	r->len = (size_t)(p - r->buf);
+	r->n++;
+	return 0;
+}
+
+bool period_next(const struct period_rec *r, size_t *pos, const char **name, struct counts *c)
+{
+	const unsigned char *p;
+
+	if (*pos >= r->len)
+		return false;
+	p = r->buf + *pos;
+	*name = (const char *)p;
+	p += strlen(*name) + 1;
+	for (size_t k = 0; k < COUNTS_N; k++) {
+		uint64_t v = 0;
+		unsigned int sh = 0;
+
+		do
+			v |= (uint64_t)(*p & 0x7f) << sh, sh += 7;
+		while (*p++ & 0x80);
+		*count_at(c, k) = v;
+	}
+	*pos = (size_t)(p - r->buf);
+	return true;
+}
+
+void period_trim(struct period_rec *r)
+{
+	unsigned char *p;
+
+	if (r->len && r->len < r->cap && (p = realloc(r->buf, r->len))) {
+		r->buf = p;
+		r->cap = r->len;
+	}
 }
 
 void totals_free(struct totals *t)
@@ -192,14 +266,13 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 	t->stamp = now;
 	if (t->period_end && now >= t->period_end) {
 		if (kept) {
-			rec.v = calloc(t->n ? t->n : 1, sizeof(*rec.v));
-			if (!rec.v)
-				return -ENOMEM;
 			for (size_t i = 0; i < t->n; i++)
-				if (!counts_zero(&t->v[i].cur)) {
-					memcpy(rec.v[rec.n].name, t->v[i].name, NAME_SIZE);
-					rec.v[rec.n++].c = t->v[i].cur;
+				if (!counts_zero(&t->v[i].cur) &&
+				    period_add(&rec, t->v[i].name, &t->v[i].cur)) {
+					period_rec_free(&rec);
+					return -ENOMEM;
 				}
+			period_trim(&rec);
 			if (t->npast < kept) {
 				struct period_rec *past = realloc(t->past, (t->npast + 1) * sizeof(*past));
 
@@ -291,12 +364,15 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 	memset(out, 0, sizeof(*out));
 	if (which == VIEW_PREVIOUS) {
 		const struct period_rec *p = t->npast ? &t->past[0] : NULL;
+		const char *name;
+		struct counts c;
+		size_t pos = 0;
 
-		for (size_t i = 0; p && i < p->n; i++) {
-			struct host *h = hostset_ensure(out, p->v[i].name);
-			const struct total *e = totals_find(t, p->v[i].name);
+		while (p && period_next(p, &pos, &name, &c)) {
+			struct host *h = hostset_ensure(out, name);
+			const struct total *e = totals_find(t, name);
 
-			if (!h || view_host(h, &p->v[i].c, snap, e ? e->mac : NULL))
+			if (!h || view_host(h, &c, snap, e ? e->mac : NULL))
 				goto nomem;
 		}
 		hostset_sort(out);
@@ -315,8 +391,9 @@ nomem:
 /* One candidate of a view's slice: a name and what its host is made from. */
 struct pick {
 	const char *name, *mac;
-	const struct counts *c;
-	const struct total *e; /* for rates; NULL in the previous period's view */
+	const struct counts *c; /* NULL in the previous period's view: its host at pos */
+	const struct total *e;	/* for rates; NULL in the previous period's view */
+	size_t pos;
 };
 
 /* Keeps the MAX smallest names after AFTER in P (sorted, *n of them). */
@@ -352,12 +429,16 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		return -ENOMEM;
 	if (which == VIEW_PREVIOUS) {
 		const struct period_rec *r = t->npast ? &t->past[0] : NULL;
+		size_t pos = 0, at = 0;
+		const char *name;
+		struct counts c;
 
-		for (size_t i = 0; r && i < r->n; i++) {
-			const struct total *e = totals_find(t, r->v[i].name);
+		while (r && period_next(r, &pos, &name, &c)) {
+			const struct total *e = totals_find(t, name);
 
 			pick_add(p, &n, max, after,
-				 (struct pick){ r->v[i].name, e ? e->mac : NULL, &r->v[i].c, NULL });
+				 (struct pick){ name, e ? e->mac : NULL, NULL, NULL, at });
+			at = pos;
 			all++;
 		}
 	} else {
@@ -368,7 +449,7 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 				continue;
 			pick_add(p, &n, max, after,
 				 (struct pick){ e->name, e->mac,
-						which == VIEW_CURRENT ? &e->cur : &e->all, e });
+						which == VIEW_CURRENT ? &e->cur : &e->all, e, 0 });
 			all++;
 		}
 	}
@@ -376,7 +457,15 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		*total = all;
 	for (size_t i = 0; i < n; i++) {
 		struct host *h = hostset_ensure(out, p[i].name);
+		struct counts prev;
+		const char *name;
 
+		if (!p[i].c) { /* the previous period's: decoded again from where it was */
+			size_t pos = p[i].pos;
+
+			period_next(&t->past[0], &pos, &name, &prev);
+			p[i].c = &prev;
+		}
 		if (!h || view_host(h, p[i].c, snap, p[i].mac)) {
 			free(p);
 			hostset_free(out);
@@ -512,9 +601,13 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 	}
 	for (size_t p = 0; p < t->npast; p++) {
 		fprintf(f, "past %lld %lld\n", t->past[p].start, t->past[p].end);
-		for (size_t i = 0; i < t->past[p].n; i++) {
-			fprintf(f, "was %s", t->past[p].v[i].name);
-			write_counts(f, &t->past[p].v[i].c);
+		const char *name;
+		struct counts c;
+		size_t pos = 0;
+
+		while (period_next(&t->past[p], &pos, &name, &c)) {
+			fprintf(f, "was %s", name);
+			write_counts(f, &c);
 			fputc('\n', f);
 		}
 	}
@@ -619,17 +712,13 @@ static int read_past(struct totals *t, long long a, long long b, size_t *past_ca
 static int read_was(struct totals *t, const char *name, const char *rest)
 {
 	struct period_rec *p = t->npast ? &t->past[t->npast - 1] : NULL;
-	struct pname *v;
+	struct counts c = { 0 };
+	int ret;
 
 	if (!p)
 		return -EINVAL;
-	v = realloc(p->v, (p->n + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	p->v = v;
-	memcpy(v[p->n].name, name, NAME_SIZE);
-	memset(&v[p->n].c, 0, sizeof(v[p->n].c));
-	return read_counts(rest, &v[p->n++].c);
+	ret = read_counts(rest, &c);
+	return ret ? ret : period_add(p, name, &c);
 }
 
 /* "host NAME MAC all-counts last-counts": a host's total. */
@@ -767,6 +856,8 @@ int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
 	}
 	if (!t->stamp) /* before version 3: the period's start was seen on the wall clock */
 		t->stamp = t->period_start;
+	for (size_t p = 0; p < t->npast; p++)
+		period_trim(&t->past[p]);
 	return 0;
 bad:
 	*bad_line = n;

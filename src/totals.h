@@ -35,15 +35,25 @@ struct total {
 	int64_t gone_since;  /* wall-clock seconds since when the kernel has no counters for it */
 };
 
-/* A closed accounting period: the hosts that counted in it. */
+/*
+ * A closed accounting period: the hosts that counted in it, packed, since a year of periods
+ * is kept for every host: each host is its name, NUL-terminated, then its eight counts (the
+ * state file's order) as LEB128 varints, about 40 bytes where a fixed record took 128.
+ * Closed periods never change; period_next() reads them in the order they were added.
+ */
 struct period_rec {
 	long long start, end;
-	struct pname {
-		char name[NAME_SIZE];
-		struct counts c;
-	} *v;
-	size_t n;
+	unsigned char *buf;
+	size_t len, cap, n; /* bytes used, bytes allocated, hosts */
 };
+
+/* Appends a host; 0 or -ENOMEM (the record unchanged). */
+int period_add(struct period_rec *r, const char *name, const struct counts *c);
+/* The host at *POS (0: the first) into *NAME (inside R) and *C, *POS moved past it; false at
+ * the end. */
+bool period_next(const struct period_rec *r, size_t *pos, const char **name, struct counts *c);
+/* Gives back the room allocated past the last host (a record is complete). */
+void period_trim(struct period_rec *r);
 
 struct totals {
 	struct total *v;

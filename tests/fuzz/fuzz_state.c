@@ -51,9 +51,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t p = 0; p < t1.npast; p++) {
 		FZ_CHECK(t1.past[p].start <= t1.past[p].end, "past period ends before it starts");
-		for (size_t i = 0; i < t1.past[p].n; i++)
-			FZ_CHECK(name_is_valid(t1.past[p].v[i].name), "past host '%s'",
-				 t1.past[p].v[i].name);
+		const char *name;
+		struct counts c;
+		size_t pos = 0, n = 0;
+
+		while (period_next(&t1.past[p], &pos, &name, &c)) {
+			FZ_CHECK(name_is_valid(name), "past host '%s'", name);
+			n++;
+		}
+		FZ_CHECK(n == t1.past[p].n && pos == t1.past[p].len, "past period: %zu hosts of %zu",
+			 n, t1.past[p].n);
 	}
 	w1 = write_state(&t1, &l1);
 	FZ_CHECK(read_state(w1, l1, &t2, &bad) == 0, "what was written does not read (line %u):\n%s",

@@ -170,7 +170,7 @@ static void test_bad_lines(void **state)
 static void test_prune(void **state)
 {
 	struct totals t = { .period_start = T0, .period_end = T0 + 10 * DAY };
-	struct pname was = { .name = "old" };
+	struct counts was = { 0 };
 	char *s;
 
 	(void)state;
@@ -194,10 +194,9 @@ static void test_prune(void **state)
 	/* a kept period keeps its days: the previous one starts at T0 + DAY */
 	t.past = calloc(1, sizeof(*t.past));
 	assert_non_null(t.past);
-	t.past[0] = (struct period_rec){ .start = T0 + 3 * DAY - 7 * DAY, .end = T0 + 3 * DAY,
-					 .v = malloc(sizeof(was)), .n = 1 };
-	memcpy(t.past[0].v, &was, sizeof(was));
-	t.past[0].v[0].c.bytes[FAM_V4][0] = 42;
+	t.past[0] = (struct period_rec){ .start = T0 + 3 * DAY - 7 * DAY, .end = T0 + 3 * DAY };
+	was.bytes[FAM_V4][0] = 42;
+	assert_int_equal(period_add(&t.past[0], "old", &was), 0);
 	t.npast = 1;
 	delta(&t, "pc", 1, 1);
 	poll_at(&t, T0 + 4 * DAY + 200);

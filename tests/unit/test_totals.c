@@ -182,7 +182,7 @@ static void test_periods(void **state)
 	assert_int_equal(t.npast, 1);
 	assert_int_equal(t.past[0].start, 1793491200);
 	assert_int_equal(t.past[0].n, 1);
-	assert_int_equal(t.past[0].v[0].c.bytes[FAM_V4][0], 1000);
+	assert_int_equal(tu_was(&t.past[0], 0, NULL).bytes[FAM_V4][0], 1000);
 	assert_int_equal(totals_find(&t, "pc")->cur.bytes[FAM_V4][0], 0);
 	snap_set(&s, "pc", 1300, 500);
 	totals_update(&t, &s, "b");
@@ -203,7 +203,7 @@ static void test_periods(void **state)
 	assert_int_equal(t.npast, 2);
 	assert_int_equal(t.past[0].start, 1798761600);
 	assert_int_equal(t.past[0].n, 0);
-	assert_int_equal(t.past[1].v[0].c.bytes[FAM_V4][0], 300);
+	assert_int_equal(tu_was(&t.past[1], 0, NULL).bytes[FAM_V4][0], 300);
 	/* the file keeps it all */
 	text = tu_state_text(&t);
 	assert_int_equal(read_str(text, &u, &bad), 0);
@@ -222,6 +222,87 @@ static void test_periods(void **state)
 }
 
 /* 5000 names through the hash index, found again after the file. */
+/* A closed period's packed hosts: every count back exactly, at the varints' edges too. */
+static void test_period_packed(void **state)
+{
+	static const uint64_t edge[] = { 0, 1, 127, 128, 16383, 16384, (1ULL << 32) - 1,
+					 (1ULL << 56) + 3, UINT64_MAX - 1, UINT64_MAX };
+	struct period_rec r = { 0 };
+	struct counts c, got;
+	const char *name;
+	char nm[NAME_SIZE];
+	size_t pos = 0, n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < 1000; i++) {
+		snprintf(nm, sizeof(nm), "host-%zu", i);
+		for (int f = 0; f < FAM_COUNT; f++)
+			for (int d = 0; d < 2; d++) {
+				c.bytes[f][d] = edge[(i + (size_t)f * 2 + (size_t)d) % 10];
+				c.packets[f][d] = edge[(i * 7 + (size_t)f + (size_t)d * 3) % 10] ^ i;
+			}
+		assert_int_equal(period_add(&r, nm, &c), 0);
+	}
+	period_trim(&r);
+	assert_int_equal(r.n, 1000);
+	assert_int_equal(r.cap, r.len);
+	while (period_next(&r, &pos, &name, &got)) {
+		snprintf(nm, sizeof(nm), "host-%zu", n);
+		assert_string_equal(name, nm);
+		for (int f = 0; f < FAM_COUNT; f++)
+			for (int d = 0; d < 2; d++) {
+				assert_true(got.bytes[f][d] == edge[(n + (size_t)f * 2 + (size_t)d) % 10]);
+				assert_true(got.packets[f][d] ==
+					    (edge[(n * 7 + (size_t)f + (size_t)d * 3) % 10] ^ n));
+			}
+		n++;
+	}
+	assert_int_equal(n, 1000);
+	assert_int_equal(pos, r.len);
+	free(r.buf);
+}
+
+/* The previous period's view in slices, as the daemon streams it: each host once, in name
+ * order, with its own counts, whatever order the period holds them in. */
+static void test_previous_slices(void **state)
+{
+	static const char *const names[] = { "m", "c", "x", "a", "q", "b", "z" };
+	struct totals t = { 0 };
+	struct hostset v;
+	char after[NAME_SIZE] = "", seen[64] = "";
+	size_t total = 0, got;
+
+	(void)state;
+	t.past = calloc(1, sizeof(*t.past));
+	assert_non_null(t.past);
+	t.npast = 1;
+	for (size_t i = 0; i < 7; i++) {
+		struct counts c = { 0 };
+
+		c.bytes[FAM_V4][0] = 1000 + i;
+		c.packets[FAM_V6][1] = (uint64_t)names[i][0];
+		assert_int_equal(period_add(&t.past[0], names[i], &c), 0);
+	}
+	do {
+		assert_int_equal(totals_view_after(&t, NULL, VIEW_PREVIOUS, after, 3, &v, &total), 0);
+		assert_int_equal(total, 7);
+		for (size_t i = 0; i < v.n; i++) {
+			size_t k = 0;
+
+			while (strcmp(names[k], v.v[i].name))
+				k++;
+			assert_int_equal(v.v[i].tx[FAM_V4].bytes, 1000 + k);
+			assert_int_equal(v.v[i].rx[FAM_V6].packets, (uint64_t)names[k][0]);
+			strcat(seen, v.v[i].name);
+			snprintf(after, sizeof(after), "%s", v.v[i].name);
+		}
+		got = v.n;
+		hostset_free(&v);
+	} while (got);
+	assert_string_equal(seen, "abcmqxz");
+	totals_free(&t);
+}
+
 static void test_many(void **state)
 {
 	struct hostset s = { 0 };
@@ -260,6 +341,8 @@ int main(void)
 		cmocka_unit_test(test_state_damaged),
 		cmocka_unit_test(test_state_v1),
 		cmocka_unit_test(test_periods),
+		cmocka_unit_test(test_period_packed),
+		cmocka_unit_test(test_previous_slices),
 		cmocka_unit_test(test_many),
 	};
 
