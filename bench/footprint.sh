@@ -17,12 +17,17 @@
 #                  daemon pushes to a closed port from its start: every push fails and waits
 #                  in its queue; default OUTAGE=60, a scaled-down 10 minutes: OUTAGE=600)
 #   queued_kib     iptmon_daemon_influx_queued_bytes then
+#   busy           hosts with traffic in the current period (the live file's "cur" lines)
 # Then the stripped sizes of the SMALL=1 variants (make sizes), and with BASE_BIN=/path/to/
 # an/older/iptmon the same rows for it and each figure's ratio new/base.
 # The daemon starts from a state file holding PAST closed periods (default 12, periods_kept's
 # default: a year of months) in which every one of the N hosts counted, as on a router that has
 # run for that long; PAST=0 starts it from nothing.
-# Usage: bench/footprint.sh   SIZES="10 1000 4000" PAR=4 READS=20 POLLS=10 FETCHES=5 OUTAGE=60 PAST=12
+# With TRAFFIC=1 (the default) every host sends and receives a packet (bench/pktfill, through
+# the router namespace's two links) before the idle figures and again before the fetches: the
+# daemon holds rates, the hour's history and the day's entries for every host, as a busy
+# router's does. TRAFFIC=0: no traffic, as before.
+# Usage: bench/footprint.sh   SIZES="10 1000 4000" PAR=4 READS=20 POLLS=10 FETCHES=5 OUTAGE=60 PAST=12 TRAFFIC=1
 # MHD_LIBDIR=DIR: the daemon loads libmicrohttpd.so.12 from DIR (e.g. one built without TLS, as
 # OpenWrt's libmicrohttpd-no-ssl; bench/README.md says how), not Debian's (GnuTLS with it).
 # Root; real netfilter in throwaway namespaces (bench/lib.sh), every process killed by pid.
@@ -37,6 +42,7 @@ POLLS=${POLLS:-10}
 FETCHES=${FETCHES:-5}
 OUTAGE=${OUTAGE:-60}
 PAST=${PAST:-12}
+TRAFFIC=${TRAFFIC:-1}
 PORT=9678
 
 sunreclaim() { awk '/^SUnreclaim:/ {print $2}' /proc/meminfo; }
@@ -76,6 +82,32 @@ past_state() { # N FILE
 		}
 		print "end"
 	}' >"$2"
+}
+
+# Links for bench/pktfill: the router namespace NS forwards between lan (192.168.99.1, the
+# hosts' 10.0.0.0/8 behind 192.168.99.2) and wan (198.51.100.1), whose other ends are in
+# NSc, where pktfill writes its frames. Static neighbours: no ARP for 4000 hosts.
+traffic_links() { # NS
+	local r=$1 c=${1}c
+	bench_ns "$c"
+	ip link add plan netns "$c" type veth peer name lan netns "$r"
+	ip link add pwan netns "$c" type veth peer name wan netns "$r"
+	ip -n "$r" addr add 192.168.99.1/24 dev lan
+	ip -n "$r" addr add 198.51.100.1/24 dev wan
+	for l in "$c plan" "$c pwan" "$r lan" "$r wan"; do
+		set -- $l
+		ip -n "$1" link set "$2" up
+	done
+	ip -n "$r" neigh add 192.168.99.2 lladdr 02:00:00:00:77:02 dev lan nud permanent
+	ip -n "$r" neigh add 198.51.100.2 lladdr 02:00:00:00:77:03 dev wan nud permanent
+	ip -n "$r" route add 10.0.0.0/8 via 192.168.99.2
+	ip netns exec "$r" sysctl -q -w net.ipv4.ip_forward=1
+}
+traffic() { # NS N: a packet each way for each host
+	[ "$TRAFFIC" = 1 ] || return 0
+	ip netns exec "${1}c" "$BENCH_TMP/pktfill" plan pwan \
+		"$(ip netns exec "$1" cat /sys/class/net/lan/address)" \
+		"$(ip netns exec "$1" cat /sys/class/net/wan/address)" "$2"
 }
 
 # kernel memory: PAR namespaces, N hosts each; prints "init_kib left_kib" per namespace
@@ -129,9 +161,9 @@ read_ms() { # NS DIR BIN
 	awk -v a="$a" -v b="$b" -v r="$READS" 'BEGIN {printf "%.2f\n", (b - a) / r}'
 }
 
-FMT='%-6s %5s %8s %13s %8s %8s %8s %13s %12s %13s %12s %13s %12s %10s\n'
+FMT='%-6s %5s %8s %13s %8s %8s %8s %13s %12s %13s %12s %13s %12s %10s %5s\n'
 # shellcheck disable=SC2059
-row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms floor_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib down_anon_kib down_hwm_kib queued_kib; }
+row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms floor_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib down_anon_kib down_hwm_kib queued_kib busy; }
 
 run_one() { # TAG BIN N -> one row
 	local tag=$1 bin=$2 n=$3 ns d pid live k c0 c1 p0 p1 q
@@ -156,9 +188,15 @@ influx_url = http://127.0.0.1:1/write?db=iptmon
 EOC
 	mkdir -p "$d/state"
 	[ "$PAST" = 0 ] || past_state "$n" "$d/state/iptmon.state"
+	[ "$TRAFFIC" = 1 ] && traffic_links "$ns"
 	LD_LIBRARY_PATH=${MHD_LIBDIR:-} bench_daemon "$ns" "$d/conf" "$bin" "$d" 3
+	traffic "$ns" "$n"
+	wait_poll "$live"
+	wait_poll "$live"
 	nap 0.3
-	local ia ih ha hh da dh
+	local ia ih ha hh da dh busy
+	# hosts the daemon saw traffic of: a "cur" line each in the live file
+	busy=$(grep -c '^cur ' "$live" || true)
 	ia=$(status_kib "$pid" RssAnon)
 	ih=$(status_kib "$pid" VmHWM)
 	wait_poll "$live"
@@ -169,6 +207,8 @@ EOC
 	c1=$(cpu_ns "$pid")
 	local pms
 	pms=$(awk -v a="$c0" -v b="$c1" -v p="$POLLS" 'BEGIN {printf "%.2f", (b - a) / 1e6 / p}')
+	traffic "$ns" "$n"
+	wait_poll "$live"
 	for ((k = 0; k < FETCHES; k++)); do
 		ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$PORT/metrics"
 		ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/hosts"
@@ -184,11 +224,12 @@ EOC
 	wait "$pid" 2>/dev/null || true
 	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" remove
 	# shellcheck disable=SC2059
-	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$fms" "$pms" "$ia" "$ih" "$ha" "$hh" "$da" "$dh" "${q:-0}"
+	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$fms" "$pms" "$ia" "$ih" "$ha" "$hh" "$da" "$dh" "${q:-0}" "$busy"
 }
 
 cc -O2 -o "$BENCH_TMP/dumpfloor" bench/dumpfloor.c -lmnl
-echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s PAST=$PAST${MHD_LIBDIR:+ MHD_LIBDIR=$MHD_LIBDIR}"
+cc -O2 -o "$BENCH_TMP/pktfill" bench/pktfill.c
+echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s PAST=$PAST TRAFFIC=$TRAFFIC${MHD_LIBDIR:+ MHD_LIBDIR=$MHD_LIBDIR}"
 row_head
 : >"$BENCH_TMP/rows"
 for n in $SIZES; do

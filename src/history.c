@@ -102,7 +102,34 @@ static struct hist_host *hist_get(struct history *h, const char *name, int *err)
 	return e;
 }
 
-/* The ring moves on to slot S (absolute); the slots it skips are zeroed. */
+uint16_t hist_pack(double bytes)
+{
+	uint64_t x;
+	unsigned int e = 1;
+
+	if (!(bytes > 0))
+		return 0;
+	if (bytes >= 4.0e12)
+		return UINT16_MAX;
+	x = (uint64_t)(bytes + 0.5);
+	if (x < 2048)
+		return (uint16_t)x;
+	while (x >= 4096) {
+		x = (x + 1) >> 1;
+		e++;
+	}
+	return (uint16_t)(e << 11 | (unsigned int)(x - 2048));
+}
+
+double hist_unpack(uint16_t v)
+{
+	unsigned int e = v >> 11, m = v & 0x7ff;
+
+	return e ? (double)(2048 + m) * (double)(1ULL << (e - 1)) : (double)m;
+}
+
+/* The ring moves on to slot S (absolute): the newest slot closes into it, the slots it skips
+ * are zeroed. */
 static void ring_advance(struct history *h, long long s)
 {
 	long long from = h->slot + 1;
@@ -111,9 +138,16 @@ static void ring_advance(struct history *h, long long s)
 		return;
 	if (s < h->slot || s - h->slot >= HIST_SLOTS || !h->slot)
 		from = s - HIST_SLOTS + 1; /* the clock went back, or a long gap: all of it */
-	for (long long k = from; k <= s; k++)
-		for (uint32_t i = 0; i < h->n; i++)
-			memset(h->hosts[i].ring[k % HIST_SLOTS], 0, sizeof(h->hosts[i].ring[0]));
+	for (uint32_t i = 0; i < h->n; i++) {
+		struct hist_host *e = &h->hosts[i];
+
+		if (from == h->slot + 1)
+			for (int d = 0; d < 2; d++)
+				e->ring[h->slot % HIST_SLOTS][d] = hist_pack(e->now[d]);
+		for (long long k = from; k <= s; k++)
+			memset(e->ring[k % HIST_SLOTS], 0, sizeof(e->ring[0]));
+		e->now[0] = e->now[1] = 0;
+	}
 	h->slot = s;
 	h->slot_ms = 0;
 }
@@ -151,9 +185,9 @@ static void drop_days(struct history *h, uint32_t n)
 
 static bool ring_quiet(const struct hist_host *e)
 {
-	static const float zero[HIST_SLOTS][2];
+	static const uint16_t zero[HIST_SLOTS][2];
 
-	return !memcmp(e->ring, zero, sizeof(zero));
+	return !memcmp(e->ring, zero, sizeof(zero)) && !e->now[0] && !e->now[1];
 }
 
 /* Hosts left with no day and a quiet ring go. */
@@ -304,8 +338,8 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 			continue;
 		}
 		if (t->has_rates) {
-			hh->ring[h->slot % HIST_SLOTS][0] += (float)b[0];
-			hh->ring[h->slot % HIST_SLOTS][1] += (float)b[1];
+			hh->now[0] += (float)b[0];
+			hh->now[1] += (float)b[1];
 		}
 		if (day_add(h, hh, b[0], b[1]))
 			return -ENOMEM;
@@ -395,8 +429,10 @@ static void json_ring(FILE *f, const struct history *h, const struct hist_host *
 	fputc('[', f);
 	for (int i = 0; i < HIST_SLOTS; i++) {
 		long long s = ((h->slot - HIST_SLOTS + 1 + i) % HIST_SLOTS + HIST_SLOTS) % HIST_SLOTS;
-		double secs = i == HIST_SLOTS - 1 ? (double)h->slot_ms / 1000.0 : HIST_SLOT_SECONDS;
-		double v = e && secs > 0 ? e->ring[s][dir] / secs : 0;
+		bool newest = i == HIST_SLOTS - 1;
+		double secs = newest ? (double)h->slot_ms / 1000.0 : HIST_SLOT_SECONDS;
+		double v = e && secs > 0 ? (newest ? e->now[dir] : hist_unpack(e->ring[s][dir])) / secs
+					 : 0;
 
 		fprintf(f, i ? ",%.0f" : "%.0f", v);
 	}
