@@ -327,7 +327,7 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 
 		for (int f = 0; f < FAM_COUNT; f++)
 			for (int d = 0; d < 2; d++)
-				b[d] += e->delta.bytes[f][d];
+				b[d] += e->delta[f][d];
 		if (!b[0] && !b[1])
 			continue;
 		hh = hist_get(h, e->name, &err);

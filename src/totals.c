@@ -224,19 +224,21 @@ int totals_update(struct totals *t, const struct hostset *snap, const char *boot
 	for (size_t i = 0; i < snap->n; i++) {
 		const struct host *h = &snap->v[i];
 		struct total *e = totals_get(t, h->name);
+		struct counts d;
 
 		if (!e)
 			return -ENOMEM;
 		if (h->mac[0])
 			memcpy(e->mac, h->mac, sizeof(e->mac));
 		for (int f = 0; f < FAM_COUNT; f++) {
-			e->delta.bytes[f][0] = fold(&e->last.bytes[f][0], h->tx[f].bytes);
-			e->delta.packets[f][0] = fold(&e->last.packets[f][0], h->tx[f].packets);
-			e->delta.bytes[f][1] = fold(&e->last.bytes[f][1], h->rx[f].bytes);
-			e->delta.packets[f][1] = fold(&e->last.packets[f][1], h->rx[f].packets);
+			d.bytes[f][0] = fold(&e->last.bytes[f][0], h->tx[f].bytes);
+			d.packets[f][0] = fold(&e->last.packets[f][0], h->tx[f].packets);
+			d.bytes[f][1] = fold(&e->last.bytes[f][1], h->rx[f].bytes);
+			d.packets[f][1] = fold(&e->last.packets[f][1], h->rx[f].packets);
 		}
-		add_counts(&e->all, &e->delta);
-		add_counts(&e->cur, &e->delta);
+		memcpy(e->delta, d.bytes, sizeof(e->delta));
+		add_counts(&e->all, &d);
+		add_counts(&e->cur, &d);
 	}
 	return 0;
 }
@@ -354,7 +356,7 @@ static int view_add(const struct totals *t, const struct total *e, enum view whi
 		return -ENOMEM;
 	for (int f = 0; f < FAM_COUNT; f++)
 		for (int d = 0; d < 2; d++)
-			h->rate[f][d] = (float)totals_rate(t, e->delta.bytes[f][d]);
+			h->rate[f][d] = (float)totals_rate(t, e->delta[f][d]);
 	return 0;
 }
 
@@ -473,7 +475,7 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		}
 		for (int f = 0; p[i].e && f < FAM_COUNT; f++)
 			for (int d = 0; d < 2; d++)
-				h->rate[f][d] = (float)totals_rate(t, p[i].e->delta.bytes[f][d]);
+				h->rate[f][d] = (float)totals_rate(t, p[i].e->delta[f][d]);
 	}
 	free(p);
 	return 0;
@@ -578,6 +580,7 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 		fprintf(f, "dt %" PRId64 "\n", t->dt_ms);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct total *e = &t->v[i];
+		struct counts d = { 0 }; /* the last poll's bytes (its packets are not kept: 0) */
 
 		fputs("host ", f);
 		fputs(e->name, f);
@@ -593,9 +596,10 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 			write_counts(f, &e->cur);
 			fputc('\n', f);
 		}
-		if (rates && t->has_rates && !counts_zero(&e->delta)) {
+		memcpy(d.bytes, e->delta, sizeof(d.bytes));
+		if (rates && t->has_rates && !counts_zero(&d)) {
 			fprintf(f, "delta %s", e->name);
-			write_counts(f, &e->delta);
+			write_counts(f, &d);
 			fputc('\n', f);
 		}
 	}
@@ -765,8 +769,13 @@ static int read_host_more(struct totals *t, const char *line)
 		return e ? read_counts(rest, &e->cur) : -EINVAL;
 	}
 	if (!read_name(line, "delta", name, &rest)) {
+		struct counts d;
+
 		e = totals_find(t, name);
-		return e ? read_counts(rest, &e->delta) : -EINVAL;
+		if (!e || read_counts(rest, &d))
+			return -EINVAL;
+		memcpy(e->delta, d.bytes, sizeof(e->delta));
+		return 0;
 	}
 	if (!read_name(line, "gone", name, &rest)) {
 		e = totals_find(t, name);
@@ -891,7 +900,9 @@ int totals_rename(struct totals *t, const char *from, const char *to)
 	/* The new name counted before: one device now, so one total. */
 	add_counts(&e->all, &f->all);
 	add_counts(&e->cur, &f->cur);
-	add_counts(&e->delta, &f->delta);
+	for (int fam = 0; fam < FAM_COUNT; fam++)
+		for (int d = 0; d < 2; d++)
+			e->delta[fam][d] += f->delta[fam][d];
 	e->last = f->last;
 	if (f->mac[0])
 		memcpy(e->mac, f->mac, sizeof(e->mac));

@@ -31,7 +31,7 @@ struct total {
 	struct counts all;   /* since the state began */
 	struct counts last;  /* the kernel's values at the last poll */
 	struct counts cur;   /* the current accounting period */
-	struct counts delta; /* what the last poll added (rates: delta / totals.dt_ms) */
+	uint64_t delta[FAM_COUNT][2]; /* bytes the last poll added (rates: / totals.dt_ms) */
 	int64_t gone_since;  /* wall-clock seconds since when the kernel has no counters for it */
 };
 

@@ -24,9 +24,9 @@ static void delta(struct totals *t, const char *name, uint64_t tx, uint64_t rx)
 	struct total *e = totals_get(t, name);
 
 	assert_non_null(e);
-	e->delta.bytes[FAM_V4][0] = tx / 2;
-	e->delta.bytes[FAM_V6][0] = tx - tx / 2;
-	e->delta.bytes[FAM_V4][1] = rx;
+	e->delta[FAM_V4][0] = tx / 2;
+	e->delta[FAM_V6][0] = tx - tx / 2;
+	e->delta[FAM_V4][1] = rx;
 }
 
 static void poll_at(struct totals *t, long long now)
