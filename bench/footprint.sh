@@ -66,7 +66,9 @@ EOC
 }
 
 # A state file with PAST closed months before now, host-1..host-N in each with counts of a
-# month's size (IPv6 for every other host), written as the daemon writes it.
+# month's size (IPv6 for every other host), and (PAST > 0) the history's days: the last 30
+# for every host, or as many as its 65536 host-days hold. Written as the daemon writes it
+# (days at UTC midnights: the bench's machine runs in UTC).
 past_state() { # N FILE
 	awk -v n="$1" -v past="$PAST" -v now="$(date +%s)" 'BEGIN {
 		srand(n); m = 30 * 86400; s = now - now % 86400
@@ -80,6 +82,11 @@ past_state() { # N FILE
 					r4, int(r4 / 1200), t6, int(t6 / 700), r6, int(r6 / 1200)
 			}
 		}
+		days = int(65536 / n); if (days > 30) days = 30
+		for (k = days - 1; k >= 0; k--)
+			for (i = 1; i <= n; i++)
+				printf "day %d host-%d %.0f %.0f\n", s - k * 86400, i,
+					int(rand() * 2^30), int(rand() * 2^27)
 		print "end"
 	}' >"$2"
 }

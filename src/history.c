@@ -258,6 +258,13 @@ static int day_open(struct history *h, long long start, long long end)
 }
 
 /* Adds bytes to host E's entry in the newest day. */
+static void ent_add(struct hist_ent *x, int dir, uint64_t v)
+{
+	v += hist_ent_bytes(x, dir);
+	x->half[dir][0] = (uint32_t)(v >> 32);
+	x->half[dir][1] = (uint32_t)v;
+}
+
 static int day_add(struct history *h, struct hist_host *e, uint64_t tx, uint64_t rx)
 {
 	struct hist_day *d;
@@ -284,8 +291,8 @@ static int day_add(struct history *h, struct hist_host *e, uint64_t tx, uint64_t
 		h->entries++;
 	}
 	d = &h->days[h->ndays - 1];
-	d->v[e->today - 1].bytes[0] += tx;
-	d->v[e->today - 1].bytes[1] += rx;
+	ent_add(&d->v[e->today - 1], 0, tx);
+	ent_add(&d->v[e->today - 1], 1, rx);
 	return 0;
 }
 
@@ -355,7 +362,7 @@ void history_write(FILE *f, const struct history *h)
 			const struct hist_ent *e = &h->days[d].v[j];
 
 			fprintf(f, "day %lld %s %" PRIu64 " %" PRIu64 "\n", h->days[d].start,
-				h->hosts[e->host].name, e->bytes[0], e->bytes[1]);
+				h->hosts[e->host].name, hist_ent_bytes(e, 0), hist_ent_bytes(e, 1));
 		}
 }
 
@@ -473,7 +480,8 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 					continue;
 				fprintf(f, "%s{\"start\": %lld, \"tx_bytes\": %" PRIu64
 					   ", \"rx_bytes\": %" PRIu64 "}",
-					first ? "" : ", ", h->days[d].start, x->bytes[0], x->bytes[1]);
+					first ? "" : ", ", h->days[d].start, hist_ent_bytes(x, 0),
+					hist_ent_bytes(x, 1));
 				first = false;
 			}
 		fputs("]}}\n", f);
@@ -596,7 +604,7 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 			fputs(j ? ", {\"name\": " : "{\"name\": ", f);
 			json_write_string(f, h->hosts[day->v[j].host].name);
 			fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}",
-				day->v[j].bytes[0], day->v[j].bytes[1]);
+				hist_ent_bytes(&day->v[j], 0), hist_ent_bytes(&day->v[j], 1));
 		}
 		fputs("]}", f);
 	}

@@ -42,10 +42,17 @@ struct hist_day {
 	long long start; /* local midnight */
 	struct hist_ent {
 		uint32_t host; /* index in hosts */
-		uint64_t bytes[2];
+		/* bytes [tx, rx], each as two 32-bit halves (hist_ent_bytes): 20 B an entry, where
+		 * two uint64_t after the index were padded to 24 */
+		uint32_t half[2][2];
 	} *v;
 	uint32_t n, cap;
 };
+
+static inline uint64_t hist_ent_bytes(const struct hist_ent *e, int dir)
+{
+	return (uint64_t)e->half[dir][0] << 32 | e->half[dir][1];
+}
 
 struct history {
 	struct hist_host *hosts;
