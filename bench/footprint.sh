@@ -74,7 +74,7 @@ past_state() { # N FILE
 		srand(n); m = 30 * 86400; s = now - now % 86400
 		print "iptmon-state 3"; print "boot -"; print "time " now
 		for (p = 0; p < past; p++) {
-			printf "past %d %d\n", s - (p + 1) * m, s - p * m
+			printf "past %.0f %.0f\n", s - (p + 1) * m, s - p * m
 			for (i = 1; i <= n; i++) {
 				t4 = int(rand() * 2^33); r4 = int(rand() * 2^36)
 				t6 = i % 2 ? 0 : int(rand() * 2^32); r6 = i % 2 ? 0 : int(rand() * 2^35)
@@ -85,7 +85,7 @@ past_state() { # N FILE
 		days = int(65536 / n); if (days > 30) days = 30
 		for (k = days - 1; k >= 0; k--)
 			for (i = 1; i <= n; i++)
-				printf "day %d host-%d %.0f %.0f\n", s - k * 86400, i,
+				printf "day %.0f host-%d %.0f %.0f\n", s - k * 86400, i,
 					int(rand() * 2^30), int(rand() * 2^27)
 		print "end"
 	}' >"$2"
@@ -95,7 +95,7 @@ past_state() { # N FILE
 # hosts' 10.0.0.0/8 behind 192.168.99.2) and wan (198.51.100.1), whose other ends are in
 # NSc, where pktfill writes its frames. Static neighbours: no ARP for 4000 hosts.
 traffic_links() { # NS
-	local r=$1 c=${1}c
+	local r=$1 c=${1}c l
 	bench_ns "$c"
 	ip link add plan netns "$c" type veth peer name lan netns "$r"
 	ip link add pwan netns "$c" type veth peer name wan netns "$r"
@@ -195,7 +195,7 @@ influx_url = http://127.0.0.1:1/write?db=iptmon
 EOC
 	mkdir -p "$d/state"
 	[ "$PAST" = 0 ] || past_state "$n" "$d/state/iptmon.state"
-	[ "$TRAFFIC" = 1 ] && traffic_links "$ns"
+	if [ "$TRAFFIC" = 1 ]; then traffic_links "$ns"; fi
 	LD_LIBRARY_PATH=${MHD_LIBDIR:-} bench_daemon "$ns" "$d/conf" "$bin" "$d" 3
 	traffic "$ns" "$n"
 	wait_poll "$live"

@@ -33,24 +33,35 @@ static int open_on(const char *ifname, struct sockaddr_ll *to, const char *mac)
 	int fd = socket(AF_PACKET, SOCK_RAW, 0);
 	unsigned int m[6];
 
-	if (fd < 0 || sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+	if (fd < 0)
 		return -1;
+	if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
+		close(fd);
+		return -1;
+	}
 	memset(to, 0, sizeof(*to));
 	to->sll_family = AF_PACKET;
 	to->sll_ifindex = (int)if_nametoindex(ifname);
 	to->sll_halen = 6;
 	for (int i = 0; i < 6; i++)
 		to->sll_addr[i] = (unsigned char)m[i];
-	return to->sll_ifindex ? fd : -1;
+	if (!to->sll_ifindex) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static uint16_t csum(const void *p, size_t len)
 {
-	const uint16_t *w = p;
+	const unsigned char *b = p;
 	uint32_t s = 0;
+	uint16_t w;
 
-	for (; len > 1; len -= 2)
-		s += *w++;
+	for (; len > 1; len -= 2, b += 2) {
+		memcpy(&w, b, 2); /* (the header may sit unaligned in the packed frame) */
+		s += w;
+	}
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
@@ -71,7 +82,7 @@ static int send_one(int fd, const struct sockaddr_ll *to, uint32_t src, uint32_t
 	f.ip.tot_len = htons(sizeof(f) - sizeof(f.eth));
 	f.ip.saddr = src;
 	f.ip.daddr = dst;
-	f.ip.check = csum(&f.ip, sizeof(f.ip));
+	f.ip.check = csum((const unsigned char *)&f + sizeof(f.eth), sizeof(f.ip));
 	f.udp.source = htons(40000);
 	f.udp.dest = htons(9);
 	f.udp.len = htons(sizeof(f.udp) + sizeof(f.payload));

@@ -104,21 +104,26 @@ static struct hist_host *hist_get(struct history *h, const char *name, int *err)
 
 uint16_t hist_pack(double bytes)
 {
-	uint64_t x;
-	unsigned int e = 1;
+	uint64_t x, m;
+	unsigned int k = 0;
 
 	if (!(bytes > 0))
 		return 0;
-	if (bytes >= 4.0e12)
+	if (bytes >= 4398046511104.0) /* 2^42: past the largest, 4095 << 30 */
 		return UINT16_MAX;
 	x = (uint64_t)(bytes + 0.5);
-	if (x < 2048)
-		return (uint16_t)x;
-	while (x >= 4096) {
-		x = (x + 1) >> 1;
-		e++;
+	while (x >> k >= 4096)
+		k++;
+	if (!k)
+		return x < 2048 ? (uint16_t)x : (uint16_t)(1u << 11 | (unsigned int)(x - 2048));
+	m = (x + (1ULL << (k - 1))) >> k; /* to the nearest */
+	if (m == 4096) {
+		m = 2048;
+		k++;
 	}
-	return (uint16_t)(e << 11 | (unsigned int)(x - 2048));
+	if (k + 1 > 31)
+		return UINT16_MAX;
+	return (uint16_t)((k + 1) << 11 | (unsigned int)(m - 2048));
 }
 
 double hist_unpack(uint16_t v)
@@ -571,7 +576,8 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 		struct counts was;
 
 		if (idx) {
-			period_next(&t->past[idx - 1], &pos, &k.name, &was);
+			if (!period_next(&t->past[idx - 1], &pos, &k.name, &was))
+				break; /* (n hosts were added: n are read) */
 			c = &was;
 		} else {
 			k.name = t->v[i].name;

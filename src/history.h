@@ -25,7 +25,7 @@
 #define HIST_MAX_ENTRIES 65536
 
 /*
- * A slot's bytes in 16 bits (hist_pack): below 2048 exactly, above within 1/2048 (an 11-bit
+ * A slot's bytes in 16 bits (hist_pack): up to 4095 exactly, above within 1/4096 (an 11-bit
  * mantissa and a 5-bit exponent, up to 4.4e12 bytes a minute), half of what a float took.
  */
 uint16_t hist_pack(double bytes);

@@ -16,12 +16,13 @@ static void period_rec_free(struct period_rec *p)
 	p->len = p->cap = p->n = 0;
 }
 
-/* The counts one after another, in the state file's order. */
+/* The counts one after another: the four byte counts, then the four packet counts. */
 #define COUNTS_N (sizeof(struct counts) / sizeof(uint64_t))
 
 static uint64_t *count_at(struct counts *c, size_t k)
 {
-	return k < COUNTS_N / 2 ? &c->bytes[k / 2][k % 2] : &c->packets[(k - 4) / 2][k % 2];
+	return k < COUNTS_N / 2 ? &c->bytes[k / 2][k % 2]
+				: &c->packets[(k - COUNTS_N / 2) / 2][k % 2];
 }
 
 int period_add(struct period_rec *r, const char *name, const struct counts *c)
@@ -71,9 +72,11 @@ bool period_next(const struct period_rec *r, size_t *pos, const char **name, str
 		uint64_t v = 0;
 		unsigned int sh = 0;
 
-		do
-			v |= (uint64_t)(*p & 0x7f) << sh, sh += 7;
-		while (*p++ & 0x80);
+		do { /* at most 10 bytes: period_add wrote it */
+			if (sh < 64)
+				v |= (uint64_t)(*p & 0x7f) << sh;
+			sh += 7;
+		} while (*p++ & 0x80);
 		*count_at(c, k) = v;
 	}
 	*pos = (size_t)(p - r->buf);
@@ -465,7 +468,8 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		if (!p[i].c) { /* the previous period's: decoded again from where it was */
 			size_t pos = p[i].pos;
 
-			period_next(&t->past[0], &pos, &name, &prev);
+			if (!period_next(&t->past[0], &pos, &name, &prev))
+				memset(&prev, 0, sizeof(prev)); /* (it was read there a moment ago) */
 			p[i].c = &prev;
 		}
 		if (!h || view_host(h, p[i].c, snap, p[i].mac)) {

@@ -38,7 +38,8 @@ struct total {
 /*
  * A closed accounting period: the hosts that counted in it, packed, since a year of periods
  * is kept for every host: each host is its name, NUL-terminated, then its eight counts (the
- * state file's order) as LEB128 varints, about 40 bytes where a fixed record took 128.
+ * byte counts, then the packet counts) as LEB128 varints, about 40 bytes where a fixed
+ * record took 128.
  * Closed periods never change; period_next() reads them in the order they were added.
  */
 struct period_rec {

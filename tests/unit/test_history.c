@@ -49,26 +49,29 @@ static char *render(const struct totals *t, bool days, const char *arg, int want
 	return body;
 }
 
-/* A closed slot's 16 bits: exact below 2048, within 1/2048 above, in order, bounded. */
+/* A closed slot's 16 bits: exact below 4096, within 1/4096 above, in order, bounded. */
 static void test_pack(void **state)
 {
 	uint16_t prev = 0;
 
 	(void)state;
-	for (unsigned int v = 0; v < 5000; v++)
-		if (v < 2048)
-			assert_true(hist_unpack(hist_pack(v)) == v);
-	for (double v = 2048; v < 4.0e12; v = v * 1.0007 + 1) {
+	for (unsigned int v = 0; v < 4096; v++)
+		assert_true(hist_unpack(hist_pack(v)) == v);
+	for (double v = 4096; v < 4.397e12; v = v * 1.0007 + 1) {
 		uint16_t p = hist_pack(v);
 		double back = hist_unpack(p);
 
 		assert_true(p >= prev);
-		assert_true(back >= v * (1 - 1.0 / 2048) && back <= v * (1 + 1.0 / 2048));
+		/* half a step of the mantissa (1/4096 of the value at most) and half a byte */
+		assert_true(back - v <= v / 4096 + 0.5 && v - back <= v / 4096 + 0.5);
 		prev = p;
 	}
-	assert_int_equal(hist_pack(-1), 0);
+	/* the largest: 4095 << 30; past it, that */
+	assert_true(hist_unpack(UINT16_MAX) == 4095.0 * (double)(1ULL << 30));
+	assert_int_equal(hist_pack(4095.0 * (double)(1ULL << 30)), UINT16_MAX);
+	assert_int_equal(hist_pack(4.3979e12), UINT16_MAX);
 	assert_int_equal(hist_pack(1e300), UINT16_MAX);
-	assert_true(hist_unpack(UINT16_MAX) > 4.0e12);
+	assert_int_equal(hist_pack(-1), 0);
 }
 
 static void test_ring(void **state)
@@ -220,13 +223,24 @@ static void test_prune(void **state)
 	t.past[0] = (struct period_rec){ .start = T0 + 3 * DAY - 7 * DAY, .end = T0 + 3 * DAY };
 	was.bytes[FAM_V4][0] = 42;
 	assert_int_equal(period_add(&t.past[0], "old", &was), 0);
+	/* more hosts after it, each with its own counts (v6 and packets too) */
+	was.bytes[FAM_V4][0] = 0;
+	was.bytes[FAM_V6][1] = 900;
+	was.bytes[FAM_V4][1] = 7;
+	was.packets[FAM_V4][0] = 5;
+	assert_int_equal(period_add(&t.past[0], "older", &was), 0);
+	memset(&was, 0, sizeof(was));
+	was.bytes[FAM_V6][0] = 5000000000ULL;
+	assert_int_equal(period_add(&t.past[0], "big", &was), 0);
 	t.npast = 1;
 	delta(&t, "pc", 1, 1);
 	poll_at(&t, T0 + 4 * DAY + 200);
 	assert_int_equal(t.hist.ndays, 2);
 	s = render(&t, true, "previous", 0);
 	assert_non_null(strstr(s, "\"period\": {\"index\": 1, \"start\": 1766880000, \"end\": 1767484800}"));
-	assert_non_null(strstr(s, "\"hosts\": [\n  {\"name\": \"old\", \"tx_bytes\": 42, \"rx_bytes\": 0}],\n\"days\": []}"));
+	assert_non_null(strstr(s, "\"hosts\": [\n  {\"name\": \"big\", \"tx_bytes\": 5000000000, \"rx_bytes\": 0},\n"
+				  "  {\"name\": \"older\", \"tx_bytes\": 0, \"rx_bytes\": 907},\n"
+				  "  {\"name\": \"old\", \"tx_bytes\": 42, \"rx_bytes\": 0}],\n\"days\": []}"));
 	free(s);
 	totals_free(&t);
 }
