@@ -262,7 +262,6 @@ static int day_open(struct history *h, long long start, long long end)
 	return 0;
 }
 
-/* Adds bytes to host E's entry in the newest day. */
 static void ent_add(struct hist_ent *x, int dir, uint64_t v)
 {
 	v += hist_ent_bytes(x, dir);
@@ -270,6 +269,7 @@ static void ent_add(struct hist_ent *x, int dir, uint64_t v)
 	x->half[dir][1] = (uint32_t)v;
 }
 
+/* Adds bytes to host E's entry in the newest day. */
 static int day_add(struct history *h, struct hist_host *e, uint64_t tx, uint64_t rx)
 {
 	struct hist_day *d;

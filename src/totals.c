@@ -16,19 +16,14 @@ static void period_rec_free(struct period_rec *p)
 	p->len = p->cap = p->n = 0;
 }
 
-/* The counts one after another: the four byte counts, then the four packet counts. */
+/* The eight counts as one array: the four byte counts, then the four packet counts. */
 #define COUNTS_N (sizeof(struct counts) / sizeof(uint64_t))
-
-static uint64_t *count_at(struct counts *c, size_t k)
-{
-	return k < COUNTS_N / 2 ? &c->bytes[k / 2][k % 2]
-				: &c->packets[(k - COUNTS_N / 2) / 2][k % 2];
-}
+_Static_assert(sizeof(struct counts) == COUNTS_N * sizeof(uint64_t), "counts without padding");
 
 int period_add(struct period_rec *r, const char *name, const struct counts *c)
 {
 	size_t nl = strlen(name) + 1, need = r->len + nl + COUNTS_N * 10;
-	struct counts cc = *c;
+	uint64_t v[COUNTS_N];
 	unsigned char *p;
 
 	if (need > r->cap) {
@@ -42,17 +37,14 @@ int period_add(struct period_rec *r, const char *name, const struct counts *c)
 		r->buf = p;
 		r->cap = cap;
 	}
+	memcpy(v, c, sizeof(v));
 	p = r->buf + r->len;
 	memcpy(p, name, nl);
 	p += nl;
 	for (size_t k = 0; k < COUNTS_N; k++) {
-		uint64_t v = *count_at(&cc, k);
-
-		while (v >= 0x80) {
-			*p++ = (unsigned char)(v | 0x80);
-			v >>= 7;
-		}
-		*p++ = (unsigned char)v;
+		for (; v[k] >= 0x80; v[k] >>= 7)
+			*p++ = (unsigned char)(v[k] | 0x80);
+		*p++ = (unsigned char)v[k];
 	}
 	r->len = (size_t)(p - r->buf);
 	r->n++;
@@ -61,6 +53,7 @@ int period_add(struct period_rec *r, const char *name, const struct counts *c)
 
 bool period_next(const struct period_rec *r, size_t *pos, const char **name, struct counts *c)
 {
+	uint64_t v[COUNTS_N] = { 0 };
 	const unsigned char *p;
 
 	if (*pos >= r->len)
@@ -68,17 +61,14 @@ bool period_next(const struct period_rec *r, size_t *pos, const char **name, str
 	p = r->buf + *pos;
 	*name = (const char *)p;
 	p += strlen(*name) + 1;
-	for (size_t k = 0; k < COUNTS_N; k++) {
-		uint64_t v = 0;
-		unsigned int sh = 0;
-
-		do { /* at most 10 bytes: period_add wrote it */
+	for (size_t k = 0; k < COUNTS_N; k++)
+		for (unsigned int sh = 0;; sh += 7) { /* at most 10 bytes: period_add wrote it */
 			if (sh < 64)
-				v |= (uint64_t)(*p & 0x7f) << sh;
-			sh += 7;
-		} while (*p++ & 0x80);
-		*count_at(c, k) = v;
-	}
+				v[k] |= (uint64_t)(*p & 0x7f) << sh;
+			if (!(*p++ & 0x80))
+				break;
+		}
+	memcpy(c, v, sizeof(v));
 	*pos = (size_t)(p - r->buf);
 	return true;
 }
@@ -173,7 +163,7 @@ struct total *totals_get(struct totals *t, const char *name)
 		return e;
 	if (!name_is_valid(name) || t->n >= UINT32_MAX - 1)
 		return NULL;
-	/* by a quarter, not double: at 352 bytes a total, doubling left up to half of a
+	/* by a quarter, not double: at 320 bytes a total, doubling left up to half of a
 	 * megabyte unused at thousands of hosts (the big block is in its own mapping: realloc()
 	 * moves it with mremap(), not a copy) */
 	if (t->n == t->cap && totals_room(t, t->cap < 64 ? 64 : t->cap + t->cap / 4))
@@ -608,11 +598,11 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 		}
 	}
 	for (size_t p = 0; p < t->npast; p++) {
-		fprintf(f, "past %lld %lld\n", t->past[p].start, t->past[p].end);
 		const char *name;
 		struct counts c;
 		size_t pos = 0;
 
+		fprintf(f, "past %lld %lld\n", t->past[p].start, t->past[p].end);
 		while (period_next(&t->past[p], &pos, &name, &c)) {
 			fprintf(f, "was %s", name);
 			write_counts(f, &c);
