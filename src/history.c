@@ -11,11 +11,14 @@
 #include <string.h>
 
 #include "totals.h"
+#include "varint.h"
 
 void history_free(struct history *h)
 {
-	for (uint32_t i = 0; i < h->ndays; i++)
+	for (uint32_t i = 0; i < h->ndays; i++) {
 		free(h->days[i].v);
+		free(h->days[i].buf);
+	}
 	free(h->days);
 	free(h->hosts);
 	free(h->idx);
@@ -171,6 +174,89 @@ static void local_day(time_t now, long long *start, long long *end)
 	*end = (long long)mktime(&tm);
 }
 
+bool hist_day_next(const struct hist_day *d, size_t *pos, uint32_t *host, uint64_t b[2])
+{
+	const unsigned char *p;
+	uint64_t x;
+
+	if (!d->buf) {
+		if (*pos >= d->n)
+			return false;
+		*host = d->v[*pos].host;
+		b[0] = hist_ent_bytes(&d->v[*pos], 0);
+		b[1] = hist_ent_bytes(&d->v[*pos], 1);
+		++*pos;
+		return true;
+	}
+	if (*pos >= d->len)
+		return false;
+	p = varint_get(d->buf + *pos, &x); /* day_pack wrote it */
+	*host = (uint32_t)x;
+	p = varint_get(p, &b[0]);
+	p = varint_get(p, &b[1]);
+	*pos = (size_t)(p - d->buf);
+	return true;
+}
+
+/* A day that has ended, packed (hist_day); left an array, without slack, when memory ran out. */
+static void day_pack(struct hist_day *d)
+{
+	size_t len = 0;
+	unsigned char *buf, *p;
+
+	if (d->buf || !d->n) {
+		free(d->v);
+		d->v = NULL;
+		d->cap = 0;
+		return;
+	}
+	for (uint32_t j = 0; j < d->n; j++)
+		len += varint_len(d->v[j].host) + varint_len(hist_ent_bytes(&d->v[j], 0)) +
+		       varint_len(hist_ent_bytes(&d->v[j], 1));
+	if (!(buf = malloc(len))) {
+		struct hist_ent *v = realloc(d->v, d->n * sizeof(*v));
+
+		if (v) {
+			d->v = v;
+			d->cap = d->n;
+		}
+		return;
+	}
+	p = buf;
+	for (uint32_t j = 0; j < d->n; j++) {
+		p = varint_put(p, d->v[j].host);
+		p = varint_put(p, hist_ent_bytes(&d->v[j], 0));
+		p = varint_put(p, hist_ent_bytes(&d->v[j], 1));
+	}
+	free(d->v);
+	d->v = NULL;
+	d->cap = 0;
+	d->buf = buf;
+	d->len = (uint32_t)len;
+}
+
+/* The day's host indexes through MAP, which never moves one up (compact): a packed entry is
+ * written back where it was read, never longer. */
+static void day_remap(struct hist_day *d, const uint32_t *map)
+{
+	unsigned char *w = d->buf;
+	size_t pos = 0;
+	uint64_t b[2];
+	uint32_t host;
+
+	if (!d->buf) {
+		for (uint32_t j = 0; j < d->n; j++)
+			d->v[j].host = map[d->v[j].host];
+		return;
+	}
+	while (hist_day_next(d, &pos, &host, b)) {
+		w = varint_put(w, map[host]);
+		w = varint_put(w, b[0]);
+		w = varint_put(w, b[1]);
+	}
+	d->len = (uint32_t)(w - d->buf); /* (the bytes freed stay allocated until the day goes) */
+}
+
 /* Drops the N oldest days (hosts stay where they are: callers may hold one). */
 static void drop_days(struct history *h, uint32_t n)
 {
@@ -179,6 +265,7 @@ static void drop_days(struct history *h, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		h->entries -= h->days[i].n;
 		free(h->days[i].v);
+		free(h->days[i].buf);
 	}
 	memmove(h->days, h->days + n, (h->ndays - n) * sizeof(*h->days));
 	h->ndays -= n;
@@ -205,9 +292,14 @@ static void compact(struct history *h)
 	map = calloc(h->n ? h->n : 1, sizeof(*map));
 	if (!used || !map) /* the hosts stay: no harm but memory; tried again next poll */
 		goto out;
-	for (uint32_t d = 0; d < h->ndays; d++)
-		for (uint32_t j = 0; j < h->days[d].n; j++)
-			used[h->days[d].v[j].host] = true;
+	for (uint32_t d = 0; d < h->ndays; d++) {
+		uint64_t b[2];
+		uint32_t host;
+		size_t pos = 0;
+
+		while (hist_day_next(&h->days[d], &pos, &host, b))
+			used[host] = true;
+	}
 	for (uint32_t i = 0; i < h->n; i++)
 		if ((used[i] = used[i] || !ring_quiet(&h->hosts[i])))
 			map[i] = w++;
@@ -219,8 +311,7 @@ static void compact(struct history *h)
 			if (used[i])
 				h->hosts[map[i]] = h->hosts[i];
 		for (uint32_t d = 0; d < h->ndays; d++)
-			for (uint32_t j = 0; j < h->days[d].n; j++)
-				h->days[d].v[j].host = map[h->days[d].v[j].host];
+			day_remap(&h->days[d], map);
 		h->n = w;
 		idx_fill(h, idx, cap);
 	}
@@ -235,17 +326,8 @@ static int day_open(struct history *h, long long start, long long end)
 {
 	if (h->ndays == HIST_MAX_DAYS)
 		drop_days(h, 1);
-	if (h->ndays) { /* the day that ends keeps no slack */
-		struct hist_day *last = &h->days[h->ndays - 1];
-		struct hist_ent *v = last->n ? realloc(last->v, last->n * sizeof(*v)) : NULL;
-
-		if (v || !last->n) {
-			if (!last->n)
-				free(last->v);
-			last->v = v;
-			last->cap = last->n;
-		}
-	}
+	if (h->ndays)
+		day_pack(&h->days[h->ndays - 1]);
 	if (h->ndays == h->days_cap) {
 		uint32_t cap = h->days_cap ? h->days_cap * 2 : 8;
 		struct hist_day *v = realloc(h->days, cap * sizeof(*v));
@@ -362,13 +444,15 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 
 void history_write(FILE *f, const struct history *h)
 {
-	for (uint32_t d = 0; d < h->ndays; d++)
-		for (uint32_t j = 0; j < h->days[d].n; j++) {
-			const struct hist_ent *e = &h->days[d].v[j];
+	for (uint32_t d = 0; d < h->ndays; d++) {
+		uint64_t b[2];
+		uint32_t host;
+		size_t pos = 0;
 
+		while (hist_day_next(&h->days[d], &pos, &host, b))
 			fprintf(f, "day %lld %s %" PRIu64 " %" PRIu64 "\n", h->days[d].start,
-				h->hosts[e->host].name, hist_ent_bytes(e, 0), hist_ent_bytes(e, 1));
-		}
+				h->hosts[host].name, b[0], b[1]);
+	}
 }
 
 /* A decimal number without sign; the position after it in *end. */
@@ -429,7 +513,7 @@ size_t history_memory(const struct history *h)
 		   (size_t)h->days_cap * sizeof(*h->days);
 
 	for (uint32_t d = 0; d < h->ndays; d++)
-		m += (size_t)h->days[d].cap * sizeof(*h->days[d].v);
+		m += (size_t)h->days[d].cap * sizeof(*h->days[d].v) + h->days[d].len;
 	return m;
 }
 
@@ -477,18 +561,20 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 		fputs("\"host\": ", f);
 		json_recent_host(f, h, e, name);
 		fputs(", \"days\": [", f);
-		for (uint32_t d = 0; e && d < h->ndays; d++)
-			for (uint32_t j = 0; j < h->days[d].n; j++) {
-				const struct hist_ent *x = &h->days[d].v[j];
+		for (uint32_t d = 0; e && d < h->ndays; d++) {
+			uint64_t b[2];
+			uint32_t host;
+			size_t pos = 0;
 
-				if (&h->hosts[x->host] != e)
+			while (hist_day_next(&h->days[d], &pos, &host, b)) {
+				if (&h->hosts[host] != e)
 					continue;
 				fprintf(f, "%s{\"start\": %lld, \"tx_bytes\": %" PRIu64
 					   ", \"rx_bytes\": %" PRIu64 "}",
-					first ? "" : ", ", h->days[d].start, hist_ent_bytes(x, 0),
-					hist_ent_bytes(x, 1));
+					first ? "" : ", ", h->days[d].start, b[0], b[1]);
 				first = false;
 			}
+		}
 		fputs("]}}\n", f);
 		return 0;
 	}
@@ -602,15 +688,18 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	n = 0;
 	for (uint32_t d = 0; d < h->ndays; d++) {
 		const struct hist_day *day = &h->days[d];
+		uint64_t b[2];
+		uint32_t host;
+		size_t pos = 0;
 
 		if (day->start < start || (end && day->start >= end))
 			continue;
 		fprintf(f, "%s{\"start\": %lld, \"hosts\": [", n++ ? ",\n  " : "\n  ", day->start);
-		for (uint32_t j = 0; j < day->n; j++) {
-			fputs(j ? ", {\"name\": " : "{\"name\": ", f);
-			json_write_string(f, h->hosts[day->v[j].host].name);
-			fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}",
-				hist_ent_bytes(&day->v[j], 0), hist_ent_bytes(&day->v[j], 1));
+		for (bool first = true; hist_day_next(day, &pos, &host, b); first = false) {
+			fputs(first ? "{\"name\": " : ", {\"name\": ", f);
+			json_write_string(f, h->hosts[host].name);
+			fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}", b[0],
+				b[1]);
 		}
 		fputs("]}", f);
 	}

@@ -38,6 +38,12 @@ struct hist_host {
 	uint32_t today;		      /* position + 1 in the newest day's entries; 0: none */
 };
 
+/*
+ * A day's host-days. The newest day, while it fills, is an array (V); a day that has ended is
+ * packed (BUF): each entry its host's index, then its tx and rx bytes, as LEB128 varints,
+ * about 11 bytes where an entry takes 20 (HIST_MAX_ENTRIES of them: 1.25 MiB). A day that could
+ * not be packed (memory ran out) stays an array. hist_day_next() reads either.
+ */
 struct hist_day {
 	long long start; /* local midnight */
 	struct hist_ent {
@@ -46,13 +52,19 @@ struct hist_day {
 		 * two uint64_t after the index were padded to 24 */
 		uint32_t half[2][2];
 	} *v;
-	uint32_t n, cap;
+	unsigned char *buf;
+	uint32_t n, cap; /* entries; entries allocated in v */
+	uint32_t len;	 /* bytes in buf */
 };
 
 static inline uint64_t hist_ent_bytes(const struct hist_ent *e, int dir)
 {
 	return (uint64_t)e->half[dir][0] << 32 | e->half[dir][1];
 }
+
+/* The entry at *POS (0: the first) of day D into *HOST and B[tx, rx], *POS moved past it;
+ * false at the end. */
+bool hist_day_next(const struct hist_day *d, size_t *pos, uint32_t *host, uint64_t b[2]);
 
 struct history {
 	struct hist_host *hosts;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "name.h"
+#include "varint.h"
 
 static void period_rec_free(struct period_rec *p)
 {
@@ -22,7 +23,7 @@ _Static_assert(sizeof(struct counts) == COUNTS_N * sizeof(uint64_t), "counts wit
 
 int period_add(struct period_rec *r, const char *name, const struct counts *c)
 {
-	size_t nl = strlen(name) + 1, need = r->len + nl + COUNTS_N * 10;
+	size_t nl = strlen(name) + 1, need = r->len + nl + COUNTS_N * VARINT_MAX;
 	uint64_t v[COUNTS_N];
 	unsigned char *p;
 
@@ -41,11 +42,8 @@ int period_add(struct period_rec *r, const char *name, const struct counts *c)
 	p = r->buf + r->len;
 	memcpy(p, name, nl);
 	p += nl;
-	for (size_t k = 0; k < COUNTS_N; k++) {
-		for (; v[k] >= 0x80; v[k] >>= 7)
-			*p++ = (unsigned char)(v[k] | 0x80);
-		*p++ = (unsigned char)v[k];
-	}
+	for (size_t k = 0; k < COUNTS_N; k++)
+		p = varint_put(p, v[k]);
 	r->len = (size_t)(p - r->buf);
 	r->n++;
 	return 0;
@@ -53,7 +51,7 @@ int period_add(struct period_rec *r, const char *name, const struct counts *c)
 
 bool period_next(const struct period_rec *r, size_t *pos, const char **name, struct counts *c)
 {
-	uint64_t v[COUNTS_N] = { 0 };
+	uint64_t v[COUNTS_N];
 	const unsigned char *p;
 
 	if (*pos >= r->len)
@@ -61,13 +59,8 @@ bool period_next(const struct period_rec *r, size_t *pos, const char **name, str
 	p = r->buf + *pos;
 	*name = (const char *)p;
 	p += strlen(*name) + 1;
-	for (size_t k = 0; k < COUNTS_N; k++)
-		for (unsigned int sh = 0;; sh += 7) { /* at most 10 bytes: period_add wrote it */
-			if (sh < 64)
-				v[k] |= (uint64_t)(*p & 0x7f) << sh;
-			if (!(*p++ & 0x80))
-				break;
-		}
+	for (size_t k = 0; k < COUNTS_N; k++) /* period_add wrote it */
+		p = varint_get(p, &v[k]);
 	memcpy(c, v, sizeof(v));
 	*pos = (size_t)(p - r->buf);
 	return true;

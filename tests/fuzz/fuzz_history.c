@@ -46,8 +46,17 @@ static void check_bounds(const struct history *h)
 		 h->n, h->ndays);
 	for (uint32_t d = 0; d < h->ndays; d++) {
 		FZ_CHECK(!d || h->days[d - 1].start < h->days[d].start, "days out of order");
-		for (uint32_t j = 0; j < h->days[d].n; j++)
-			FZ_CHECK(h->days[d].v[j].host < h->n, "entry of no host");
+		uint64_t b[2];
+		uint32_t host, n = 0;
+		size_t pos = 0;
+
+		FZ_CHECK(d == h->ndays - 1 || !h->days[d].v || !h->days[d].n,
+			 "an ended day not packed");
+		while (hist_day_next(&h->days[d], &pos, &host, b)) {
+			FZ_CHECK(host < h->n, "entry of no host");
+			n++;
+		}
+		FZ_CHECK(n == h->days[d].n, "day %u: %u entries read, %u kept", d, n, h->days[d].n);
 		entries += h->days[d].n;
 	}
 	FZ_CHECK(entries == h->entries && entries <= HIST_MAX_ENTRIES, "entries %zu / %zu", entries,

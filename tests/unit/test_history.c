@@ -4,6 +4,8 @@
 #include "statetext.h"
 #include "jsoncheck.h"
 
+#include <inttypes.h>
+
 #include "history.h"
 #include "totals.h"
 
@@ -157,6 +159,92 @@ static void test_days_and_state(void **state)
 	free(b);
 	b = tu_state_text(&u);
 	assert_non_null(strstr(b, "day 1767312000 phone 10 1\nend\n"));
+	free(a);
+	free(b);
+	totals_free(&t);
+	totals_free(&u);
+}
+
+/*
+ * A day that has ended is packed: entries read back exactly (varint edges, 2^32 and up),
+ * the state file is what it was, and compaction moves host indexes down inside a packed day
+ * (from two bytes to one).
+ */
+static void test_days_packed(void **state)
+{
+	static const uint64_t vals[] = { 0,	    1,		 127,		  128,
+					 16383,	    16384,	 4294967295ULL,	  4294967296ULL,
+					 1ULL << 35, (1ULL << 62) + 12345 };
+	struct totals t = { .period_start = T0, .period_end = T0 + 31 * DAY, .stamp = T0 + 3 * DAY }, u;
+	char name[16], line[128], *want = NULL, *a, *b, *s;
+	size_t wlen = 0, mem_array;
+	unsigned int bad;
+	FILE *w, *f;
+
+	(void)state;
+	for (int i = 0; i < 150; i++) { /* day 0: hosts that go with it */
+		snprintf(name, sizeof(name), "g%d", i);
+		delta(&t, name, 5, 5);
+	}
+	poll_at(&t, T0 + 50);
+	for (int i = 0; i < 150; i++) { /* day 1: the hosts that stay, at indexes 150 to 299 */
+		snprintf(name, sizeof(name), "h%d", i);
+		delta(&t, name, vals[i % TU_ARRAY_SIZE(vals)], (uint64_t)i + 1);
+	}
+	poll_at(&t, T0 + DAY + 50);
+	mem_array = history_memory(&t.hist);
+	delta(&t, "h0", 1, 1);
+	poll_at(&t, T0 + 2 * DAY + 50); /* day 2 opens: day 1 is packed */
+	assert_int_equal(t.hist.ndays, 3);
+	assert_null(t.hist.days[1].v);
+	assert_non_null(t.hist.days[1].buf);
+	assert_int_equal(t.hist.days[1].n, 150);
+	/* 150 entries: 2-byte indexes, 1 to 9 bytes of tx, 1 or 2 of rx; the array took 20 each */
+	assert_true(t.hist.days[1].len < 150 * 12);
+	assert_true(history_memory(&t.hist) < mem_array);
+	/* the period starts at day 1: day 0 and its hosts go, the others move down */
+	t.period_start = T0 + DAY;
+	poll_at(&t, T0 + 2 * DAY + 60);
+	assert_int_equal(t.hist.ndays, 2);
+	assert_int_equal(t.hist.n, 150);
+	{ /* every index in the packed day is one of the 150, in the order the hosts came */
+		size_t pos = 0;
+		uint32_t host, k = 0;
+		uint64_t by[2];
+
+		while (hist_day_next(&t.hist.days[0], &pos, &host, by))
+			assert_int_equal(host, k++);
+		assert_int_equal(k, 150);
+		assert_true(t.hist.days[0].len < 150 * 12);
+	}
+	w = open_memstream(&want, &wlen);
+	assert_non_null(w);
+	for (int i = 0; i < 150; i++)
+		fprintf(w, "day %lld h%d %" PRIu64 " %d\n", T0 + DAY, i, vals[i % TU_ARRAY_SIZE(vals)],
+			i + 1);
+	fprintf(w, "day %lld h0 1 1\nend\n", T0 + 2 * DAY);
+	fclose(w);
+	a = tu_state_text(&t);
+	assert_non_null(strstr(a, want));
+	/* read back: the same file */
+	f = fmemopen(a, strlen(a), "r");
+	assert_int_equal(totals_read(f, &u, &bad), 0);
+	fclose(f);
+	assert_non_null(u.hist.days[0].buf);
+	b = tu_state_text(&u);
+	assert_string_equal(a, b);
+	/* and the API reads the packed day */
+	s = render(&u, true, "current", 0);
+	snprintf(line, sizeof(line), "{\"name\": \"h9\", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": 10}, ",
+		 vals[9]);
+	assert_non_null(strstr(s, line));
+	free(s);
+	s = render(&u, false, "h7", 0);
+	snprintf(line, sizeof(line), "\"days\": [{\"start\": %lld, \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": 8}]",
+		 T0 + DAY, vals[7]);
+	assert_non_null(strstr(s, line));
+	free(s);
+	free(want);
 	free(a);
 	free(b);
 	totals_free(&t);
@@ -328,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test_setup(test_ring, setup_utc),
 		cmocka_unit_test_setup(test_days_and_state, setup_utc),
+		cmocka_unit_test_setup(test_days_packed, setup_utc),
 		cmocka_unit_test_setup(test_bad_lines, setup_utc),
 		cmocka_unit_test_setup(test_prune, setup_utc),
 		cmocka_unit_test_setup(test_bounds, setup_utc),
