@@ -53,7 +53,7 @@ endif
 LIB_SRCS := src/addr.c src/name.c src/config.c src/hosts.c src/dhcp.c src/run.c \
 	src/backend.c src/journal.c src/plan.c src/dups.c src/ipt.c src/iptc.c src/nft.c src/show.c src/export.c src/totals.c src/period.c \
 	src/http.c src/cdsock.c src/influx.c src/hpost.c src/dl.c src/membuf.c src/state.c src/daemon.c src/history.c \
-	src/change.c src/neigh.c src/discover.c src/discd.c src/ct.c src/counting.c
+	src/change.c src/neigh.c src/discover.c src/discd.c src/ct.c src/counting.c src/npool.c
 # The library backends built in (OpenWrt's nft and iptables package variants build one each):
 # nft = src/nft.c (libnftnl, libmnl), iptables = src/iptc.c (libip4tc, libip6tc). src/ipt.c
 # (iptables-nft and `iptables`, through their programs) needs no library and is always built.

@@ -13,6 +13,11 @@
 #include "totals.h"
 #include "varint.h"
 
+static inline const char *host_name(const struct history *h, const struct hist_host *e)
+{
+	return npool_name(&h->names, e->name);
+}
+
 void history_free(struct history *h)
 {
 	for (uint32_t i = 0; i < h->ndays; i++) {
@@ -22,6 +27,7 @@ void history_free(struct history *h)
 	free(h->days);
 	free(h->hosts);
 	free(h->idx);
+	npool_free(&h->names);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -38,7 +44,7 @@ static uint32_t idx_size(uint32_t want)
 static void idx_fill(struct history *h, uint32_t *idx, uint32_t cap)
 {
 	for (uint32_t i = 0; i < h->n; i++) {
-		uint32_t k = name_hash(h->hosts[i].name) & (cap - 1);
+		uint32_t k = name_hash(host_name(h, &h->hosts[i])) & (cap - 1);
 
 		while (idx[k])
 			k = (k + 1) & (cap - 1);
@@ -65,7 +71,7 @@ static struct hist_host *hist_find(const struct history *h, const char *name)
 	if (!h->idx)
 		return NULL;
 	for (uint32_t k = name_hash(name) & (h->idx_cap - 1); h->idx[k]; k = (k + 1) & (h->idx_cap - 1))
-		if (!strcmp(h->hosts[h->idx[k] - 1].name, name))
+		if (!strcmp(host_name(h, &h->hosts[h->idx[k] - 1]), name))
 			return &h->hosts[h->idx[k] - 1];
 	return NULL;
 }
@@ -95,10 +101,11 @@ static struct hist_host *hist_get(struct history *h, const char *name, int *err)
 	}
 	if ((h->n + 1) * 2 > h->idx_cap && idx_rebuild(h, h->n + 1))
 		return NULL;
-	*err = 0;
 	e = &h->hosts[h->n];
 	memset(e, 0, sizeof(*e));
-	memcpy(e->name, name, strlen(name) + 1);
+	if (npool_ref(&h->names, name, &e->name))
+		return NULL;
+	*err = 0;
 	for (k = name_hash(name) & (h->idx_cap - 1); h->idx[k]; k = (k + 1) & (h->idx_cap - 1))
 		;
 	h->idx[k] = ++h->n;
@@ -310,6 +317,8 @@ static void compact(struct history *h)
 		for (uint32_t i = 0; i < h->n; i++)
 			if (used[i])
 				h->hosts[map[i]] = h->hosts[i];
+			else
+				npool_unref(&h->names, h->hosts[i].name);
 		for (uint32_t d = 0; d < h->ndays; d++)
 			day_remap(&h->days[d], map);
 		h->n = w;
@@ -451,7 +460,7 @@ void history_write(FILE *f, const struct history *h)
 
 		while (hist_day_next(&h->days[d], &pos, &host, b))
 			fprintf(f, "day %lld %s %" PRIu64 " %" PRIu64 "\n", h->days[d].start,
-				h->hosts[host].name, b[0], b[1]);
+				host_name(h, &h->hosts[host]), b[0], b[1]);
 	}
 }
 
@@ -510,7 +519,7 @@ int history_read_line(struct history *h, const char *line)
 size_t history_memory(const struct history *h)
 {
 	size_t m = (size_t)h->cap * sizeof(*h->hosts) + (size_t)h->idx_cap * sizeof(*h->idx) +
-		   (size_t)h->days_cap * sizeof(*h->days);
+		   (size_t)h->days_cap * sizeof(*h->days) + npool_memory(&h->names);
 
 	for (uint32_t d = 0; d < h->ndays; d++)
 		m += (size_t)h->days[d].cap * sizeof(*h->days[d].v) + h->days[d].len;
@@ -583,7 +592,7 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 		if (ring_quiet(&h->hosts[i]))
 			continue;
 		fputs(first ? "\n  " : ",\n  ", f);
-		json_recent_host(f, h, &h->hosts[i], h->hosts[i].name);
+		json_recent_host(f, h, &h->hosts[i], host_name(h, &h->hosts[i]));
 		fputc('}', f);
 		first = false;
 	}
@@ -662,7 +671,7 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 		struct counts was;
 
 		if (idx) {
-			if (!period_next(&t->past[idx - 1], &pos, &k.name, &was))
+			if (!period_next(&t->past[idx - 1], &t->hist.names, &pos, &k.name, &was))
 				break; /* (n hosts were added: n are read) */
 			c = &was;
 		} else {
@@ -697,7 +706,7 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 		fprintf(f, "%s{\"start\": %lld, \"hosts\": [", n++ ? ",\n  " : "\n  ", day->start);
 		for (bool first = true; hist_day_next(day, &pos, &host, b); first = false) {
 			fputs(first ? "{\"name\": " : ", {\"name\": ", f);
-			json_write_string(f, h->hosts[host].name);
+			json_write_string(f, host_name(h, &h->hosts[host]));
 			fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}", b[0],
 				b[1]);
 		}
@@ -737,9 +746,16 @@ int history_render(const struct totals *t, bool days, const char *arg, char **bo
 int history_rename(struct history *h, const char *from, const char *to)
 {
 	struct hist_host *e = hist_find(h, from);
+	uint32_t cap = idx_size(h->n), *idx, id;
 
 	if (!e || hist_find(h, to))
 		return 0; /* nothing to move, or TO has a history of its own: both stay */
-	memcpy(e->name, to, strlen(to) + 1);
-	return idx_rebuild(h, h->n) ? -ENOMEM : 1;
+	if (!(idx = calloc(cap, sizeof(*idx))) || npool_ref(&h->names, to, &id)) {
+		free(idx);
+		return -ENOMEM;
+	}
+	npool_unref(&h->names, e->name);
+	e->name = id;
+	idx_fill(h, idx, cap);
+	return 1;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "name.h"
+#include "npool.h"
 
 /*
  * The daemon's history, bounded: each host's recent traffic in a ring of HIST_SLOTS slots of
@@ -32,7 +33,7 @@ uint16_t hist_pack(double bytes);
 double hist_unpack(uint16_t v);
 
 struct hist_host {
-	char name[NAME_SIZE];
+	uint32_t name;		      /* its id in the history's names */
 	uint16_t ring[HIST_SLOTS][2]; /* bytes in each closed slot, [tx, rx], packed */
 	float now[2];		      /* bytes in the newest slot, while it fills */
 	uint32_t today;		      /* position + 1 in the newest day's entries; 0: none */
@@ -67,6 +68,9 @@ static inline uint64_t hist_ent_bytes(const struct hist_ent *e, int dir)
 bool hist_day_next(const struct hist_day *d, size_t *pos, uint32_t *host, uint64_t b[2]);
 
 struct history {
+	/* The names of its hosts, and of the hosts of the totals' closed periods (totals.h): each
+	 * kept once */
+	struct npool names;
 	struct hist_host *hosts;
 	uint32_t n, cap;
 	uint32_t *idx; /* open addressing on the name: position + 1, 0 = empty */

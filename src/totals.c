@@ -10,22 +10,43 @@
 #include "name.h"
 #include "varint.h"
 
-static void period_rec_free(struct period_rec *p)
-{
-	free(p->buf);
-	p->buf = NULL;
-	p->len = p->cap = p->n = 0;
-}
-
 /* The eight counts as one array: the four byte counts, then the four packet counts. */
 #define COUNTS_N (sizeof(struct counts) / sizeof(uint64_t))
 _Static_assert(sizeof(struct counts) == COUNTS_N * sizeof(uint64_t), "counts without padding");
 
-int period_add(struct period_rec *r, const char *name, const struct counts *c)
+/* One host of a packed period at P: its name's id into *ID, its counts into V; the byte after. */
+static const unsigned char *period_get(const unsigned char *p, uint32_t *id, uint64_t *v)
 {
-	size_t nl = strlen(name) + 1, need = r->len + nl + COUNTS_N * VARINT_MAX;
+	uint64_t x;
+
+	p = varint_get(p, &x); /* period_add wrote it */
+	*id = (uint32_t)x;
+	for (size_t k = 0; k < COUNTS_N; k++)
+		p = varint_get(p, &v[k]);
+	return p;
+}
+
+void period_rec_free(struct period_rec *r, struct npool *names)
+{
+	for (size_t pos = 0; pos < r->len;) {
+		uint64_t v[COUNTS_N];
+		uint32_t id;
+
+		pos = (size_t)(period_get(r->buf + pos, &id, v) - r->buf);
+		npool_unref(names, id);
+	}
+	free(r->buf);
+	r->buf = NULL;
+	r->len = r->cap = r->n = 0;
+}
+
+int period_add(struct period_rec *r, struct npool *names, const char *name,
+	       const struct counts *c)
+{
+	size_t need = r->len + (1 + COUNTS_N) * VARINT_MAX;
 	uint64_t v[COUNTS_N];
 	unsigned char *p;
+	uint32_t id;
 
 	if (need > r->cap) {
 		size_t cap = r->cap ? r->cap + r->cap / 2 : 256;
@@ -38,10 +59,10 @@ int period_add(struct period_rec *r, const char *name, const struct counts *c)
 		r->buf = p;
 		r->cap = cap;
 	}
+	if (npool_ref(names, name, &id))
+		return -ENOMEM;
 	memcpy(v, c, sizeof(v));
-	p = r->buf + r->len;
-	memcpy(p, name, nl);
-	p += nl;
+	p = varint_put(r->buf + r->len, id);
 	for (size_t k = 0; k < COUNTS_N; k++)
 		p = varint_put(p, v[k]);
 	r->len = (size_t)(p - r->buf);
@@ -49,18 +70,17 @@ int period_add(struct period_rec *r, const char *name, const struct counts *c)
 	return 0;
 }
 
-bool period_next(const struct period_rec *r, size_t *pos, const char **name, struct counts *c)
+bool period_next(const struct period_rec *r, const struct npool *names, size_t *pos,
+		 const char **name, struct counts *c)
 {
 	uint64_t v[COUNTS_N];
 	const unsigned char *p;
+	uint32_t id;
 
 	if (*pos >= r->len)
 		return false;
-	p = r->buf + *pos;
-	*name = (const char *)p;
-	p += strlen(*name) + 1;
-	for (size_t k = 0; k < COUNTS_N; k++) /* period_add wrote it */
-		p = varint_get(p, &v[k]);
+	p = period_get(r->buf + *pos, &id, v);
+	*name = npool_name(names, id);
 	memcpy(c, v, sizeof(v));
 	*pos = (size_t)(p - r->buf);
 	return true;
@@ -79,7 +99,7 @@ void period_trim(struct period_rec *r)
 void totals_free(struct totals *t)
 {
 	for (size_t i = 0; i < t->npast; i++)
-		period_rec_free(&t->past[i]);
+		period_rec_free(&t->past[i], &t->hist.names);
 	free(t->past);
 	free(t->v);
 	free(t->idx);
@@ -248,7 +268,7 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 	int closed = 0;
 
 	while (t->npast > kept)
-		period_rec_free(&t->past[--t->npast]);
+		period_rec_free(&t->past[--t->npast], &t->hist.names);
 	if (!totals_clock_set(t, now))
 		return 0;
 	t->stamp = now;
@@ -256,8 +276,8 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 		if (kept) {
 			for (size_t i = 0; i < t->n; i++)
 				if (!counts_zero(&t->v[i].cur) &&
-				    period_add(&rec, t->v[i].name, &t->v[i].cur)) {
-					period_rec_free(&rec);
+				    period_add(&rec, &t->hist.names, t->v[i].name, &t->v[i].cur)) {
+					period_rec_free(&rec, &t->hist.names);
 					return -ENOMEM;
 				}
 			period_trim(&rec);
@@ -265,13 +285,13 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 				struct period_rec *past = realloc(t->past, (t->npast + 1) * sizeof(*past));
 
 				if (!past) {
-					period_rec_free(&rec);
+					period_rec_free(&rec, &t->hist.names);
 					return -ENOMEM;
 				}
 				t->past = past;
 				t->npast++;
 			} else {
-				period_rec_free(&t->past[t->npast - 1]);
+				period_rec_free(&t->past[t->npast - 1], &t->hist.names);
 			}
 			memmove(t->past + 1, t->past, (t->npast - 1) * sizeof(*t->past));
 			t->past[0] = rec;
@@ -356,7 +376,7 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 		struct counts c;
 		size_t pos = 0;
 
-		while (p && period_next(p, &pos, &name, &c)) {
+		while (p && period_next(p, &t->hist.names, &pos, &name, &c)) {
 			struct host *h = hostset_ensure(out, name);
 			const struct total *e = totals_find(t, name);
 
@@ -421,7 +441,7 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		const char *name;
 		struct counts c;
 
-		while (r && period_next(r, &pos, &name, &c)) {
+		while (r && period_next(r, &t->hist.names, &pos, &name, &c)) {
 			const struct total *e = totals_find(t, name);
 
 			pick_add(p, &n, max, after,
@@ -451,7 +471,7 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		if (!p[i].c) { /* the previous period's: decoded again from where it was */
 			size_t pos = p[i].pos;
 
-			if (!period_next(&t->past[0], &pos, &name, &prev))
+			if (!period_next(&t->past[0], &t->hist.names, &pos, &name, &prev))
 				memset(&prev, 0, sizeof(prev)); /* (it was read there a moment ago) */
 			p[i].c = &prev;
 		}
@@ -596,7 +616,7 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 		size_t pos = 0;
 
 		fprintf(f, "past %lld %lld\n", t->past[p].start, t->past[p].end);
-		while (period_next(&t->past[p], &pos, &name, &c)) {
+		while (period_next(&t->past[p], &t->hist.names, &pos, &name, &c)) {
 			fprintf(f, "was %s", name);
 			write_counts(f, &c);
 			fputc('\n', f);
@@ -709,7 +729,7 @@ static int read_was(struct totals *t, const char *name, const char *rest)
 	if (!p)
 		return -EINVAL;
 	ret = read_counts(rest, &c);
-	return ret ? ret : period_add(p, name, &c);
+	return ret ? ret : period_add(p, &t->hist.names, name, &c);
 }
 
 /* "host NAME MAC all-counts last-counts": a host's total. */

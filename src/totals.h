@@ -37,9 +37,9 @@ struct total {
 
 /*
  * A closed accounting period: the hosts that counted in it, packed, since a year of periods
- * is kept for every host: each host is its name, NUL-terminated, then its eight counts (the
- * byte counts, then the packet counts) as LEB128 varints, about 40 bytes where a fixed
- * record took 128.
+ * is kept for every host: each host is its name's id in the history's name pool (npool.h,
+ * one reference each), then its eight counts (the byte counts, then the packet counts), all
+ * LEB128 varints: about 30 bytes where a fixed record took 128.
  * Closed periods never change; period_next() reads them in the order they were added.
  */
 struct period_rec {
@@ -48,11 +48,15 @@ struct period_rec {
 	size_t len, cap, n; /* bytes used, bytes allocated, hosts */
 };
 
-/* Appends a host; 0 or -ENOMEM (the record unchanged). */
-int period_add(struct period_rec *r, const char *name, const struct counts *c);
-/* The host at *POS (0: the first) into *NAME (inside R) and *C, *POS moved past it; false at
- * the end. */
-bool period_next(const struct period_rec *r, size_t *pos, const char **name, struct counts *c);
+/* Appends a host, its name held in NAMES; 0 or -ENOMEM (the record unchanged). */
+int period_add(struct period_rec *r, struct npool *names, const char *name,
+	       const struct counts *c);
+/* The host at *POS (0: the first) into *NAME (inside NAMES: valid while R is) and *C, *POS
+ * moved past it; false at the end. */
+bool period_next(const struct period_rec *r, const struct npool *names, size_t *pos,
+		 const char **name, struct counts *c);
+/* Gives back its memory and its names' references. */
+void period_rec_free(struct period_rec *r, struct npool *names);
 /* Gives back the room allocated past the last host (a record is complete). */
 void period_trim(struct period_rec *r);
 

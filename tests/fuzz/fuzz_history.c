@@ -63,6 +63,25 @@ static void check_bounds(const struct history *h)
 		 h->entries);
 }
 
+/* Each history host and each host of a closed period holds one reference to its name. */
+static void check_refs(const struct totals *t)
+{
+	const struct npool *p = &t->hist.names;
+	uint64_t held = 0, want = t->hist.n;
+	uint32_t live = 0;
+
+	for (size_t k = 0; k < t->npast; k++)
+		want += t->past[k].n;
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->v[i]) {
+			FZ_CHECK(p->refs[i] > 0 && npool_find(p, p->v[i]) == i, "name %u", i);
+			held += p->refs[i];
+			live++;
+		}
+	FZ_CHECK(live == p->live && held == want, "names: %u live (%u), %llu references (%llu)",
+		 live, p->live, (unsigned long long)held, (unsigned long long)want);
+}
+
 /* An API answer: 0 and a body, or -EINVAL and one line. */
 static void check_render(const struct totals *t, bool days, const char *arg)
 {
@@ -95,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (read_state((const char *)data, split ? split : size, &t1, &bad))
 		return 0;
 	check_bounds(&t1.hist);
+	check_refs(&t1);
 	w1 = write_state(&t1, &l1);
 	FZ_CHECK(read_state(w1, l1, &t2, &bad) == 0, "what was written does not read (line %u):\n%s",
 		 bad, w1);
@@ -105,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 split ? (const char *)data + split + 1 : "");
 	check_render(&t2, true, split ? arg : NULL);
 	check_render(&t2, false, split ? arg : NULL);
+	check_refs(&t2);
 	free(w1);
 	free(w2);
 	totals_free(&t1);

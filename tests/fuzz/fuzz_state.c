@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct counts c;
 		size_t pos = 0, n = 0;
 
-		while (period_next(&t1.past[p], &pos, &name, &c)) {
+		while (period_next(&t1.past[p], &t1.hist.names, &pos, &name, &c)) {
 			FZ_CHECK(name_is_valid(name), "past host '%s'", name);
 			n++;
 		}

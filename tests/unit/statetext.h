@@ -19,15 +19,16 @@ static inline char *tu_state_text(const struct totals *t)
 	return buf;
 }
 
-/* The Ith host of a closed period (asserted to be there), its name in *NAME if not NULL. */
-static inline struct counts tu_was(const struct period_rec *r, size_t i, const char **name)
+/* The Ith host of closed period P (asserted to be there), its name in *NAME if not NULL. */
+static inline struct counts tu_was(const struct totals *t, size_t p, size_t i, const char **name)
 {
+	const struct period_rec *r = &t->past[p];
 	struct counts c = { 0 };
 	const char *nm = NULL;
 	size_t pos = 0;
 
 	for (size_t k = 0; k <= i; k++)
-		assert_true(period_next(r, &pos, &nm, &c));
+		assert_true(period_next(r, &t->hist.names, &pos, &nm, &c));
 	if (name)
 		*name = nm;
 	return c;

@@ -211,7 +211,7 @@ static void test_roll_forward_only(void **state)
 	assert_int_equal(t.npast, 1);
 	assert_int_equal(t.past[0].start, nov);
 	assert_int_equal(t.past[0].end, dec);
-	assert_int_equal(tu_was(&t.past[0], 0, NULL).bytes[FAM_V4][0], 1500);
+	assert_int_equal(tu_was(&t, 0, 0, NULL).bytes[FAM_V4][0], 1500);
 	assert_int_equal(t.period_start, dec);
 	hostset_free(&s);
 	totals_free(&t);

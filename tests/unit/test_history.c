@@ -300,7 +300,10 @@ static void test_prune(void **state)
 	poll_at(&t, T0 + 4 * DAY + 100);
 	assert_int_equal(t.hist.ndays, 2);
 	assert_int_equal(t.hist.n, 1);
-	assert_string_equal(t.hist.hosts[0].name, "pc");
+	assert_string_equal(npool_name(&t.hist.names, t.hist.hosts[0].name), "pc");
+	/* gone's name went with its last reference */
+	assert_int_equal(npool_find(&t.hist.names, "gone"), -1);
+	assert_int_equal(t.hist.names.live, 1);
 	s = render(&t, false, "pc", 0);
 	assert_non_null(strstr(s, "\"days\": [{\"start\": 1767484800, \"tx_bytes\": 1000, \"rx_bytes\": 1}, "
 				  "{\"start\": 1767571200, \"tx_bytes\": 1000, \"rx_bytes\": 1}]"));
@@ -310,16 +313,16 @@ static void test_prune(void **state)
 	assert_non_null(t.past);
 	t.past[0] = (struct period_rec){ .start = T0 + 3 * DAY - 7 * DAY, .end = T0 + 3 * DAY };
 	was.bytes[FAM_V4][0] = 42;
-	assert_int_equal(period_add(&t.past[0], "old", &was), 0);
+	assert_int_equal(period_add(&t.past[0], &t.hist.names, "old", &was), 0);
 	/* more hosts after it, each with its own counts (v6 and packets too) */
 	was.bytes[FAM_V4][0] = 0;
 	was.bytes[FAM_V6][1] = 900;
 	was.bytes[FAM_V4][1] = 7;
 	was.packets[FAM_V4][0] = 5;
-	assert_int_equal(period_add(&t.past[0], "older", &was), 0);
+	assert_int_equal(period_add(&t.past[0], &t.hist.names, "older", &was), 0);
 	memset(&was, 0, sizeof(was));
 	was.bytes[FAM_V6][0] = 5000000000ULL;
-	assert_int_equal(period_add(&t.past[0], "big", &was), 0);
+	assert_int_equal(period_add(&t.past[0], &t.hist.names, "big", &was), 0);
 	t.npast = 1;
 	delta(&t, "pc", 1, 1);
 	poll_at(&t, T0 + 4 * DAY + 200);
@@ -358,12 +361,14 @@ static void test_bounds(void **state)
 	}
 	assert_int_equal(t.hist.entries, HIST_MAX_ENTRIES);
 	assert_int_equal(t.hist.days[0].start, T0 + 2 * DAY);
-	/* the bound the README gives: hosts, their index, the days, host-days (one day's slack) */
-	assert_int_equal(sizeof(struct hist_host), 316);
+	/* the bound the README gives: a host 256 B and 8 of index, a name at most 98 (its id's
+	 * slots, 64 of text), the days, a packed host-day 23 B at most, the newest day 20 B a host */
+	assert_int_equal(sizeof(struct hist_host), 256);
 	assert_int_equal(sizeof(struct hist_ent), 20);
-	assert_true(history_memory(&t.hist) <= 316u * HIST_MAX_HOSTS + 4u * 2 * HIST_MAX_HOSTS +
-							  24u * 1024 + 20u * (HIST_MAX_ENTRIES + HIST_MAX_HOSTS));
-	assert_true(history_memory(&t.hist) < 2680u << 10);
+	assert_int_equal(sizeof(struct hist_day), 40);
+	assert_true(history_memory(&t.hist) <= (256u + 8 + 98 + 20) * HIST_MAX_HOSTS +
+							  40u * 1024 + 23u * HIST_MAX_ENTRIES);
+	assert_true(history_memory(&t.hist) < 1500u << 10); /* 1484 KiB (2680 with 20 B a host-day) */
 	totals_free(&t);
 	/* days: at most HIST_MAX_DAYS */
 	memset(&t, 0, sizeof(t));

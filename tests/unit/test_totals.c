@@ -115,6 +115,7 @@ static void test_delta_bytes(void **state)
 static void test_period_reserve(void **state)
 {
 	struct period_rec r = { 0 };
+	struct npool names = { 0 };
 	struct counts c, got;
 	char nm[NAME_SIZE];
 	const char *name;
@@ -122,18 +123,20 @@ static void test_period_reserve(void **state)
 
 	(void)state;
 	memset(&c, 0xff, sizeof(c));
-	assert_int_equal(period_add(&r, "a", &c), 0);
+	assert_int_equal(period_add(&r, &names, "a", &c), 0);
 	period_trim(&r);
 	assert_int_equal(r.cap, r.len);
 	memset(nm, 'x', NAME_MAX_LEN);
 	nm[NAME_MAX_LEN] = '\0';
-	assert_int_equal(period_add(&r, nm, &c), 0);
-	assert_true(period_next(&r, &pos, &name, &got));
-	assert_true(period_next(&r, &pos, &name, &got));
+	assert_int_equal(period_add(&r, &names, nm, &c), 0);
+	assert_true(period_next(&r, &names, &pos, &name, &got));
+	assert_true(period_next(&r, &names, &pos, &name, &got));
 	assert_string_equal(name, nm);
 	assert_memory_equal(&got, &c, sizeof(c));
-	assert_false(period_next(&r, &pos, &name, &got));
-	free(r.buf);
+	assert_false(period_next(&r, &names, &pos, &name, &got));
+	period_rec_free(&r, &names);
+	assert_int_equal(names.live, 0); /* the record's references went with it */
+	npool_free(&names);
 }
 
 static void test_state_round_trip(void **state)
@@ -250,7 +253,7 @@ static void test_periods(void **state)
 	assert_int_equal(t.npast, 1);
 	assert_int_equal(t.past[0].start, 1793491200);
 	assert_int_equal(t.past[0].n, 1);
-	assert_int_equal(tu_was(&t.past[0], 0, NULL).bytes[FAM_V4][0], 1000);
+	assert_int_equal(tu_was(&t, 0, 0, NULL).bytes[FAM_V4][0], 1000);
 	assert_int_equal(totals_find(&t, "pc")->cur.bytes[FAM_V4][0], 0);
 	snap_set(&s, "pc", 1300, 500);
 	totals_update(&t, &s, "b");
@@ -271,7 +274,7 @@ static void test_periods(void **state)
 	assert_int_equal(t.npast, 2);
 	assert_int_equal(t.past[0].start, 1798761600);
 	assert_int_equal(t.past[0].n, 0);
-	assert_int_equal(tu_was(&t.past[1], 0, NULL).bytes[FAM_V4][0], 300);
+	assert_int_equal(tu_was(&t, 1, 0, NULL).bytes[FAM_V4][0], 300);
 	/* the file keeps it all */
 	text = tu_state_text(&t);
 	assert_int_equal(read_str(text, &u, &bad), 0);
@@ -295,7 +298,8 @@ static void test_period_packed(void **state)
 {
 	static const uint64_t edge[] = { 0, 1, 127, 128, 16383, 16384, (1ULL << 32) - 1,
 					 (1ULL << 56) + 3, UINT64_MAX - 1, UINT64_MAX };
-	struct period_rec r = { 0 };
+	struct period_rec r = { 0 }, r2 = { 0 };
+	struct npool names = { 0 };
 	struct counts c, got;
 	const char *name;
 	char nm[NAME_SIZE];
@@ -309,12 +313,15 @@ static void test_period_packed(void **state)
 				c.bytes[f][d] = edge[(i + (size_t)f * 2 + (size_t)d) % 10];
 				c.packets[f][d] = edge[(i * 7 + (size_t)f + (size_t)d * 3) % 10] ^ i;
 			}
-		assert_int_equal(period_add(&r, nm, &c), 0);
+		assert_int_equal(period_add(&r, &names, nm, &c), 0);
+		if (i % 2) /* a second period holds every other name too */
+			assert_int_equal(period_add(&r2, &names, nm, &c), 0);
 	}
+	assert_int_equal(names.live, 1000);
 	period_trim(&r);
 	assert_int_equal(r.n, 1000);
 	assert_int_equal(r.cap, r.len);
-	while (period_next(&r, &pos, &name, &got)) {
+	while (period_next(&r, &names, &pos, &name, &got)) {
 		snprintf(nm, sizeof(nm), "host-%zu", n);
 		assert_string_equal(name, nm);
 		for (int f = 0; f < FAM_COUNT; f++)
@@ -327,7 +334,18 @@ static void test_period_packed(void **state)
 	}
 	assert_int_equal(n, 1000);
 	assert_int_equal(pos, r.len);
-	free(r.buf);
+	/* the first period goes: the names the second holds stay, the others go */
+	period_rec_free(&r, &names);
+	assert_int_equal(names.live, 500);
+	for (pos = 0, n = 1; period_next(&r2, &names, &pos, &name, &got); n += 2) {
+		snprintf(nm, sizeof(nm), "host-%zu", n);
+		assert_string_equal(name, nm);
+	}
+	assert_int_equal(n, 1001);
+	assert_int_equal(npool_find(&names, "host-2"), -1);
+	period_rec_free(&r2, &names);
+	assert_int_equal(names.live, 0);
+	npool_free(&names);
 }
 
 /* The previous period's view in slices, as the daemon streams it: each host once, in name
@@ -349,7 +367,7 @@ static void test_previous_slices(void **state)
 
 		c.bytes[FAM_V4][0] = 1000 + i;
 		c.packets[FAM_V6][1] = (uint64_t)names[i][0];
-		assert_int_equal(period_add(&t.past[0], names[i], &c), 0);
+		assert_int_equal(period_add(&t.past[0], &t.hist.names, names[i], &c), 0);
 	}
 	do {
 		assert_int_equal(totals_view_after(&t, NULL, VIEW_PREVIOUS, after, 3, &v, &total), 0);
