@@ -167,9 +167,19 @@ static int totals_room(struct totals *t, size_t cap)
 	return 0;
 }
 
+/* A total's reference to its name given back (the total goes, or takes another name). */
+static void name_drop(struct totals *t, const char *name)
+{
+	int64_t id = npool_find(&t->hist.names, name);
+
+	if (id >= 0) /* (always: the total held it) */
+		npool_unref(&t->hist.names, (uint32_t)id);
+}
+
 struct total *totals_get(struct totals *t, const char *name)
 {
 	struct total *e = totals_find(t, name);
+	uint32_t id;
 	size_t k;
 
 	if (e)
@@ -185,7 +195,9 @@ struct total *totals_get(struct totals *t, const char *name)
 		return NULL;
 	e = &t->v[t->n];
 	memset(e, 0, sizeof(*e));
-	memcpy(e->name, name, strlen(name) + 1);
+	if (npool_ref(&t->hist.names, name, &id))
+		return NULL;
+	e->name = npool_name(&t->hist.names, id);
 	for (k = name_hash(name) & (t->idx_cap - 1); t->idx[k]; k = (k + 1) & (t->idx_cap - 1))
 		;
 	t->idx[k] = (uint32_t)++t->n;
@@ -300,6 +312,7 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 			memset(&t->v[i].cur, 0, sizeof(t->v[i].cur));
 			/* a forgotten host stayed for this period's counts only */
 			if (t->v[i].forgotten) {
+				name_drop(t, t->v[i].name);
 				t->v[i] = t->v[--t->n];
 				continue;
 			}
@@ -884,6 +897,7 @@ bad:
 /* Drops the total at position i (order not kept); the index is rebuilt. */
 static void totals_remove_at(struct totals *t, size_t i)
 {
+	name_drop(t, t->v[i].name);
 	t->v[i] = t->v[--t->n];
 	idx_refresh(t);
 }
@@ -891,19 +905,27 @@ static void totals_remove_at(struct totals *t, size_t i)
 int totals_rename(struct totals *t, const char *from, const char *to)
 {
 	struct total *f = totals_find(t, from), *e;
+	uint32_t id;
 
 	if (!f || !strcmp(from, to))
 		return 0;
 	if (!name_is_valid(to))
 		return -EINVAL;
-	if (history_rename(&t->hist, from, to) < 0)
+	/* TO's reference first: nothing has changed when there is no memory for it */
+	if (npool_ref(&t->hist.names, to, &id))
 		return -ENOMEM;
+	if (history_rename(&t->hist, from, to) < 0) {
+		npool_unref(&t->hist.names, id);
+		return -ENOMEM;
+	}
 	e = totals_find(t, to);
 	if (!e) {
-		memcpy(f->name, to, strlen(to) + 1);
+		name_drop(t, f->name);
+		f->name = npool_name(&t->hist.names, id);
 		idx_refresh(t);
 		return 1;
 	}
+	npool_unref(&t->hist.names, id); /* (E holds TO) */
 	/* The new name counted before: one device now, so one total. */
 	add_counts(&e->all, &f->all);
 	add_counts(&e->cur, &f->cur);
@@ -952,6 +974,7 @@ size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
 			break; /* every host is in the kernel: nothing may go */
 		for (int f = 0; f < FAM_COUNT; f++)
 			*lost_bytes += t->v[victim].cur.bytes[f][0] + t->v[victim].cur.bytes[f][1];
+		name_drop(t, t->v[victim].name);
 		t->v[victim] = t->v[--t->n];
 		dropped++;
 	}

@@ -25,7 +25,7 @@ struct counts {
  * recreated: its new value is added, nothing is ever subtracted.
  */
 struct total {
-	char name[NAME_SIZE];
+	const char *name;    /* in t->hist.names, one reference: never moves while held */
 	char mac[MAC_SIZE];
 	bool forgotten;	     /* gone too long: only in the current period's view until it ends */
 	struct counts all;   /* since the state began */

@@ -63,11 +63,11 @@ static void check_bounds(const struct history *h)
 		 h->entries);
 }
 
-/* Each history host and each host of a closed period holds one reference to its name. */
+/* Each total, history host and host of a closed period holds one reference to its name. */
 static void check_refs(const struct totals *t)
 {
 	const struct npool *p = &t->hist.names;
-	uint64_t held = 0, want = t->hist.n;
+	uint64_t held = 0, want = t->hist.n + t->n;
 	uint32_t live = 0;
 
 	for (size_t k = 0; k < t->npast; k++)

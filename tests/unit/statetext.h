@@ -34,4 +34,25 @@ static inline struct counts tu_was(const struct totals *t, size_t p, size_t i, c
 	return c;
 }
 
+/* Each total, history host and host of a closed period holds one reference to its name, and
+ * the pool holds nothing else (npool.h): no name leaks, none goes while held. */
+static inline void tu_refs(const struct totals *t)
+{
+	const struct npool *p = &t->hist.names;
+	uint64_t held = 0, want = t->n + t->hist.n;
+	uint32_t live = 0;
+
+	for (size_t k = 0; k < t->npast; k++)
+		want += t->past[k].n;
+	for (size_t i = 0; i < t->n; i++)
+		assert_true(npool_find(p, t->v[i].name) >= 0);
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->v[i]) {
+			held += p->refs[i];
+			live++;
+		}
+	assert_int_equal(live, p->live);
+	assert_int_equal(held, want);
+}
+
 #endif

@@ -140,6 +140,8 @@ static void test_rename(void **state)
 	/* traffic, then the rename: the new counters carry 1500 */
 	assert_int_equal(totals_rename(&t, "pc", "desk"), 1);
 	assert_null(totals_find(&t, "pc"));
+	tu_refs(&t);
+	assert_int_equal(npool_find(&t.hist.names, "pc"), -1); /* its name went with it */
 	hostset_free(&s);
 	put(&s, "desk", "10.0.0.1", 1500);
 	put(&s, "tv", "10.0.0.2", 70);
@@ -150,12 +152,15 @@ static void test_rename(void **state)
 	assert_int_equal(totals_rename(&t, "desk", "tv"), 1);
 	assert_int_equal(all_tx(&t, "tv"), 1570);
 	assert_int_equal(t.n, 1);
+	tu_refs(&t);
+	assert_int_equal(t.hist.names.live, 1);
 	hostset_free(&s);
 	put(&s, "tv", "10.0.0.1", 1600);
 	assert_int_equal(totals_update(&t, &s, "b"), 0);
 	assert_int_equal(all_tx(&t, "tv"), 1670);
 	/* unknown names: nothing moves */
 	assert_int_equal(totals_rename(&t, "nobody", "x"), 0);
+	tu_refs(&t);
 	hostset_free(&s);
 	totals_free(&t);
 }
@@ -247,6 +252,8 @@ static void test_forget(void **state)
 	assert_non_null(totals_find(&t, "pc"));
 	assert_int_equal(t.npast, 1);
 	assert_int_equal(t.past[0].n, 3);
+	tu_refs(&t); /* tv and cam: the closed period holds their names */
+	assert_int_equal(t.hist.names.live, 3);
 	totals_free(&t);
 	hostset_free(&s);
 
@@ -275,6 +282,8 @@ static void test_forget(void **state)
 	assert_int_equal(totals_forget(&t, &s, 40, 0, 1, &lost), 1);
 	assert_int_equal(t.n, 1);
 	assert_non_null(totals_find(&t, "a"));
+	tu_refs(&t); /* the names of those dropped went with them */
+	assert_int_equal(t.hist.names.live, 1);
 	hostset_free(&s);
 	totals_free(&t);
 }

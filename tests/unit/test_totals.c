@@ -275,6 +275,7 @@ static void test_periods(void **state)
 	assert_int_equal(t.past[0].start, 1798761600);
 	assert_int_equal(t.past[0].n, 0);
 	assert_int_equal(tu_was(&t, 1, 0, NULL).bytes[FAM_V4][0], 300);
+	tu_refs(&t);
 	/* the file keeps it all */
 	text = tu_state_text(&t);
 	assert_int_equal(read_str(text, &u, &bad), 0);
@@ -285,8 +286,10 @@ static void test_periods(void **state)
 	free(again);
 	free(text);
 	/* fewer kept after a configuration change */
+	tu_refs(&u);
 	assert_int_equal(totals_roll(&u, &p, 1801440001, 1), 0);
 	assert_int_equal(u.npast, 1);
+	tu_refs(&u);
 	totals_free(&u);
 	hostset_free(&s);
 	totals_free(&t);
