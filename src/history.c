@@ -261,7 +261,13 @@ static void day_remap(struct hist_day *d, const uint32_t *map)
 		w = varint_put(w, b[0]);
 		w = varint_put(w, b[1]);
 	}
-	d->len = (uint32_t)(w - d->buf); /* (the bytes freed stay allocated until the day goes) */
+	if ((size_t)(w - d->buf) < d->len) { /* shorter: the bytes freed go back */
+		unsigned char *p = realloc(d->buf, (size_t)(w - d->buf));
+
+		d->len = (uint32_t)(w - d->buf);
+		if (p)
+			d->buf = p;
+	}
 }
 
 /* Drops the N oldest days (hosts stay where they are: callers may hold one). */
@@ -335,17 +341,17 @@ static int day_open(struct history *h, long long start, long long end)
 {
 	if (h->ndays == HIST_MAX_DAYS)
 		drop_days(h, 1);
-	if (h->ndays)
-		day_pack(&h->days[h->ndays - 1]);
 	if (h->ndays == h->days_cap) {
 		uint32_t cap = h->days_cap ? h->days_cap * 2 : 8;
 		struct hist_day *v = realloc(h->days, cap * sizeof(*v));
 
 		if (!v)
-			return -ENOMEM;
+			return -ENOMEM; /* (the newest day stays an array: day_add goes on into it) */
 		h->days = v;
 		h->days_cap = cap;
 	}
+	if (h->ndays)
+		day_pack(&h->days[h->ndays - 1]);
 	h->days[h->ndays++] = (struct hist_day){ .start = start };
 	h->day_end = end;
 	for (uint32_t i = 0; i < h->n; i++)

@@ -46,6 +46,16 @@ static inline void tu_refs(const struct totals *t)
 		want += t->past[k].n;
 	for (size_t i = 0; i < t->n; i++)
 		assert_true(npool_find(p, t->v[i].name) >= 0);
+	for (uint32_t i = 0; i < t->hist.n; i++)
+		assert_non_null(npool_name(p, t->hist.hosts[i].name));
+	for (size_t k = 0; k < t->npast; k++) {
+		struct counts c;
+		const char *nm;
+		size_t pos = 0;
+
+		while (period_next(&t->past[k], p, &pos, &nm, &c))
+			assert_non_null(nm);
+	}
 	for (uint32_t i = 0; i < p->n; i++)
 		if (p->v[i]) {
 			held += p->refs[i];

@@ -251,6 +251,35 @@ static void test_days_packed(void **state)
 	totals_free(&u);
 }
 
+/* A rename moves a host's history and its name's references: the old name goes with its
+ * last, one held by a history of its own stays. */
+static void test_rename_names(void **state)
+{
+	struct totals t = { .period_start = T0, .period_end = T0 + 31 * DAY };
+	char *s;
+
+	(void)state;
+	delta(&t, "pc", 100, 1);
+	delta(&t, "tv", 5, 5);
+	poll_at(&t, T0 + 50);
+	assert_int_equal(t.hist.n, 2);
+	tu_refs(&t);
+	assert_int_equal(totals_rename(&t, "pc", "desk"), 1);
+	tu_refs(&t);
+	assert_int_equal(npool_find(&t.hist.names, "pc"), -1);
+	s = render(&t, false, "desk", 0);
+	assert_non_null(strstr(s, "\"tx_bytes\": 100, \"rx_bytes\": 1}"));
+	free(s);
+	/* onto a host with a history of its own: one total, two histories */
+	assert_int_equal(totals_rename(&t, "desk", "tv"), 1);
+	tu_refs(&t);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.hist.n, 2);
+	assert_int_equal(t.hist.names.refs[npool_find(&t.hist.names, "desk")], 1);
+	assert_int_equal(t.hist.names.refs[npool_find(&t.hist.names, "tv")], 2);
+	totals_free(&t);
+}
+
 static void test_bad_lines(void **state)
 {
 	static const char *const bad[] = {
@@ -424,6 +453,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ring, setup_utc),
 		cmocka_unit_test_setup(test_days_and_state, setup_utc),
 		cmocka_unit_test_setup(test_days_packed, setup_utc),
+		cmocka_unit_test_setup(test_rename_names, setup_utc),
 		cmocka_unit_test_setup(test_bad_lines, setup_utc),
 		cmocka_unit_test_setup(test_prune, setup_utc),
 		cmocka_unit_test_setup(test_bounds, setup_utc),
