@@ -395,7 +395,7 @@ static void test_bounds(void **state)
 	 * slots, 64 of text), the days, a packed host-day 23 B at most, the newest day 20 B a host */
 	assert_int_equal(sizeof(struct hist_host), 256);
 	assert_int_equal(sizeof(struct hist_ent), 20);
-	assert_int_equal(sizeof(struct hist_day), 40);
+	assert_true(sizeof(struct hist_day) <= 40); /* (32 with 32-bit pointers) */
 	assert_true(history_memory(&t.hist) <= (256u + 8 + 98 + 20) * HIST_MAX_HOSTS +
 							  40u * 1024 + 23u * HIST_MAX_ENTRIES);
 	/* 1.5 MiB (2680 KiB with 20 B a host-day and names in the hosts), the totals' names too */
