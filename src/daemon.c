@@ -125,6 +125,8 @@ static int state_save(struct dmn *d)
 			logf_("%s", err);
 	} else {
 		d->saves++;
+		if (err[0]) /* written, but what the file held was lost (state.h) */
+			logf_("%s", err);
 		if (d->save_failing)
 			logf_("state file %s/iptmon.state written again", d->cfg->state_dir);
 	}

@@ -659,25 +659,41 @@ static uint64_t sum_dir(const struct counts *c, int dir)
 int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 		      const char *period)
 {
+	const struct npool *names = &t->hist.names;
+	const struct period_rec *r = NULL;
+	struct period_rec disk = { 0 };
+	struct npool disk_names = { 0 };
 	size_t idx, n = 0, cap;
 	long long start, end;
 	struct talker *v;
+	int ret;
 
 	if (period_index(t, period, &idx))
 		return -EINVAL;
-	start = idx ? t->past[idx - 1].start : t->period_start;
-	end = idx ? t->past[idx - 1].end : t->period_end;
-	cap = idx ? t->past[idx - 1].n : t->n;
+	if (idx && period_on_file_only(r = &t->past[idx - 1])) {
+		/* an older period: read from the state file for this answer only */
+		ret = totals_past_load(t, idx - 1, &disk, &disk_names);
+		if (ret)
+			return ret;
+		r = &disk;
+		names = &disk_names;
+	}
+	start = idx ? r->start : t->period_start;
+	end = idx ? r->end : t->period_end;
+	cap = idx ? r->n : t->n;
 	v = calloc(cap ? cap : 1, sizeof(*v));
-	if (!v)
+	if (!v) {
+		period_rec_free(&disk, &disk_names);
+		npool_free(&disk_names);
 		return -ENOMEM;
+	}
 	for (size_t i = 0, pos = 0; i < cap; i++) {
 		struct talker k = { NULL, { 0, 0 } };
 		const struct counts *c;
 		struct counts was;
 
 		if (idx) {
-			if (!period_next(&t->past[idx - 1], &t->hist.names, &pos, &k.name, &was))
+			if (!period_next(r, names, &pos, &k.name, &was))
 				break; /* (n hosts were added: n are read) */
 			c = &was;
 		} else {
@@ -699,6 +715,8 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	fputs("],\n\"hosts\": [", f);
 	json_talkers(f, v, n);
 	free(v);
+	period_rec_free(&disk, &disk_names);
+	npool_free(&disk_names);
 	fputs("],\n\"days\": [", f);
 	n = 0;
 	for (uint32_t d = 0; d < h->ndays; d++) {
@@ -742,7 +760,7 @@ int history_render(const struct totals *t, bool days, const char *arg, char **bo
 		*body = NULL;
 		return -ENOMEM;
 	}
-	if (ret == -ENOMEM) {
+	if (ret && ret != -EINVAL) { /* -ENOMEM, -EIO: no answer */
 		free(*body);
 		*body = NULL;
 	}

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -137,8 +138,13 @@ int state_load(const struct config *cfg, struct totals *t, char *msg, size_t msg
 			return errno == ENOENT ? 0 : -errno;
 		snprintf(why, sizeof(why), "is not a regular file (%s)", file_kind(st.st_mode));
 	} else {
-		ret = totals_read(f, t, &bad);
+		/* kept open: the older closed periods are read from it when asked for */
+		int fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 0);
+
+		ret = totals_read_keep(f, t, &bad, PERIODS_IN_MEMORY, fd);
 		fclose(f);
+		if (ret && fd >= 0)
+			close(fd);
 		if (ret != -EINVAL)
 			return ret;
 		snprintf(why, sizeof(why), "is damaged (line %u)", bad);
@@ -155,9 +161,10 @@ int state_load(const struct config *cfg, struct totals *t, char *msg, size_t msg
 }
 
 /* Writes PATH (in DIR) through PATH.tmp and a rename; unless LIVE, fsynced before the
- * rename and the directory after it. */
+ * rename and the directory after it. With KEEP, *KEEP gets an fd of the file written (-1
+ * when none could be had) and OFFS where its periods are (totals_write_offs). */
 static int write_atomic(const char *dir, const char *path, const struct totals *t, bool live,
-			char *err, size_t errlen)
+			long long *offs, int *keep, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX + 40];
 	FILE *f;
@@ -175,7 +182,8 @@ static int write_atomic(const char *dir, const char *path, const struct totals *
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		return ret;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(tmp, (keep ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
@@ -184,8 +192,11 @@ static int write_atomic(const char *dir, const char *path, const struct totals *
 		return ret;
 	}
 	errno = 0;
-	if (totals_write(f, t, live) || fflush(f) || (!live && fsync(fd)))
+	ret = totals_write_offs(f, t, live, offs);
+	if (!ret && (fflush(f) || (!live && fsync(fd))))
 		ret = errno ? -errno : -EIO;
+	if (keep)
+		*keep = ret ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (fclose(f) && !ret)
 		ret = errno ? -errno : -EIO;
 	if (!ret && rename(tmp, path) < 0)
@@ -193,6 +204,8 @@ static int write_atomic(const char *dir, const char *path, const struct totals *
 	if (ret) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-ret));
 		unlink(tmp);
+		if (keep && *keep >= 0)
+			close(*keep);
 		return ret;
 	}
 	if (!live) {
@@ -205,12 +218,33 @@ static int write_atomic(const char *dir, const char *path, const struct totals *
 	return 0;
 }
 
-int state_write(const struct config *cfg, const struct totals *t, char *err, size_t errlen)
+int state_write(const struct config *cfg, struct totals *t, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32];
+	long long *offs = t->npast ? calloc(2 * t->npast, sizeof(*offs)) : NULL;
+	int fd = -1, ret;
 
+	size_t lost;
+
+	err[0] = '\0';
 	state_path(path, sizeof(path), cfg);
-	return write_atomic(cfg->state_dir, path, t, false, err, errlen);
+	/* (without room for the offsets, the periods just stay in memory) */
+	ret = write_atomic(cfg->state_dir, path, t, false, offs, offs || !t->npast ? &fd : NULL,
+			   err, errlen);
+	if (ret == -ESTALE) { /* something else wrote over the file the old periods were on */
+		lost = totals_drop_on_file(t);
+		ret = write_atomic(cfg->state_dir, path, t, false, offs,
+				   offs || !t->npast ? &fd : NULL, err, errlen);
+		if (!ret)
+			snprintf(err, errlen,
+				 "state file %s was changed by another program: the %zu closed "
+				 "periods before the previous one were read from it and are lost",
+				 path, lost);
+	}
+	if (!ret && fd >= 0)
+		totals_on_file(t, fd, offs, PERIODS_IN_MEMORY);
+	free(offs);
+	return ret;
 }
 
 int state_write_live(const struct config *cfg, const struct totals *t, char *err, size_t errlen)
@@ -218,7 +252,7 @@ int state_write_live(const struct config *cfg, const struct totals *t, char *err
 	char path[PATH_MAX + 32];
 
 	state_live_path(path, sizeof(path), cfg);
-	return write_atomic(cfg->run_dir, path, t, true, err, errlen);
+	return write_atomic(cfg->run_dir, path, t, true, NULL, NULL, err, errlen);
 }
 
 /* An flock on DIR/PATH's file for the process's life, the pid written in it; the fd. */

@@ -3,9 +3,12 @@
 #include "totals.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "name.h"
 #include "varint.h"
@@ -104,6 +107,8 @@ void totals_free(struct totals *t)
 	free(t->v);
 	free(t->idx);
 	history_free(&t->hist);
+	if (t->file)
+		close(t->file - 1);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -592,8 +597,64 @@ static void write_counts(FILE *f, const struct counts *c)
 	write_u64s(f, v, n);
 }
 
+/* The state file as T saw it last, or changed by something else since (-ESTALE). */
+static int file_check(const struct totals *t)
+{
+	struct stat st;
+
+	if (!t->file)
+		return -ESTALE;
+	if (fstat(t->file - 1, &st))
+		return -EIO;
+	return st.st_size == t->file_size &&
+			       st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec == t->file_mtime
+		       ? 0
+		       : -ESTALE;
+}
+
+/* Notes what the state file T keeps is now (file_check). */
+static void file_seen(struct totals *t)
+{
+	struct stat st;
+
+	if (t->file && !fstat(t->file - 1, &st)) {
+		t->file_size = st.st_size;
+		t->file_mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	}
+}
+
+/* LEN bytes of FD at OFF into OUT: 0, -ESTALE (the file is shorter), -EIO. */
+static int copy_from(FILE *out, int fd, long long off, long long len)
+{
+	char buf[4096];
+
+	while (len > 0) {
+		ssize_t r = pread(fd, buf, len < (long long)sizeof(buf) ? (size_t)len : sizeof(buf),
+				  (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (!r)
+			return -ESTALE;
+		if (r < 0 || fwrite(buf, 1, (size_t)r, out) != (size_t)r)
+			return -EIO;
+		off += r;
+		len -= r;
+	}
+	return 0;
+}
+
 int totals_write(FILE *f, const struct totals *t, bool rates)
 {
+	return totals_write_offs(f, t, rates, NULL);
+}
+
+int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *offs)
+{
+	/* the live file: the previous period only (show's), not a year of them every poll */
+	size_t np = rates && t->npast > 1 ? 1 : t->npast;
+	int ret;
+
 	fprintf(f, "%s %d\nboot %s\nperiod %lld %lld\ntime %lld\n", STATE_MAGIC, STATE_VERSION,
 		t->boot_id[0] ? t->boot_id : "-", t->period_start, t->period_end, t->stamp);
 	if (rates && t->has_rates)
@@ -623,16 +684,31 @@ int totals_write(FILE *f, const struct totals *t, bool rates)
 			fputc('\n', f);
 		}
 	}
-	for (size_t p = 0; p < t->npast; p++) {
+	for (size_t p = 0; p < np; p++) {
+		const struct period_rec *r = &t->past[p];
 		const char *name;
 		struct counts c;
 		size_t pos = 0;
+		off_t at = 0;
 
-		fprintf(f, "past %lld %lld\n", t->past[p].start, t->past[p].end);
-		while (period_next(&t->past[p], &t->hist.names, &pos, &name, &c)) {
+		fprintf(f, "past %lld %lld\n", r->start, r->end);
+		if (offs && (at = ftello(f)) < 0)
+			return -EIO;
+		if (period_on_file_only(r) && ((ret = file_check(t)) ||
+					       (ret = copy_from(f, t->file - 1, r->off, r->flen))))
+			return ret;
+		while (period_next(r, &t->hist.names, &pos, &name, &c)) {
 			fprintf(f, "was %s", name);
 			write_counts(f, &c);
 			fputc('\n', f);
+		}
+		if (offs) {
+			off_t end = ftello(f);
+
+			if (end < 0)
+				return -EIO;
+			offs[2 * p] = (long long)at;
+			offs[2 * p + 1] = (long long)(end - at);
 		}
 	}
 	if (!rates)
@@ -714,26 +790,35 @@ static int read_v1_host(struct totals *t, const char *line)
 	return 0;
 }
 
+/* Where totals_read_keep() is in its file. */
+struct reader {
+	size_t past_cap;
+	size_t hot;	   /* closed periods kept in memory; the rest stay on the file */
+	bool keep;	   /* the file stays readable (an fd): periods may stay on it */
+	long long at, end; /* the line's offset in the file, the next one's */
+};
+
 /* "past START END": a closed period begins (its "was" lines follow). */
-static int read_past(struct totals *t, long long a, long long b, size_t *past_cap)
+static int read_past(struct totals *t, long long a, long long b, struct reader *rd)
 {
 	if (a < 0 || b < a)
 		return -EINVAL;
-	if (t->npast == *past_cap) {
-		size_t cap = *past_cap ? *past_cap * 2 : 16;
+	if (t->npast == rd->past_cap) {
+		size_t cap = rd->past_cap ? rd->past_cap * 2 : 16;
 		struct period_rec *p = realloc(t->past, cap * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
 		t->past = p;
-		*past_cap = cap;
+		rd->past_cap = cap;
 	}
-	t->past[t->npast++] = (struct period_rec){ .start = a, .end = b };
+	t->past[t->npast++] = (struct period_rec){ .start = a, .end = b, .off = rd->end };
 	return 0;
 }
 
-/* "was NAME counts": a host of the last closed period read. */
-static int read_was(struct totals *t, const char *name, const char *rest)
+/* "was NAME counts": a host of the last closed period read; past the first HOT periods, only
+ * checked and counted (its lines must follow each other: they are read back as one run). */
+static int read_was(struct totals *t, const char *name, const char *rest, struct reader *rd)
 {
 	struct period_rec *p = t->npast ? &t->past[t->npast - 1] : NULL;
 	struct counts c = { 0 };
@@ -742,7 +827,15 @@ static int read_was(struct totals *t, const char *name, const char *rest)
 	if (!p)
 		return -EINVAL;
 	ret = read_counts(rest, &c);
-	return ret ? ret : period_add(p, &t->hist.names, name, &c);
+	if (ret)
+		return ret;
+	if (!rd->keep || t->npast <= rd->hot)
+		return period_add(p, &t->hist.names, name, &c);
+	if (rd->at != p->off + p->flen)
+		return -EINVAL; /* not one run after its `past` line: not a file iptmon wrote */
+	p->flen = rd->end - p->off;
+	p->n++;
+	return 0;
 }
 
 /* "host NAME MAC all-counts last-counts": a host's total. */
@@ -807,7 +900,7 @@ static int read_host_more(struct totals *t, const char *line)
 	return -EINVAL;
 }
 
-static int read_line(struct totals *t, const char *line, int version, size_t *past_cap)
+static int read_line(struct totals *t, const char *line, int version, struct reader *rd)
 {
 	char name[NAME_SIZE], boot[40];
 	const char *rest;
@@ -837,9 +930,9 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 		return 0;
 	}
 	if (sscanf(line, "past %lld %lld%n", &a, &b, &len) == 2 && line[len] == '\n')
-		return read_past(t, a, b, past_cap);
+		return read_past(t, a, b, rd);
 	if (!read_name(line, "was", name, &rest))
-		return read_was(t, name, rest);
+		return read_was(t, name, rest, rd);
 	if (!read_name(line, "host", name, &rest))
 		return read_host(t, name, rest);
 	if (!strncmp(line, "day ", 4))
@@ -849,16 +942,23 @@ static int read_line(struct totals *t, const char *line, int version, size_t *pa
 
 int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
 {
+	return totals_read_keep(f, t, bad_line, (size_t)-1, -1);
+}
+
+int totals_read_keep(FILE *f, struct totals *t, unsigned int *bad_line, size_t hot, int fd)
+{
 	char line[1024];
 	unsigned int n = 0;
 	int version = 0, ret;
 	bool ended = false;
-	size_t past_cap = 0;
+	struct reader rd = { .hot = hot, .keep = fd >= 0 };
 
 	memset(t, 0, sizeof(*t));
 	*bad_line = 0;
 	while (fgets(line, sizeof(line), f)) {
 		n++;
+		rd.at = rd.end;
+		rd.end += (long long)strlen(line);
 		if (!strchr(line, '\n') || ended)
 			goto bad;
 		if (n == 1) {
@@ -871,7 +971,7 @@ int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
 			ended = true;
 			continue;
 		}
-		ret = read_line(t, line, version, &past_cap);
+		ret = read_line(t, line, version, &rd);
 		if (ret == -ENOMEM) {
 			totals_free(t);
 			return ret;
@@ -887,11 +987,88 @@ int totals_read(FILE *f, struct totals *t, unsigned int *bad_line)
 		t->stamp = t->period_start;
 	for (size_t p = 0; p < t->npast; p++)
 		period_trim(&t->past[p]);
+	if (fd >= 0) {
+		t->file = fd + 1;
+		file_seen(t);
+	}
 	return 0;
 bad:
 	*bad_line = n;
 	totals_free(t);
 	return -EINVAL;
+}
+
+void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot)
+{
+	if (t->file)
+		close(t->file - 1);
+	t->file = fd + 1;
+	file_seen(t);
+	for (size_t p = 0; p < t->npast; p++) {
+		struct period_rec *r = &t->past[p];
+		size_t n = r->n;
+
+		r->off = offs[2 * p];
+		r->flen = offs[2 * p + 1];
+		if (p >= hot && r->buf) {
+			period_rec_free(r, &t->hist.names);
+			r->n = n; /* on the file only */
+		}
+	}
+}
+
+size_t totals_drop_on_file(struct totals *t)
+{
+	size_t k = 0, n = t->npast;
+
+	for (size_t p = 0; p < n; p++)
+		if (!period_on_file_only(&t->past[p]))
+			t->past[k++] = t->past[p];
+	t->npast = k;
+	return n - k;
+}
+
+int totals_past_load(const struct totals *t, size_t p, struct period_rec *out,
+		     struct npool *names)
+{
+	const struct period_rec *r = &t->past[p];
+	long long left = r->flen;
+	char line[1024];
+	FILE *f = NULL;
+	int fd, ret = 0;
+
+	*out = (struct period_rec){ .start = r->start, .end = r->end };
+	if ((ret = file_check(t)))
+		return ret;
+	fd = fcntl(t->file - 1, F_DUPFD_CLOEXEC, 0); /* fgets moves its offset: pread elsewhere */
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		ret = errno == ENOMEM ? -ENOMEM : -EIO;
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	if (fseeko(f, (off_t)r->off, SEEK_SET))
+		ret = -EIO;
+	while (!ret && left > 0 && fgets(line, sizeof(line), f)) {
+		char name[NAME_SIZE];
+		const char *rest;
+		struct counts c;
+		long long len = (long long)strlen(line);
+
+		if (len > left || read_name(line, "was", name, &rest) || read_counts(rest, &c))
+			ret = -ESTALE;
+		else if (period_add(out, names, name, &c))
+			ret = -ENOMEM;
+		left -= len;
+	}
+	if (!ret && (left || out->n != r->n))
+		ret = -ESTALE;
+	fclose(f);
+	if (ret)
+		period_rec_free(out, names);
+	else
+		period_trim(out);
+	return ret;
 }
 
 /* Drops the total at position i (order not kept); the index is rebuilt. */

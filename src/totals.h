@@ -46,7 +46,20 @@ struct period_rec {
 	long long start, end;
 	unsigned char *buf;
 	size_t len, cap, n; /* bytes used, bytes allocated, hosts */
+	/* Where its `was` lines are in the state file totals.file holds (flen 0: not there). A
+	 * period on the file and not in memory (buf NULL, n > 0) is read from there when asked
+	 * for: the daemon keeps only the newest PERIODS_IN_MEMORY in memory. */
+	long long off, flen;
 };
+
+/* Closed periods the daemon keeps in memory (the previous one: show, metrics, the views);
+ * older ones stay in the state file, read when /api/days asks for one. */
+#define PERIODS_IN_MEMORY 1
+
+static inline bool period_on_file_only(const struct period_rec *r)
+{
+	return !r->buf && r->n;
+}
 
 /* Appends a host, its name held in NAMES; 0 or -ENOMEM (the record unchanged). */
 int period_add(struct period_rec *r, struct npool *names, const char *name,
@@ -71,6 +84,8 @@ struct totals {
 	long long stamp; /* the newest wall-clock time the totals saw; 0 = none */
 	struct period_rec *past;	    /* newest first */
 	size_t npast;
+	int file;	/* the state file's fd + 1 (periods on it only are read from it); 0: none */
+	long long file_size, file_mtime; /* what it was then (ns): changed, it gives nothing */
 	int64_t dt_ms; /* time the last poll's deltas took to build up; 0 = no rates */
 	bool has_rates;
 	struct history hist; /* recent rates and per-day totals (history.h), the daemon's */
@@ -96,8 +111,31 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 /* The state file: versioned text, every name checked on the way in. With rates, the live
  * file `show` reads also carries each host's last per-second rates. */
 int totals_write(FILE *f, const struct totals *t, bool rates);
+/*
+ * The same, telling where each closed period's `was` lines went: OFFS (2 × npast, may be
+ * NULL) gets each one's offset and length in F. Periods on the state file only are copied
+ * from it (-ESTALE when it was changed meanwhile by something else). The live file (RATES)
+ * carries the previous period only (what `show` reads).
+ */
+int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *offs);
 /* 0, -EINVAL for a file that is not a valid state file (line in *bad_line), -ENOMEM. */
 int totals_read(FILE *f, struct totals *t, unsigned int *bad_line);
+/*
+ * The same, keeping only the newest HOT closed periods in memory: the older ones are
+ * checked, then left on F (their place noted), and FD (F's, duplicated by the caller) is kept
+ * in T to read them from; FD < 0: all in memory. F is read from its start.
+ */
+int totals_read_keep(FILE *f, struct totals *t, unsigned int *bad_line, size_t hot, int fd);
+/* After the state file was written with totals_write_offs(OFFS): FD (that file's, taken
+ * over) is where the periods are now; those past the newest HOT leave memory. */
+void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot);
+/* The periods on the file only, when the file was changed under T (totals_write_offs and
+ * totals_past_load gave -ESTALE): they are gone; how many. */
+size_t totals_drop_on_file(struct totals *t);
+/* Closed period P (t->past[P]) read into OUT (zeroed first), its names in NAMES: for one
+ * on the file only. 0, -ENOMEM, -ESTALE (the file was changed), -EIO. */
+int totals_past_load(const struct totals *t, size_t p, struct period_rec *out,
+		     struct npool *names);
 enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
 
 /*

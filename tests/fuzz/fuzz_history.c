@@ -4,11 +4,15 @@
  * totals_read() accepts, written as the state file (with its `day` lines) and read again,
  * writes the very same bytes; the days it holds are in order, within the bounds, and each
  * entry names a host of the history; /api/days and /api/history answer valid JSON or a
- * one-line 400 for any period or host argument.
+ * one-line 400 for any period or host argument. Read back keeping only the previous period
+ * in memory (the daemon's way: the older ones stay on the file), it writes the same bytes
+ * again and answers /api/days the same.
  */
 #include "fuzz.h"
 
 #include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "history.h"
 #include "totals.h"
@@ -71,7 +75,8 @@ static void check_refs(const struct totals *t)
 	uint32_t live = 0;
 
 	for (size_t k = 0; k < t->npast; k++)
-		want += t->past[k].n;
+		if (!period_on_file_only(&t->past[k]))
+			want += t->past[k].n;
 	for (uint32_t i = 0; i < p->n; i++)
 		if (p->v[i]) {
 			FZ_CHECK(p->refs[i] > 0 && npool_find(p, p->v[i]) == i, "name %u", i);
@@ -82,8 +87,26 @@ static void check_refs(const struct totals *t)
 		 live, p->live, (unsigned long long)held, (unsigned long long)want);
 }
 
-/* An API answer: 0 and a body, or -EINVAL and one line. */
-static void check_render(const struct totals *t, bool days, const char *arg)
+/* W (LEN bytes) read as the daemon reads its state file: from a file, the closed periods
+ * before the previous one left on it. */
+static void read_on_file(const char *w, size_t len, struct totals *t)
+{
+	int fd = memfd_create("state", MFD_CLOEXEC), fd2;
+	unsigned int bad;
+	FILE *f;
+
+	if (fd < 0 || (len && write(fd, w, len) != (ssize_t)len) || lseek(fd, 0, SEEK_SET) ||
+	    (fd2 = dup(fd)) < 0 || !(f = fdopen(fd2, "r")))
+		abort();
+	FZ_CHECK(totals_read_keep(f, t, &bad, PERIODS_IN_MEMORY, fd) == 0,
+		 "what was written does not read kept on file (line %u)", bad);
+	fclose(f);
+	for (size_t p = PERIODS_IN_MEMORY; p < t->npast; p++)
+		FZ_CHECK(!t->past[p].buf, "period %zu in memory", p);
+}
+
+/* An API answer: 0 and a body, or -EINVAL and one line; the body (free it). */
+static char *check_render(const struct totals *t, bool days, const char *arg)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -95,14 +118,15 @@ static void check_render(const struct totals *t, bool days, const char *arg)
 		FZ_CHECK(strchr(body, '\n') == body + len - 1, "400 of more than a line: %s", body);
 	else
 		FZ_CHECK(body[0] == '{', "render: %s", body);
-	free(body);
+	return body;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct totals t1, t2;
+	struct totals t1, t2, t3;
 	unsigned int bad;
-	char *w1, *w2, arg[32];
+	char *w1, *w2, *w3, *b2, *b3, arg[32];
+	size_t l3;
 	size_t l1, l2, split = 0;
 
 	/* the last line, when it starts with '?', is the API argument */
@@ -123,12 +147,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 w1, w2);
 	snprintf(arg, sizeof(arg), "%.*s", split ? (int)(size - split - 1) : 0,
 		 split ? (const char *)data + split + 1 : "");
-	check_render(&t2, true, split ? arg : NULL);
-	check_render(&t2, false, split ? arg : NULL);
+	b2 = check_render(&t2, true, split ? arg : NULL);
+	free(check_render(&t2, false, split ? arg : NULL));
 	check_refs(&t2);
+	read_on_file(w1, l1, &t3);
+	check_refs(&t3);
+	w3 = write_state(&t3, &l3);
+	FZ_CHECK(l1 == l3 && !memcmp(w1, w3, l1), "kept on file, written again differs:\n%s\n---\n%s",
+		 w1, w3);
+	b3 = check_render(&t3, true, split ? arg : NULL);
+	FZ_CHECK(!strcmp(b2, b3), "/api/days from the file differs:\n%s\n---\n%s", b2, b3);
+	free(b2);
+	free(b3);
 	free(w1);
 	free(w2);
+	free(w3);
 	totals_free(&t1);
 	totals_free(&t2);
+	totals_free(&t3);
 	return 0;
 }

@@ -771,12 +771,15 @@ EOC
 }
 
 # Accounting periods: a state file whose period ended long ago closes it when the daemon
-# starts; show --period previous gives its counts, current only what came after.
+# starts; show --period previous gives its counts, current only what came after. The daemon
+# keeps the older closed periods on the state file, not in memory: /api/days reads them from
+# there, the live file carries the previous one only, and the state file keeps them byte for
+# byte across restarts.
 case_period() {
 	it_setup
 	cat >>"$T/iptmon.conf" <<EOC
 interval = 1
-periods_kept = 2
+periods_kept = 3
 EOC
 	one_client
 	local rc=0
@@ -813,10 +816,15 @@ EOS
 	expect_eq "$(jq -r '.period.end > now' <<<"$cur")" true "the current period ends in the future"
 	it show --period previous | grep -q "^period: previous, 1970-01-01" || fail "table's period line: $(it show --period previous | head -n 2)"
 	expect_eq "$(it show --period=bogus 2>&1 >/dev/null)" "iptmon: show: --period takes current or previous, not 'bogus'" "bad --period"
+	expect_eq "$(grep -c '^past ' "$T/run/iptmon.live")" 1 "periods in the live file"
 	stop_daemon
-	# saved: kept periods (2: the one that closed and the 0-1000 one), newest first
-	expect_eq "$(grep -c '^past ' "$T/state/iptmon.state")" 2 "periods kept"
+	# saved: kept periods (3: the one that closed, the 0-1000 one, the empty one), newest first
+	expect_eq "$(grep -c '^past ' "$T/state/iptmon.state")" 3 "periods kept"
 	expect_eq "$(grep '^past ' "$T/state/iptmon.state" | head -n 1)" "past 1000 2000" "newest past period"
+	expect_eq "$(sed -n '/^past 0 1000$/,/^past 0 0$/p' "$T/state/iptmon.state" | tr '\n' '|')" \
+		"past 0 1000|was pc 2000 2 0 0 0 0 0 0|was gone 100 1 0 0 0 0 0 0|past 0 0|" "older periods, from the file"
+	local older
+	older=$(grep -E '^(past|was) ' "$T/state/iptmon.state")
 	# without the daemon, periods come from the state file
 	expect_eq "$(it show --period previous --json | jq -r .source)" state "source without a daemon"
 	expect_eq "$(it show --period current --json | jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes')" 10280 "current period from the state file"
@@ -827,7 +835,12 @@ EOS
 	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/hosts?period=previous' | jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes')" 5000 "/api/hosts?period=previous"
 	ns_rexec curl -s 127.0.0.1:9678/metrics | grep -qx 'iptmon_period_start_seconds [0-9]\{10\}' || fail "iptmon_period_start_seconds"
 	expect_eq "$(ns_rexec curl -s -o /dev/null -w '%{http_code}' '127.0.0.1:9678/api/hosts?period=x')" 400 "bad period over HTTP"
+	# an older period, read from the state file: its hosts by volume
+	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/days?period=2' | jq -c '[.period, [.hosts[] | [.name, .tx_bytes, .rx_bytes]]]')" \
+		'[{"index":2,"start":0,"end":1000},[["pc",2000,0],["gone",100,0]]]' "/api/days?period=2"
+	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/days?period=3' | jq -c '[.period.index, .hosts]')" '[3,[]]' "/api/days?period=3"
 	stop_daemon
+	expect_eq "$(grep -E '^(past|was) ' "$T/state/iptmon.state")" "$older" "closed periods after a restart"
 }
 
 # 100 HTTP clients connect and send nothing: polling goes on, /metrics is still served, and

@@ -43,7 +43,8 @@ static inline void tu_refs(const struct totals *t)
 	uint32_t live = 0;
 
 	for (size_t k = 0; k < t->npast; k++)
-		want += t->past[k].n;
+		if (!period_on_file_only(&t->past[k])) /* (one on the file holds no name) */
+			want += t->past[k].n;
 	for (size_t i = 0; i < t->n; i++)
 		assert_true(npool_find(p, t->v[i].name) >= 0);
 	for (uint32_t i = 0; i < t->hist.n; i++)

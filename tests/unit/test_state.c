@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "state.h"
+#include "statetext.h"
 
 static void cfg_in(struct config *c, const char *dir)
 {
@@ -143,12 +144,164 @@ static void test_lock(void **state)
 	close(fds[1]);
 }
 
+/* /api/days's answer for PERIOD (asserted to be one). */
+static char *days_of(const struct totals *t, const char *period)
+{
+	char *body = NULL;
+	size_t len = 0;
+
+	assert_int_equal(history_render(t, true, period, &body, &len), 0);
+	return body;
+}
+
+static void check_same(const struct totals *t, const struct totals *ref)
+{
+	char *a = tu_state_text(t), *b = tu_state_text(ref), arg[8];
+
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	for (size_t p = 0; p <= ref->npast; p++) {
+		snprintf(arg, sizeof(arg), "%zu", p);
+		a = days_of(t, arg);
+		b = days_of(ref, arg);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	tu_refs(t);
+}
+
+/* Lines of PATH that start with PREFIX. */
+static int lines_with(const char *path, const char *prefix)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
+/*
+ * The older closed periods stay in the state file, not in memory: after a write and after a
+ * load only the previous one is in memory, and the state file, the views and /api/days give
+ * what the same totals all in memory give, whatever happens to the file's path meanwhile.
+ */
+static void test_periods_on_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct config c;
+	struct totals t = { 0 }, ref, u;
+	struct period_spec spec = { .mday = 1 };
+	char msg[600], path[PATH_MAX + 32], other[PATH_MAX + 40], *text, *body = NULL;
+	size_t len = 0;
+	FILE *f;
+	unsigned int bad;
+
+	cfg_in(&c, fx->dir);
+	t.period_start = 1767225600; /* 2026-01-01 UTC */
+	t.period_end = 1769904000;
+	t.stamp = t.period_start + 5;
+	assert_non_null(t.past = calloc(5, sizeof(*t.past)));
+	t.npast = 5;
+	for (size_t p = 0; p < 5; p++) {
+		t.past[p].end = p ? t.past[p - 1].start : t.period_start;
+		t.past[p].start = t.past[p].end - 2592000;
+		for (unsigned int i = 0; i < 40 + p; i++) {
+			struct counts k = { 0 };
+			char name[32];
+
+			snprintf(name, sizeof(name), i % 7 ? "host-%u" : "Laptop_%u.lan", i * 3 + (unsigned int)p);
+			k.bytes[0][0] = (uint64_t)i << (p * 8);
+			k.bytes[1][1] = i * 1000003ULL + p;
+			k.packets[0][1] = p;
+			assert_int_equal(period_add(&t.past[p], &t.hist.names, name, &k), 0);
+		}
+	}
+	assert_non_null(totals_get(&t, "pc"));
+	totals_find(&t, "pc")->cur.bytes[0][0] = 77;
+	text = tu_state_text(&t);
+	f = fmemopen(text, strlen(text), "r");
+	assert_int_equal(totals_read(f, &ref, &bad), 0); /* all in memory */
+	fclose(f);
+	free(text);
+
+	/* written: the previous period stays, the older ones leave memory */
+	assert_int_equal(state_write(&c, &t, msg, sizeof(msg)), 0);
+	assert_non_null(t.past[0].buf);
+	for (size_t p = 1; p < 5; p++) {
+		assert_true(period_on_file_only(&t.past[p]));
+		assert_int_equal(t.past[p].n, 40 + p);
+	}
+	assert_int_equal(t.hist.names.live, 41); /* pc and the previous period's 40 */
+	check_same(&t, &ref);
+	assert_string_equal(msg, "");
+	/* the path replaced by another file, then gone: the periods come from the file kept */
+	state_path(path, sizeof(path), &c);
+	snprintf(other, sizeof(other), "%s.other", path);
+	tu_write_file(other, "iptmon-state 3\nend\n");
+	assert_int_equal(rename(other, path), 0);
+	check_same(&t, &ref);
+	assert_int_equal(unlink(path), 0);
+	check_same(&t, &ref);
+	assert_int_equal(state_write(&c, &t, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "");
+	check_same(&t, &ref);
+	/* the live file: the previous period only */
+	assert_int_equal(state_write_live(&c, &t, msg, sizeof(msg)), 0);
+	state_live_path(path, sizeof(path), &c);
+	assert_int_equal(lines_with(path, "past "), 1);
+	assert_int_equal(lines_with(path, "was "), 40);
+
+	/* loaded: the same */
+	assert_int_equal(state_load(&c, &u, msg, sizeof(msg)), 0);
+	assert_non_null(u.past[0].buf);
+	for (size_t p = 1; p < 5; p++)
+		assert_true(period_on_file_only(&u.past[p]));
+	check_same(&u, &ref);
+
+	/* a period closes: the old previous one stays in memory until the next write */
+	assert_int_equal(totals_roll(&u, &spec, (time_t)t.period_end + 10, 5), 1);
+	assert_int_equal(totals_roll(&ref, &spec, (time_t)t.period_end + 10, 5), 1);
+	assert_non_null(u.past[1].buf);
+	check_same(&u, &ref);
+	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_true(period_on_file_only(&u.past[1]));
+	check_same(&u, &ref);
+	state_path(path, sizeof(path), &c);
+	assert_int_equal(lines_with(path, "past "), 5);
+
+	/* written over in place by another program: what it held is lost, and said so; the
+	 * rest is written */
+	tu_write_file(path, "iptmon-state 3\nend\n");
+	assert_int_equal(history_render(&u, true, "3", &body, &len), -ESTALE);
+	assert_null(body);
+	body = days_of(&u, "1"); /* the previous one is in memory */
+	free(body);
+	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "was changed by another program: the 4 closed periods before "
+				    "the previous one were read from it and are lost"));
+	assert_int_equal(u.npast, 1);
+	assert_int_equal(lines_with(path, "past "), 1);
+	assert_int_equal(lines_with(path, "was "), u.past[0].n);
+	tu_refs(&u);
+
+	totals_free(&u);
+	totals_free(&ref);
+	totals_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_periods_on_file, setup, teardown),
 	};
 
 	tu_init();
