@@ -17,6 +17,7 @@
 #                  daemon pushes to a closed port from its start: every push fails and waits
 #                  in its queue; default OUTAGE=60, a scaled-down 10 minutes: OUTAGE=600)
 #   queued_kib     iptmon_daemon_influx_queued_bytes then
+#   live_kib       the live file's size between polls (run_dir, tmpfs: memory as well)
 #   busy           hosts with traffic in the current period (the live file's "cur" lines)
 # Then the stripped sizes of the SMALL=1 variants (make sizes), and with BASE_BIN=/path/to/
 # an/older/iptmon the same rows for it and each figure's ratio new/base.
@@ -168,9 +169,9 @@ read_ms() { # NS DIR BIN
 	awk -v a="$a" -v b="$b" -v r="$READS" 'BEGIN {printf "%.2f\n", (b - a) / r}'
 }
 
-FMT='%-6s %5s %8s %13s %8s %8s %8s %13s %12s %13s %12s %13s %12s %10s %5s\n'
+FMT='%-6s %5s %8s %13s %8s %8s %8s %13s %12s %13s %12s %13s %12s %10s %8s %5s\n'
 # shellcheck disable=SC2059
-row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms floor_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib down_anon_kib down_hwm_kib queued_kib busy; }
+row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms floor_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib down_anon_kib down_hwm_kib queued_kib live_kib busy; }
 
 run_one() { # TAG BIN N -> one row
 	local tag=$1 bin=$2 n=$3 ns d pid live k c0 c1 p0 p1 q
@@ -201,9 +202,11 @@ EOC
 	wait_poll "$live"
 	wait_poll "$live"
 	nap 0.3
-	local ia ih ha hh da dh busy
+	local ia ih ha hh da dh busy lk
 	# hosts the daemon saw traffic of: a "cur" line each in the live file
 	busy=$(grep -c '^cur ' "$live" || true)
+	# the live file, rewritten every poll, on tmpfs: memory too
+	lk=$(( ($(stat -c %s "$live") + 1023) / 1024 ))
 	ia=$(status_kib "$pid" RssAnon)
 	ih=$(status_kib "$pid" VmHWM)
 	wait_poll "$live"
@@ -231,7 +234,7 @@ EOC
 	wait "$pid" 2>/dev/null || true
 	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" remove
 	# shellcheck disable=SC2059
-	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$fms" "$pms" "$ia" "$ih" "$ha" "$hh" "$da" "$dh" "${q:-0}" "$busy"
+	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$fms" "$pms" "$ia" "$ih" "$ha" "$hh" "$da" "$dh" "${q:-0}" "$lk" "$busy"
 }
 
 cc -O2 -o "$BENCH_TMP/dumpfloor" bench/dumpfloor.c -lmnl
@@ -250,7 +253,7 @@ if [ -n "${BASE_BIN:-}" ]; then
 	awk '$1 == "base" {for (i = 3; i <= NF; i++) b[$2, i] = $i}
 	     $1 == "new" {for (i = 3; i <= NF; i++) v[$2, i] = $i; ns[++k] = $2}
 	     END {for (j = 1; j <= k; j++) {n = ns[j]; printf "ratio  %5s", n;
-	          for (i = 3; i <= 14; i++) printf " %8s", (b[n, i] > 0 ? sprintf("%.2f", v[n, i] / b[n, i]) : "-");
+	          for (i = 3; i <= 15; i++) printf " %8s", (b[n, i] > 0 ? sprintf("%.2f", v[n, i] / b[n, i]) : "-");
 	          printf "\n"}}' "$BENCH_TMP/rows"
 fi
 echo "binary sizes (stripped, x86_64):"
