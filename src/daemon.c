@@ -117,16 +117,20 @@ int daemon_running(const struct config *cfg)
 static int state_save(struct dmn *d)
 {
 	char err[PATH_MAX + 128];
+	size_t lost = d->t.periods_lost;
 	int ret = state_write(d->cfg, &d->t, err, sizeof(err));
 
+	if (d->t.periods_lost != lost) /* (whether the write then succeeded or not) */
+		logf_("state file %s/iptmon.state was written over by another program or cannot "
+		      "be read: %zu closed periods before the previous one were kept only there "
+		      "and are lost",
+		      d->cfg->state_dir, d->t.periods_lost - lost);
 	if (ret) {
 		d->save_errors++;
 		if (!d->save_failing)
 			logf_("%s", err);
 	} else {
 		d->saves++;
-		if (err[0]) /* written, but what the file held was lost (state.h) */
-			logf_("%s", err);
 		if (d->save_failing)
 			logf_("state file %s/iptmon.state written again", d->cfg->state_dir);
 	}

@@ -673,8 +673,10 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	if (idx && period_on_file_only(r = &t->past[idx - 1])) {
 		/* an older period: read from the state file for this answer only */
 		ret = totals_past_load(t, idx - 1, &disk, &disk_names);
-		if (ret)
+		if (ret) {
+			npool_free(&disk_names);
 			return ret;
+		}
 		r = &disk;
 		names = &disk_names;
 	}

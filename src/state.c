@@ -193,8 +193,8 @@ static int write_atomic(const char *dir, const char *path, const struct totals *
 	}
 	errno = 0;
 	ret = totals_write_offs(f, t, live, offs);
-	if (!ret && (fflush(f) || (!live && fsync(fd))))
-		ret = errno ? -errno : -EIO;
+	if (ret != -ESTALE && (ret || fflush(f) || (!live && fsync(fd))))
+		ret = errno ? -errno : -EIO; /* (ENOSPC, said as such) */
 	if (keep)
 		*keep = ret ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (fclose(f) && !ret)
@@ -224,23 +224,14 @@ int state_write(const struct config *cfg, struct totals *t, char *err, size_t er
 	long long *offs = t->npast ? calloc(2 * t->npast, sizeof(*offs)) : NULL;
 	int fd = -1, ret;
 
-	size_t lost;
 
-	err[0] = '\0';
 	state_path(path, sizeof(path), cfg);
 	/* (without room for the offsets, the periods just stay in memory) */
 	ret = write_atomic(cfg->state_dir, path, t, false, offs, offs || !t->npast ? &fd : NULL,
 			   err, errlen);
-	if (ret == -ESTALE) { /* something else wrote over the file the old periods were on */
-		lost = totals_drop_on_file(t);
+	if (ret == -ESTALE && totals_drop_on_file(t)) /* the file they were on was written over */
 		ret = write_atomic(cfg->state_dir, path, t, false, offs,
 				   offs || !t->npast ? &fd : NULL, err, errlen);
-		if (!ret)
-			snprintf(err, errlen,
-				 "state file %s was changed by another program: the %zu closed "
-				 "periods before the previous one were read from it and are lost",
-				 path, lost);
-	}
 	if (!ret && fd >= 0)
 		totals_on_file(t, fd, offs, PERIODS_IN_MEMORY);
 	free(offs);

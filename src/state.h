@@ -33,8 +33,8 @@ int state_load(const struct config *cfg, struct totals *t, char *msg, size_t msg
  * directory, the live file (tmpfs) not. 0 or -errno (ERR says what failed). The state file
  * written, T keeps it open and its closed periods past PERIODS_IN_MEMORY leave memory (the
  * file gives them from then on); state_load() does the same. Written over by another
- * program meanwhile, that file gives nothing: the periods it held are dropped, the state
- * written, and ERR says so (0 returned with ERR not empty). */
+ * program meanwhile (or unreadable), that file no longer gives them: those it does not give
+ * are dropped (t->periods_lost counts them) and the rest is written. */
 int state_write(const struct config *cfg, struct totals *t, char *err, size_t errlen);
 int state_write_live(const struct config *cfg, const struct totals *t, char *err, size_t errlen);
 

@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "name.h"
@@ -597,52 +596,8 @@ static void write_counts(FILE *f, const struct counts *c)
 	write_u64s(f, v, n);
 }
 
-/* The state file as T saw it last, or changed by something else since (-ESTALE). */
-static int file_check(const struct totals *t)
-{
-	struct stat st;
-
-	if (!t->file)
-		return -ESTALE;
-	if (fstat(t->file - 1, &st))
-		return -EIO;
-	return st.st_size == t->file_size &&
-			       st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec == t->file_mtime
-		       ? 0
-		       : -ESTALE;
-}
-
-/* Notes what the state file T keeps is now (file_check). */
-static void file_seen(struct totals *t)
-{
-	struct stat st;
-
-	if (t->file && !fstat(t->file - 1, &st)) {
-		t->file_size = st.st_size;
-		t->file_mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-	}
-}
-
-/* LEN bytes of FD at OFF into OUT: 0, -ESTALE (the file is shorter), -EIO. */
-static int copy_from(FILE *out, int fd, long long off, long long len)
-{
-	char buf[4096];
-
-	while (len > 0) {
-		ssize_t r = pread(fd, buf, len < (long long)sizeof(buf) ? (size_t)len : sizeof(buf),
-				  (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (!r)
-			return -ESTALE;
-		if (r < 0 || fwrite(buf, 1, (size_t)r, out) != (size_t)r)
-			return -EIO;
-		off += r;
-		len -= r;
-	}
-	return 0;
-}
+static int period_from_file(const struct totals *t, const struct period_rec *r, FILE *out,
+			    struct period_rec *into, struct npool *names);
 
 int totals_write(FILE *f, const struct totals *t, bool rates)
 {
@@ -694,8 +649,7 @@ int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *of
 		fprintf(f, "past %lld %lld\n", r->start, r->end);
 		if (offs && (at = ftello(f)) < 0)
 			return -EIO;
-		if (period_on_file_only(r) && ((ret = file_check(t)) ||
-					       (ret = copy_from(f, t->file - 1, r->off, r->flen))))
+		if (period_on_file_only(r) && (ret = period_from_file(t, r, f, NULL, NULL)))
 			return ret;
 		while (period_next(r, &t->hist.names, &pos, &name, &c)) {
 			fprintf(f, "was %s", name);
@@ -987,10 +941,8 @@ int totals_read_keep(FILE *f, struct totals *t, unsigned int *bad_line, size_t h
 		t->stamp = t->period_start;
 	for (size_t p = 0; p < t->npast; p++)
 		period_trim(&t->past[p]);
-	if (fd >= 0) {
+	if (fd >= 0)
 		t->file = fd + 1;
-		file_seen(t);
-	}
 	return 0;
 bad:
 	*bad_line = n;
@@ -1003,7 +955,6 @@ void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot)
 	if (t->file)
 		close(t->file - 1);
 	t->file = fd + 1;
-	file_seen(t);
 	for (size_t p = 0; p < t->npast; p++) {
 		struct period_rec *r = &t->past[p];
 		size_t n = r->n;
@@ -1017,53 +968,88 @@ void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot)
 	}
 }
 
+/*
+ * A closed period on the state file only, read back (pread: no file offset shared), each
+ * line checked as totals_read_keep() checked it, then written to OUT and/or added to INTO
+ * (names in NAMES). 0; -ESTALE when the file no longer gives what it gave (written over,
+ * shorter, unreadable); -ENOMEM; -EIO when OUT cannot be written.
+ */
+static int period_from_file(const struct totals *t, const struct period_rec *r, FILE *out,
+			    struct period_rec *into, struct npool *names)
+{
+	char buf[4096];
+	long long off = r->off, left = r->flen;
+	size_t a = 0, b = 0, n = 0; /* buf[a, b): read, not yet taken */
+
+	if (!t->file)
+		return -ESTALE;
+	for (;;) {
+		char *nl = memchr(buf + a, '\n', b - a), name[NAME_SIZE], *line = buf + a, save;
+		const char *rest;
+		struct counts c;
+		size_t len;
+		ssize_t got;
+
+		if (!nl) {
+			if (!left)
+				break;
+			memmove(buf, buf + a, b - a);
+			b -= a;
+			a = 0;
+			if (b == sizeof(buf) - 1)
+				return -ESTALE; /* no line is that long */
+			do
+				got = pread(t->file - 1, buf + b,
+					    (size_t)(left < (long long)(sizeof(buf) - 1 - b)
+							     ? left
+							     : (long long)(sizeof(buf) - 1 - b)),
+					    (off_t)off);
+			while (got < 0 && errno == EINTR);
+			if (got <= 0)
+				return -ESTALE;
+			b += (size_t)got;
+			off += got;
+			left -= got;
+			continue;
+		}
+		len = (size_t)(nl + 1 - line);
+		save = line[len]; /* (at most buf[sizeof(buf) - 1]) */
+		line[len] = '\0';
+		if (read_name(line, "was", name, &rest) || read_counts(rest, &c))
+			return -ESTALE;
+		if (out && fwrite(line, 1, len, out) != len)
+			return -EIO;
+		if (into && period_add(into, names, name, &c))
+			return -ENOMEM;
+		line[len] = save;
+		a += len;
+		n++;
+	}
+	return a == b && n == r->n ? 0 : -ESTALE;
+}
+
 size_t totals_drop_on_file(struct totals *t)
 {
-	size_t k = 0, n = t->npast;
+	size_t p = 0, n = t->npast;
 
-	for (size_t p = 0; p < n; p++)
-		if (!period_on_file_only(&t->past[p]))
-			t->past[k++] = t->past[p];
-	t->npast = k;
-	return n - k;
+	while (p < n && (!period_on_file_only(&t->past[p]) ||
+			 !period_from_file(t, &t->past[p], NULL, NULL, NULL)))
+		p++;
+	/* the first one the file no longer gives, and every older one: no gap in the periods */
+	for (size_t k = p; k < n; k++)
+		period_rec_free(&t->past[k], &t->hist.names);
+	t->npast = p;
+	t->periods_lost += n - p;
+	return n - p;
 }
 
 int totals_past_load(const struct totals *t, size_t p, struct period_rec *out,
 		     struct npool *names)
 {
-	const struct period_rec *r = &t->past[p];
-	long long left = r->flen;
-	char line[1024];
-	FILE *f = NULL;
-	int fd, ret = 0;
+	int ret;
 
-	*out = (struct period_rec){ .start = r->start, .end = r->end };
-	if ((ret = file_check(t)))
-		return ret;
-	fd = fcntl(t->file - 1, F_DUPFD_CLOEXEC, 0); /* fgets moves its offset: pread elsewhere */
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		ret = errno == ENOMEM ? -ENOMEM : -EIO;
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
-	if (fseeko(f, (off_t)r->off, SEEK_SET))
-		ret = -EIO;
-	while (!ret && left > 0 && fgets(line, sizeof(line), f)) {
-		char name[NAME_SIZE];
-		const char *rest;
-		struct counts c;
-		long long len = (long long)strlen(line);
-
-		if (len > left || read_name(line, "was", name, &rest) || read_counts(rest, &c))
-			ret = -ESTALE;
-		else if (period_add(out, names, name, &c))
-			ret = -ENOMEM;
-		left -= len;
-	}
-	if (!ret && (left || out->n != r->n))
-		ret = -ESTALE;
-	fclose(f);
+	*out = (struct period_rec){ .start = t->past[p].start, .end = t->past[p].end };
+	ret = period_from_file(t, &t->past[p], NULL, out, names);
 	if (ret)
 		period_rec_free(out, names);
 	else

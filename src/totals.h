@@ -85,7 +85,7 @@ struct totals {
 	struct period_rec *past;	    /* newest first */
 	size_t npast;
 	int file;	/* the state file's fd + 1 (periods on it only are read from it); 0: none */
-	long long file_size, file_mtime; /* what it was then (ns): changed, it gives nothing */
+	size_t periods_lost; /* closed periods the state file no longer gave (drop_on_file) */
 	int64_t dt_ms; /* time the last poll's deltas took to build up; 0 = no rates */
 	bool has_rates;
 	struct history hist; /* recent rates and per-day totals (history.h), the daemon's */
@@ -114,7 +114,7 @@ int totals_write(FILE *f, const struct totals *t, bool rates);
 /*
  * The same, telling where each closed period's `was` lines went: OFFS (2 × npast, may be
  * NULL) gets each one's offset and length in F. Periods on the state file only are copied
- * from it (-ESTALE when it was changed meanwhile by something else). The live file (RATES)
+ * from it, every line checked (-ESTALE when it no longer gives them). The live file (RATES)
  * carries the previous period only (what `show` reads).
  */
 int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *offs);
@@ -129,8 +129,10 @@ int totals_read_keep(FILE *f, struct totals *t, unsigned int *bad_line, size_t h
 /* After the state file was written with totals_write_offs(OFFS): FD (that file's, taken
  * over) is where the periods are now; those past the newest HOT leave memory. */
 void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot);
-/* The periods on the file only, when the file was changed under T (totals_write_offs and
- * totals_past_load gave -ESTALE): they are gone; how many. */
+/* When totals_write_offs or totals_past_load gave -ESTALE (the file was written over by
+ * another program, or cannot be read): from the first period on the file only that it no
+ * longer gives, the periods are dropped (older ones too: no gap), counted in periods_lost;
+ * how many. */
 size_t totals_drop_on_file(struct totals *t);
 /* Closed period P (t->past[P]) read into OUT (zeroed first), its names in NAMES: for one
  * on the file only. 0, -ENOMEM, -ESTALE (the file was changed), -EIO. */

@@ -839,8 +839,18 @@ EOS
 	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/days?period=2' | jq -c '[.period, [.hosts[] | [.name, .tx_bytes, .rx_bytes]]]')" \
 		'[{"index":2,"start":0,"end":1000},[["pc",2000,0],["gone",100,0]]]' "/api/days?period=2"
 	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/days?period=3' | jq -c '[.period.index, .hosts]')" '[3,[]]' "/api/days?period=3"
+	expect_eq "$(for f in /proc/"$DPID"/fd/*; do readlink "$f"; done | grep -c "^$T/state/iptmon.state\$")" 1 "the state file held open"
 	stop_daemon
 	expect_eq "$(grep -E '^(past|was) ' "$T/state/iptmon.state")" "$older" "closed periods after a restart"
+	# written over in place by another program while the daemon runs: the older periods,
+	# only there, are lost with one log line; the rest is saved
+	start_daemon
+	wait_for ns_rexec curl -sf 127.0.0.1:9678/metrics || fail "no /metrics: $(cat "$T/daemon.log")"
+	printf 'iptmon-state 3\nend\n' >"$T/state/iptmon.state"
+	stop_daemon
+	expect_eq "$(grep -c 'written over by another program or cannot be read: 2 closed periods before the previous one were kept only there and are lost' "$T/daemon.log")" 1 "log line for the lost periods"
+	expect_eq "$(grep '^past ' "$T/state/iptmon.state" | tr '\n' '|')" "past 1000 2000|" "periods left"
+	expect_eq "$(it show --period previous --json | jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes')" 5000 "the previous period, kept"
 }
 
 # 100 HTTP clients connect and send nothing: polling goes on, /metrics is still served, and

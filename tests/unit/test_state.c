@@ -2,6 +2,7 @@
 /* Unit tests for src/state.c: what is found at the state path, saving, the locks. */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -172,6 +173,19 @@ static void check_same(const struct totals *t, const struct totals *ref)
 	tu_refs(t);
 }
 
+/* The process's open files. */
+static int fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 /* Lines of PATH that start with PREFIX. */
 static int lines_with(const char *path, const char *prefix)
 {
@@ -201,6 +215,7 @@ static void test_periods_on_file(void **state)
 	size_t len = 0;
 	FILE *f;
 	unsigned int bad;
+	int fds;
 
 	cfg_in(&c, fx->dir);
 	t.period_start = 1767225600; /* 2026-01-01 UTC */
@@ -275,16 +290,74 @@ static void test_periods_on_file(void **state)
 	state_path(path, sizeof(path), &c);
 	assert_int_equal(lines_with(path, "past "), 5);
 
-	/* written over in place by another program: what it held is lost, and said so; the
-	 * rest is written */
-	tu_write_file(path, "iptmon-state 3\nend\n");
+	/* touched: nothing lost */
+	assert_int_equal(utimensat(AT_FDCWD, path, NULL, 0), 0);
+	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_int_equal(u.periods_lost, 0);
+	check_same(&u, &ref);
+	/* a write that fails (a directory at the path): no fd left behind, nothing lost */
+	fds = fd_count();
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_not_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_int_equal(fd_count(), fds);
+	check_same(&u, &ref);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_int_equal(fd_count(), fds);
+	check_same(&u, &ref);
+
+	/* written over in place by another program, the same size, the time put back: the
+	 * period whose last line changed, and the older ones, are lost (no gap), counted; the
+	 * rest is written and loads */
+	{
+		struct stat st;
+		size_t flen = (size_t)u.past[2].flen, at = flen - 1;
+		char *all = malloc(flen);
+		int wfd = open(path, O_RDWR);
+
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(wfd >= 0);
+		assert_non_null(all);
+		assert_int_equal(pread(wfd, all, flen, (off_t)u.past[2].off), (ssize_t)flen);
+		while (at && all[at - 1] != '\n') /* its last line */
+			at--;
+		assert_true(at > 0);
+		assert_memory_equal(all + at, "was ", 4);
+		free(all);
+		at += (size_t)u.past[2].off;
+		assert_int_equal(pwrite(wfd, "wax ", 4, (off_t)at), 4);
+		close(wfd);
+		assert_int_equal(utimensat(AT_FDCWD, path, (struct timespec[]){ st.st_atim, st.st_mtim }, 0), 0);
+	}
+	/* (past[2] is period 3: read up to its last line, the names taken are given back) */
 	assert_int_equal(history_render(&u, true, "3", &body, &len), -ESTALE);
 	assert_null(body);
-	body = days_of(&u, "1"); /* the previous one is in memory */
+	body = days_of(&u, "2"); /* the newer one on the file still reads */
 	free(body);
 	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
-	assert_non_null(strstr(msg, "was changed by another program: the 4 closed periods before "
-				    "the previous one were read from it and are lost"));
+	assert_int_equal(u.periods_lost, 3);
+	assert_int_equal(u.npast, 2);
+	while (ref.npast > 2)
+		period_rec_free(&ref.past[--ref.npast], &ref.hist.names);
+	check_same(&u, &ref);
+	assert_int_equal(lines_with(path, "past "), 2);
+	{
+		struct totals back;
+
+		assert_int_equal(state_load(&c, &back, msg, sizeof(msg)), 0);
+		assert_int_equal(back.npast, 2);
+		check_same(&back, &ref);
+		totals_free(&back);
+	}
+	/* written over with something shorter: the same, for the one left on the file */
+	tu_write_file(path, "iptmon-state 3\nend\n");
+	assert_int_equal(history_render(&u, true, "2", &body, &len), -ESTALE);
+	assert_null(body);
+	body = days_of(&u, "1");
+	free(body);
+	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_int_equal(u.periods_lost, 4);
 	assert_int_equal(u.npast, 1);
 	assert_int_equal(lines_with(path, "past "), 1);
 	assert_int_equal(lines_with(path, "was "), u.past[0].n);
