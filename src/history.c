@@ -205,6 +205,14 @@ bool hist_day_next(const struct hist_day *d, size_t *pos, uint32_t *host, uint64
 	return true;
 }
 
+/* A packed entry at P: host, tx, rx (hist_day); the byte after. */
+static unsigned char *ent_put(unsigned char *p, uint32_t host, uint64_t tx, uint64_t rx)
+{
+	p = varint_put(p, host);
+	p = varint_put(p, tx);
+	return varint_put(p, rx);
+}
+
 /* A day that has ended, packed (hist_day); left an array, without slack, when memory ran out. */
 static void day_pack(struct hist_day *d)
 {
@@ -230,11 +238,8 @@ static void day_pack(struct hist_day *d)
 		return;
 	}
 	p = buf;
-	for (uint32_t j = 0; j < d->n; j++) {
-		p = varint_put(p, d->v[j].host);
-		p = varint_put(p, hist_ent_bytes(&d->v[j], 0));
-		p = varint_put(p, hist_ent_bytes(&d->v[j], 1));
-	}
+	for (uint32_t j = 0; j < d->n; j++)
+		p = ent_put(p, d->v[j].host, hist_ent_bytes(&d->v[j], 0), hist_ent_bytes(&d->v[j], 1));
 	free(d->v);
 	d->v = NULL;
 	d->cap = 0;
@@ -256,11 +261,8 @@ static void day_remap(struct hist_day *d, const uint32_t *map)
 			d->v[j].host = map[d->v[j].host];
 		return;
 	}
-	while (hist_day_next(d, &pos, &host, b)) {
-		w = varint_put(w, map[host]);
-		w = varint_put(w, b[0]);
-		w = varint_put(w, b[1]);
-	}
+	while (hist_day_next(d, &pos, &host, b))
+		w = ent_put(w, map[host], b[0], b[1]);
 	if ((size_t)(w - d->buf) < d->len) { /* shorter: the bytes freed go back */
 		unsigned char *p = realloc(d->buf, (size_t)(w - d->buf));
 
@@ -673,10 +675,8 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	if (idx && period_on_file_only(r = &t->past[idx - 1])) {
 		/* an older period: read from the state file for this answer only */
 		ret = totals_past_load(t, idx - 1, &disk, &disk_names);
-		if (ret) {
-			npool_free(&disk_names);
+		if (ret)
 			return ret;
-		}
 		r = &disk;
 		names = &disk_names;
 	}
@@ -762,7 +762,7 @@ int history_render(const struct totals *t, bool days, const char *arg, char **bo
 		*body = NULL;
 		return -ENOMEM;
 	}
-	if (ret && ret != -EINVAL) { /* -ENOMEM, -EIO: no answer */
+	if (ret && ret != -EINVAL) { /* -ENOMEM, -ESTALE: no answer */
 		free(*body);
 		*body = NULL;
 	}

@@ -222,16 +222,13 @@ int state_write(const struct config *cfg, struct totals *t, char *err, size_t er
 {
 	char path[PATH_MAX + 32];
 	long long *offs = t->npast ? calloc(2 * t->npast, sizeof(*offs)) : NULL;
-	int fd = -1, ret;
+	int fd = -1, *keep = offs || !t->npast ? &fd : NULL, ret;
 
-
+	/* (without room for the offsets, the periods just stay in memory: no KEEP) */
 	state_path(path, sizeof(path), cfg);
-	/* (without room for the offsets, the periods just stay in memory) */
-	ret = write_atomic(cfg->state_dir, path, t, false, offs, offs || !t->npast ? &fd : NULL,
-			   err, errlen);
+	ret = write_atomic(cfg->state_dir, path, t, false, offs, keep, err, errlen);
 	if (ret == -ESTALE && totals_drop_on_file(t)) /* the file they were on was written over */
-		ret = write_atomic(cfg->state_dir, path, t, false, offs,
-				   offs || !t->npast ? &fd : NULL, err, errlen);
+		ret = write_atomic(cfg->state_dir, path, t, false, offs, keep, err, errlen);
 	if (!ret && fd >= 0)
 		totals_on_file(t, fd, offs, PERIODS_IN_MEMORY);
 	free(offs);

@@ -987,7 +987,7 @@ static int period_from_file(const struct totals *t, const struct period_rec *r, 
 		char *nl = memchr(buf + a, '\n', b - a), name[NAME_SIZE], *line = buf + a, save;
 		const char *rest;
 		struct counts c;
-		size_t len;
+		size_t len, room;
 		ssize_t got;
 
 		if (!nl) {
@@ -996,14 +996,13 @@ static int period_from_file(const struct totals *t, const struct period_rec *r, 
 			memmove(buf, buf + a, b - a);
 			b -= a;
 			a = 0;
-			if (b == sizeof(buf) - 1)
+			room = sizeof(buf) - 1 - b; /* (a byte kept for the NUL after a line) */
+			if (!room)
 				return -ESTALE; /* no line is that long */
+			if ((long long)room > left)
+				room = (size_t)left;
 			do
-				got = pread(t->file - 1, buf + b,
-					    (size_t)(left < (long long)(sizeof(buf) - 1 - b)
-							     ? left
-							     : (long long)(sizeof(buf) - 1 - b)),
-					    (off_t)off);
+				got = pread(t->file - 1, buf + b, room, (off_t)off);
 			while (got < 0 && errno == EINTR);
 			if (got <= 0)
 				return -ESTALE;
@@ -1050,10 +1049,12 @@ int totals_past_load(const struct totals *t, size_t p, struct period_rec *out,
 
 	*out = (struct period_rec){ .start = t->past[p].start, .end = t->past[p].end };
 	ret = period_from_file(t, &t->past[p], NULL, out, names);
-	if (ret)
+	if (ret) {
 		period_rec_free(out, names);
-	else
+		npool_free(names);
+	} else {
 		period_trim(out);
+	}
 	return ret;
 }
 

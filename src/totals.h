@@ -134,8 +134,9 @@ void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot)
  * longer gives, the periods are dropped (older ones too: no gap), counted in periods_lost;
  * how many. */
 size_t totals_drop_on_file(struct totals *t);
-/* Closed period P (t->past[P]) read into OUT (zeroed first), its names in NAMES: for one
- * on the file only. 0, -ENOMEM, -ESTALE (the file was changed), -EIO. */
+/* Closed period P (t->past[P]) read into OUT (zeroed first), its names in NAMES (empty at
+ * first): for one on the file only. 0, or -ENOMEM, -ESTALE (the file no longer gives it)
+ * with OUT and NAMES freed. */
 int totals_past_load(const struct totals *t, size_t p, struct period_rec *out,
 		     struct npool *names);
 enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
