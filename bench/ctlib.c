@@ -81,6 +81,7 @@ int main(int argc, char **argv)
 	flows = seen;
 #else
 	struct hostset hosts = { 0 };
+	struct addrset set;
 	int nhosts = argc > 2 ? atoi(argv[2]) : 100;
 	struct ct *c;
 	char err[256];
@@ -96,15 +97,19 @@ int main(int argc, char **argv)
 		addr_parse(&ad, a);
 		hostset_add_addr(&hosts, name, &ad);
 	}
+	if (hostset_addrset(&hosts, &set)) {
+		fprintf(stderr, "out of memory\n");
+		return 1;
+	}
 	if (ct_open(&c, 0, NULL, &acct, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	ct_poll(c, &hosts, true, &over, &lost, err, sizeof(err)); /* the baseline */
+	ct_poll(c, &set, true, &over, &lost, err, sizeof(err)); /* the baseline */
 	ct_take(c, &n);
 	t0 = cpu_ms();
 	for (int i = 0; i < polls; i++) {
-		if (ct_poll(c, &hosts, false, &over, &lost, err, sizeof(err))) {
+		if (ct_poll(c, &set, false, &over, &lost, err, sizeof(err))) {
 			fprintf(stderr, "%s\n", err);
 			return 1;
 		}

@@ -129,3 +129,53 @@ uint32_t addr_hash(const struct addr *a)
 {
 	return fnv_hash(&a->u, a->fam == FAM_V4 ? 4 : 16) + (uint32_t)a->fam;
 }
+
+int addr_cmp(const struct addr *a, const struct addr *b)
+{
+	if (a->fam != b->fam)
+		return a->fam < b->fam ? -1 : 1;
+	return memcmp(&a->u, &b->u, a->fam == FAM_V4 ? 4 : 16);
+}
+
+static int addr_qcmp(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
+void addrset_sort(struct addrset *s)
+{
+	size_t n = 0;
+
+	if (!s->n)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), addr_qcmp);
+	for (size_t i = 1; i < s->n; i++)
+		if (addr_cmp(&s->v[i], &s->v[n]))
+			s->v[++n] = s->v[i];
+	s->n = n + 1;
+}
+
+bool addrset_has(const struct addrset *s, const struct addr *a)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = addr_cmp(&s->v[mid], a);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+void addrset_free(struct addrset *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}

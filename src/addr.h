@@ -37,5 +37,19 @@ int addr_family_af(int fam);
 /* FNV-1a of N bytes at P, folded: the hash tables' (hosts.c, discover.c). */
 uint32_t fnv_hash(const void *p, size_t n);
 uint32_t addr_hash(const struct addr *a);
+/* Orders addresses: by family, then by their bytes (a v4 address's first 4 only). */
+int addr_cmp(const struct addr *a, const struct addr *b);
+
+/* A set of addresses, sorted (addr_cmp): the hosts' addresses the conntrack mode counts for
+ * between two polls, 20 B each where a snapshot took 176 B and more per host. */
+struct addrset {
+	struct addr *v;
+	size_t n;
+};
+
+/* Sorts the N addresses at S->v (duplicates removed). */
+void addrset_sort(struct addrset *s);
+bool addrset_has(const struct addrset *s, const struct addr *a);
+void addrset_free(struct addrset *s);
 
 #endif

@@ -30,11 +30,10 @@ const char *counting_name(int mode)
 	return mode >= 0 && mode < (int)(sizeof(names) / sizeof(names[0])) ? names[mode] : "?";
 }
 
-void counting_init(struct counting *k, const struct hostset *between,
+void counting_init(struct counting *k,
 		   void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2))))
 {
 	memset(k, 0, sizeof(*k));
-	k->between = between;
 	k->log = log;
 }
 
@@ -44,6 +43,7 @@ static void ct_stop(struct counting *k)
 	ct_close(k->ct);
 #endif
 	k->ct = NULL;
+	addrset_free(&k->between);
 }
 
 void counting_free(struct counting *k)
@@ -147,7 +147,6 @@ static bool ct_start(struct counting *k)
 	if (k->failing)
 		k->log("counting from conntrack again");
 	k->failing = false;
-	ct_set_hosts(k->ct, k->between);
 	return true;
 }
 
@@ -239,6 +238,7 @@ void counting_before(struct counting *k, const struct config *cfg, struct hostse
 		     const struct totals *t)
 {
 	bool baseline = false, overflowed, dump;
+	struct addrset hosts;
 	char err[256];
 	size_t lost;
 
@@ -260,17 +260,22 @@ void counting_before(struct counting *k, const struct config *cfg, struct hostse
 	dump = baseline || !cfg->conntrack_dump_interval ||
 	       mono_ms() - k->dumped_ms >= (int64_t)cfg->conntrack_dump_interval * 1000;
 	overflowed = false;
+	if (hostset_addrset(snap, &hosts)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	if (!dump) {
-		ct_poll_events(k->ct, snap); /* the live flows wait for the next dump */
-	} else if (ct_poll(k->ct, snap, baseline, &overflowed, &lost, err, sizeof(err))) {
-		k->log("cannot count from conntrack: %s; this poll counts at the forward hook", err);
-		ct_stop(k); /* made again next poll, from a new starting point */
-		k->active = false;
-		say_mode(k, cfg, false);
-		return;
+		ct_poll_events(k->ct, &hosts); /* the live flows wait for the next dump */
+	} else if (ct_poll(k->ct, &hosts, baseline, &overflowed, &lost, err, sizeof(err))) {
+		addrset_free(&hosts);
+		goto fail;
 	} else {
 		k->dumped_ms = mono_ms();
 	}
+	/* This poll's addresses, for the flows that end before the next one. */
+	addrset_free(&k->between);
+	k->between = hosts;
+	ct_set_hosts(k->ct, &k->between);
 	if (overflowed)
 		overflow(k, lost);
 	k->active = true;
@@ -283,6 +288,12 @@ void counting_before(struct counting *k, const struct config *cfg, struct hostse
 		k->log("conntrack counting: out of memory; this poll counts at the forward hook");
 		k->nkern = 0;
 	}
+	return;
+fail:
+	k->log("cannot count from conntrack: %s; this poll counts at the forward hook", err);
+	ct_stop(k); /* made again next poll, from a new starting point */
+	k->active = false;
+	say_mode(k, cfg, false);
 }
 #else
 /*

@@ -35,7 +35,7 @@ struct counting {
 	int64_t overflow_logged_ms; /* CLOCK_MONOTONIC of the last overflow line; 0: none */
 	struct counter (*kern)[2][FAM_COUNT]; /* the backend's counters per snapshot host */
 	size_t nkern;
-	const struct hostset *between; /* the hosts events between polls count for */
+	struct addrset between; /* the last poll's host addresses: events until the next count for them */
 	void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 };
 
@@ -43,7 +43,7 @@ struct counting {
 int counting_parse(const char *s);
 const char *counting_name(int mode);
 
-void counting_init(struct counting *k, const struct hostset *between,
+void counting_init(struct counting *k,
 		   void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2))));
 void counting_free(struct counting *k);
 /*

@@ -50,7 +50,7 @@ struct ct {
 	size_t nacc, capacc;
 	struct ct_delta *out;
 	size_t capout;
-	const struct hostset *hosts; /* whose addresses are counted (NULL: none) */
+	const struct addrset *hosts; /* the addresses counted for (NULL: none) */
 	struct addr local[LOCAL_MAX]; /* the router's own and broadcast addresses */
 	size_t nlocal;
 	bool overflowed;
@@ -225,10 +225,10 @@ static int count(struct ct *c, int fam, const uint8_t *e1, const uint8_t *e2, co
 		return 0;
 	bytes_addr(&a1, fam, e1);
 	bytes_addr(&a2, fam, e2);
-	if (hostset_find_addr(c->hosts, &a1) &&
+	if (addrset_has(c->hosts, &a1) &&
 	    (acc_add(c, &a1, 0, d[2], d[3]) || acc_add(c, &a1, 1, d[0], d[1])))
 		return -ENOMEM;
-	if (hostset_find_addr(c->hosts, &a2) &&
+	if (addrset_has(c->hosts, &a2) &&
 	    (acc_add(c, &a2, 0, d[0], d[1]) || acc_add(c, &a2, 1, d[2], d[3])))
 		return -ENOMEM;
 	return 0;
@@ -522,10 +522,10 @@ static int dump(struct ct *c, bool baseline, char *err, size_t errlen)
 	return 0;
 }
 
-int ct_poll(struct ct *c, const struct hostset *hosts, bool baseline, bool *overflowed,
+int ct_poll(struct ct *c, const struct addrset *hosts, bool baseline, bool *overflowed,
 	    size_t *lost, char *err, size_t errlen)
 {
-	const struct hostset *between = c->hosts;
+	const struct addrset *between = c->hosts;
 	int ret;
 
 	*overflowed = false;
@@ -575,9 +575,9 @@ int ct_poll(struct ct *c, const struct hostset *hosts, bool baseline, bool *over
 	return 0;
 }
 
-void ct_poll_events(struct ct *c, const struct hostset *hosts)
+void ct_poll_events(struct ct *c, const struct addrset *hosts)
 {
-	const struct hostset *between = c->hosts;
+	const struct addrset *between = c->hosts;
 
 	c->hosts = hosts;
 	read_events(c, false);
@@ -617,7 +617,7 @@ unsigned int ct_families(const struct ct *c)
 	return c->fams;
 }
 
-void ct_set_hosts(struct ct *c, const struct hostset *hosts)
+void ct_set_hosts(struct ct *c, const struct addrset *hosts)
 {
 	c->hosts = hosts;
 }

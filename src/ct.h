@@ -56,22 +56,22 @@ int ct_fd(const struct ct *c);
 /* Reads the queued destroy events (never blocks); their flows' increases wait for ct_take. */
 void ct_read_events(struct ct *c);
 /*
- * One poll, counting for the addresses of HOSTS: the events queued, a dump of the live flows,
+ * One poll, counting for the addresses in HOSTS (the hosts'): the events queued, a dump of the live flows,
  * the events queued meanwhile. With
  * baseline (the first poll, or the first after conntrack was away) the live flows' counters
  * are only remembered, not counted. *lost gets the flows whose final counts were lost since
  * the last poll (the event socket overflowed: *overflowed set), 0 otherwise.
  */
-int ct_poll(struct ct *c, const struct hostset *hosts, bool baseline, bool *overflowed,
+int ct_poll(struct ct *c, const struct addrset *hosts, bool baseline, bool *overflowed,
 	    size_t *lost, char *err, size_t errlen);
 /*
  * A poll without a dump (conntrack_dump_interval): only the flows that ended count now, the
  * live ones at the next dump; an overflow waits for that dump too.
  */
-void ct_poll_events(struct ct *c, const struct hostset *hosts);
-/* The hosts whose addresses ended flows read between polls count for (the caller keeps the
- * set alive; ct_poll's own HOSTS count for that poll). */
-void ct_set_hosts(struct ct *c, const struct hostset *hosts);
+void ct_poll_events(struct ct *c, const struct addrset *hosts);
+/* The addresses ended flows read between polls count for (the caller keeps the set alive;
+ * ct_poll's own HOSTS count for that poll). */
+void ct_set_hosts(struct ct *c, const struct addrset *hosts);
 /*
  * The increases gathered since the last call, per address of a counted host (as the hosts
  * were when each was read); the array is the module's, valid until the next call into it.

@@ -49,8 +49,7 @@ struct dmn {
 	char *const *overrides;
 	const struct backend_ops *ops;
 	struct backend *be;
-	struct totals t;
-	struct hostset snap; /* the last kernel snapshot: addresses, MACs */
+	struct totals t; /* with the addresses of the last poll (totals_attach): no snapshot kept */
 	uint32_t *order;     /* the totals sorted by name, for streamed bodies; built on demand */
 	unsigned long long order_gen; /* bumped whenever it is built */
 	size_t push_len[2]; /* the last push's size: collectd, InfluxDB */
@@ -248,7 +247,7 @@ static int slice(struct dmn *d, enum view which, struct http_cursor *cur, struct
 	int ret;
 
 	if (which == VIEW_PREVIOUS) {
-		ret = totals_view_after(&d->t, &d->snap, which, cur->after, PIECE_HOSTS, v, NULL);
+		ret = totals_view_after(&d->t, which, cur->after, PIECE_HOSTS, v, NULL);
 	} else {
 		if (order_get(d))
 			return -ENOMEM;
@@ -256,7 +255,7 @@ static int slice(struct dmn *d, enum view which, struct http_cursor *cur, struct
 			cur->pos = totals_order_after(&d->t, d->order, cur->after);
 			cur->gen = d->order_gen;
 		}
-		ret = totals_view_at(&d->t, &d->snap, which, d->order, &cur->pos, PIECE_HOSTS, v);
+		ret = totals_view_at(&d->t, which, d->order, &cur->pos, PIECE_HOSTS, v);
 	}
 	if (ret)
 		return ret;
@@ -279,7 +278,7 @@ static int metrics_step(struct dmn *d, struct http_cursor *cur, FILE *f)
 	if (sec == 2) { /* after the totals' metrics */
 		size_t total = 0;
 
-		if (totals_view_after(&d->t, &d->snap, VIEW_ALL, "", 0, &v, &total))
+		if (totals_view_after(&d->t, VIEW_ALL, "", 0, &v, &total))
 			return -ENOMEM;
 		prom_summary(f, total, d->ops->name);
 		cur->section = 6;
@@ -372,7 +371,7 @@ static void push(struct dmn *d, int64_t now_ns)
 		    !(f = membuf_open(&buf, &len, d->push_len[k] + d->push_len[k] / 16 + 4096, &bad,
 				      k && influx_gzip(d->ix))))
 			continue;
-		while (!(ret = totals_view_at(&d->t, &d->snap, VIEW_ALL, d->order, &pos, PUSH_HOSTS,
+		while (!(ret = totals_view_at(&d->t, VIEW_ALL, d->order, &pos, PUSH_HOSTS,
 					      &v)) && v.n) {
 			ops->write(f, &x);
 			hostset_free(&v);
@@ -430,7 +429,7 @@ static void on_fact(void *ctx, const struct journal_fact *f)
 
 /*
  * iptmon's objects were deleted under the daemon (`nft flush ruleset`, a firewall stop,
- * `iptmon remove`): made again with every host of the last snapshot, counters from zero,
+ * `iptmon remove`): made again with every host of the last poll, counters from zero,
  * then read again. 0 or -errno.
  */
 static int rebuild(struct dmn *d, struct hostset *snap)
@@ -441,10 +440,10 @@ static int rebuild(struct dmn *d, struct hostset *snap)
 
 	if (hostset_copy(&want, snap))
 		return -ENOMEM;
-	for (size_t i = 0; i < d->snap.n; i++) {
-		const struct host *h = &d->snap.v[i];
+	for (size_t i = 0; i < d->t.n; i++) {
+		const struct total *h = &d->t.v[i];
 
-		if (hostset_find(&want, h->name))
+		if (!h->present || hostset_find(&want, h->name))
 			continue;
 		for (unsigned int j = 0; j < h->naddrs; j++)
 			if (!hostset_find_addr(&want, &h->addrs[j]) &&
@@ -501,7 +500,7 @@ static int read_locked(struct dmn *d, struct hostset *snap)
 		ret = 0;
 	}
 	/* Not on the way out: `iptmon remove` after a stop must stay removed. */
-	if (!ret && d->be->base_missing && d->snap.n && !d->stopping)
+	if (!ret && d->be->base_missing && totals_present(&d->t) && !d->stopping)
 		ret = rebuild(d, snap);
 	if (!ret && snap->addrs_dropped && !d->addrs_warned)
 		logf_("host '%s' has more than %d addresses in the kernel; %zu are not counted",
@@ -524,8 +523,7 @@ static void forget(struct dmn *d, time_t now)
 	/* Ages need a set clock: a router before NTP would forget everybody once it is set. */
 	if (!totals_clock_set(&d->t, now))
 		return;
-	n = totals_forget(&d->t, &d->snap, now, d->cfg->forget_after, d->cfg->max_remembered,
-			  &lost);
+	n = totals_forget(&d->t, now, d->cfg->forget_after, d->cfg->max_remembered, &lost);
 	if (!n)
 		return;
 	d->dropped += n;
@@ -573,8 +571,11 @@ static int poll_once(struct dmn *d)
 	d->t.has_rates = d->last_poll_mono_ms > 0;
 	d->t.dt_ms = t0 - d->last_poll_mono_ms;
 	d->last_poll_mono_ms = t0;
-	hostset_free(&d->snap);
-	d->snap = snap;
+	discd_tick(d->disc, &snap);
+	/* The snapshot's addresses go to the totals; the rest of it goes now, not at the next
+	 * poll: one host set less held between polls and at the next one's peak. */
+	totals_attach(&d->t, &snap);
+	hostset_free(&snap);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->last_poll = ts.tv_sec;
 	forget(d, ts.tv_sec);
@@ -822,7 +823,8 @@ static void on_tick(struct dmn *d, int tfd)
 	polled = !poll_once(d);
 	if (polled)
 		d->dirty = true;
-	discd_tick(d->disc, polled ? &d->snap : NULL);
+	else
+		discd_tick(d->disc, NULL); /* (a poll tells it about its snapshot) */
 	clock_check(d);
 	if (d->dirty && mono_ms() - d->last_commit_ms >= (int64_t)d->cfg->commit_interval * 1000) {
 		if (!state_save(d))
@@ -896,7 +898,7 @@ int daemon_run(struct config *cfg, const char *cfgpath, int noverrides, char *co
 
 	if (rc)
 		return rc;
-	counting_init(&d.cnt, &d.snap, logf_);
+	counting_init(&d.cnt, logf_);
 	if (loop_fds(cfg->interval, &sfd, &tfd)) {
 		logf_("cannot set up the event loop: %s", strerror(errno));
 		rc = 3;
@@ -927,7 +929,6 @@ out:
 		close(tfd);
 	close(lockfd[1]);
 	close(lockfd[0]);
-	hostset_free(&d.snap);
 	free(d.order);
 	totals_free(&d.t);
 	counting_free(&d.cnt);

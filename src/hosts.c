@@ -464,6 +464,26 @@ void hostset_sort(struct hostset *s)
 	index_dirty(s);
 }
 
+int hostset_addrset(const struct hostset *s, struct addrset *out)
+{
+	size_t n = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += s->v[i].naddrs;
+	if (!n)
+		return 0;
+	out->v = malloc(n * sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		for (unsigned int j = 0; j < s->v[i].naddrs; j++)
+			out->v[out->n++] = s->v[i].addrs[j];
+	addrset_sort(out);
+	return 0;
+}
+
 bool hostset_same(const struct hostset *a, const struct hostset *b)
 {
 	if (a->n != b->n)

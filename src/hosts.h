@@ -90,6 +90,8 @@ int hostset_del_addr(struct hostset *s, const struct addr *a);
 void hostset_sort(struct hostset *s);
 /* Removes the host at position i (order not kept). */
 void hostset_remove_at(struct hostset *s, size_t i);
+/* Every address of S's hosts into OUT (sorted, a new array; empty for none). 0 or -ENOMEM. */
+int hostset_addrset(const struct hostset *s, struct addrset *out);
 /* Same names with the same addresses (counters and MACs are not compared). */
 bool hostset_same(const struct hostset *a, const struct hostset *b);
 

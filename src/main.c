@@ -721,10 +721,12 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		return EXIT_FILE;
 	}
 	/* Addresses and MACs come from the kernel and the leases; the counts from the totals. */
-	if (read_all(c, &snap) == 0)
+	if (read_all(c, &snap) == 0) {
 		hostset_attach_macs(&snap, c->cfg.lease_file);
-	ret = totals_view(&t, &snap, which, out);
+		totals_attach(&t, &snap);
+	}
 	hostset_free(&snap);
+	ret = totals_view(&t, which, out);
 	if (ret) {
 		totals_free(&t);
 		errorf("out of memory");

@@ -100,6 +100,8 @@ void period_trim(struct period_rec *r)
 
 void totals_free(struct totals *t)
 {
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].addrs);
 	for (size_t i = 0; i < t->npast; i++)
 		period_rec_free(&t->past[i], &t->hist.names);
 	free(t->past);
@@ -178,6 +180,14 @@ static void name_drop(struct totals *t, const char *name)
 
 	if (id >= 0) /* (always: the total held it) */
 		npool_unref(&t->hist.names, (uint32_t)id);
+}
+
+/* The total at position I goes (order not kept; the caller refreshes the index). */
+static void total_drop(struct totals *t, size_t i)
+{
+	name_drop(t, t->v[i].name);
+	free(t->v[i].addrs);
+	t->v[i] = t->v[--t->n];
 }
 
 struct total *totals_get(struct totals *t, const char *name)
@@ -265,6 +275,39 @@ int totals_update(struct totals *t, const struct hostset *snap, const char *boot
 	return 0;
 }
 
+void totals_attach(struct totals *t, struct hostset *snap)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].addrs);
+		t->v[i].addrs = NULL;
+		t->v[i].naddrs = 0;
+		t->v[i].present = false;
+	}
+	for (size_t i = 0; i < snap->n; i++) {
+		struct host *h = &snap->v[i];
+		struct total *e = totals_find(t, h->name);
+
+		if (!e)
+			continue;
+		e->present = true;
+		if (h->mac[0])
+			memcpy(e->mac, h->mac, sizeof(e->mac));
+		e->naddrs = (unsigned char)h->naddrs; /* at most HOST_MAX_ADDRS */
+		e->addrs = h->addrs;
+		h->addrs = NULL;
+		h->naddrs = 0;
+	}
+}
+
+size_t totals_present(const struct totals *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += t->v[i].present;
+	return n;
+}
+
 static bool counts_zero(const struct counts *c)
 {
 	static const struct counts zero;
@@ -316,8 +359,7 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
 			memset(&t->v[i].cur, 0, sizeof(t->v[i].cur));
 			/* a forgotten host stayed for this period's counts only */
 			if (t->v[i].forgotten) {
-				name_drop(t, t->v[i].name);
-				t->v[i] = t->v[--t->n];
+				total_drop(t, i);
 				continue;
 			}
 			i++;
@@ -341,41 +383,35 @@ double totals_rate(const struct totals *t, uint64_t delta)
 	return t->has_rates && t->dt_ms > 0 ? (double)delta * 1000.0 / (double)t->dt_ms : 0;
 }
 
-static int view_host(struct host *h, const struct counts *c, const struct hostset *snap,
-		     const char *mac)
+/* H gets counts C, and E's addresses and MAC (E may be NULL). */
+static int view_host(struct host *h, const struct counts *c, const struct total *e)
 {
-	const struct host *k = snap ? hostset_find(snap, h->name) : NULL;
-
 	for (int f = 0; f < FAM_COUNT; f++) {
 		h->tx[f] = (struct counter){ c->bytes[f][0], c->packets[f][0] };
 		h->rx[f] = (struct counter){ c->bytes[f][1], c->packets[f][1] };
 	}
-	if (k) {
-		if (host_set_addrs(h, k->addrs, k->naddrs))
-			return -ENOMEM;
-		if (k->mac[0])
-			mac = k->mac;
-	}
-	if (mac && mac[0])
-		memcpy(h->mac, mac, MAC_SIZE);
+	if (e && e->naddrs && host_set_addrs(h, e->addrs, e->naddrs))
+		return -ENOMEM;
+	if (e && e->mac[0])
+		memcpy(h->mac, e->mac, MAC_SIZE);
 	return 0;
 }
 
 /* Whether E is in the all-time or the current view. */
-static bool view_wants(const struct total *e, enum view which, const struct hostset *snap)
+static bool view_wants(const struct total *e, enum view which)
 {
 	if (which == VIEW_CURRENT)
-		return !counts_zero(&e->cur) || (snap && hostset_find(snap, e->name));
+		return !counts_zero(&e->cur) || e->present;
 	return which != VIEW_ALL || !e->forgotten;
 }
 
 /* E's host in that view, with its rates, added to OUT; 0 or -ENOMEM. */
 static int view_add(const struct totals *t, const struct total *e, enum view which,
-		    const struct hostset *snap, struct hostset *out)
+		    struct hostset *out)
 {
 	struct host *h = hostset_ensure(out, e->name);
 
-	if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, snap, e->mac))
+	if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, e))
 		return -ENOMEM;
 	for (int f = 0; f < FAM_COUNT; f++)
 		for (int d = 0; d < 2; d++)
@@ -383,8 +419,7 @@ static int view_add(const struct totals *t, const struct total *e, enum view whi
 	return 0;
 }
 
-int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
-		struct hostset *out)
+int totals_view(const struct totals *t, enum view which, struct hostset *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (which == VIEW_PREVIOUS) {
@@ -397,14 +432,14 @@ int totals_view(const struct totals *t, const struct hostset *snap, enum view wh
 			struct host *h = hostset_ensure(out, name);
 			const struct total *e = totals_find(t, name);
 
-			if (!h || view_host(h, &c, snap, e ? e->mac : NULL))
+			if (!h || view_host(h, &c, e))
 				goto nomem;
 		}
 		hostset_sort(out);
 		return 0;
 	}
 	for (size_t i = 0; i < t->n; i++)
-		if (view_wants(&t->v[i], which, snap) && view_add(t, &t->v[i], which, snap, out))
+		if (view_wants(&t->v[i], which) && view_add(t, &t->v[i], which, out))
 			goto nomem;
 	hostset_sort(out);
 	return 0;
@@ -415,9 +450,10 @@ nomem:
 
 /* One candidate of a view's slice: a name and what its host is made from. */
 struct pick {
-	const char *name, *mac;
+	const char *name;
 	const struct counts *c; /* NULL in the previous period's view: its host at pos */
-	const struct total *e;	/* for rates; NULL in the previous period's view */
+	const struct total *e;	/* addresses and MAC (NULL: none) */
+	bool rates;		/* E's (not in the previous period's view) */
 	size_t pos;
 };
 
@@ -443,8 +479,8 @@ static void pick_add(struct pick *p, size_t *n, size_t max, const char *after, s
 	p[lo] = c;
 }
 
-int totals_view_after(const struct totals *t, const struct hostset *snap, enum view which,
-		      const char *after, size_t max, struct hostset *out, size_t *total)
+int totals_view_after(const struct totals *t, enum view which, const char *after, size_t max,
+		      struct hostset *out, size_t *total)
 {
 	struct pick *p = calloc(max ? max : 1, sizeof(*p));
 	size_t n = 0, all = 0;
@@ -461,8 +497,7 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		while (r && period_next(r, &t->hist.names, &pos, &name, &c)) {
 			const struct total *e = totals_find(t, name);
 
-			pick_add(p, &n, max, after,
-				 (struct pick){ name, e ? e->mac : NULL, NULL, NULL, at });
+			pick_add(p, &n, max, after, (struct pick){ name, NULL, e, false, at });
 			at = pos;
 			all++;
 		}
@@ -470,11 +505,11 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 		for (size_t i = 0; i < t->n; i++) {
 			const struct total *e = &t->v[i];
 
-			if (!view_wants(e, which, snap))
+			if (!view_wants(e, which))
 				continue;
 			pick_add(p, &n, max, after,
-				 (struct pick){ e->name, e->mac,
-						which == VIEW_CURRENT ? &e->cur : &e->all, e, 0 });
+				 (struct pick){ e->name, which == VIEW_CURRENT ? &e->cur : &e->all, e,
+						true, 0 });
 			all++;
 		}
 	}
@@ -492,12 +527,12 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
 				memset(&prev, 0, sizeof(prev)); /* (it was read there a moment ago) */
 			p[i].c = &prev;
 		}
-		if (!h || view_host(h, p[i].c, snap, p[i].mac)) {
+		if (!h || view_host(h, p[i].c, p[i].e)) {
 			free(p);
 			hostset_free(out);
 			return -ENOMEM;
 		}
-		for (int f = 0; p[i].e && f < FAM_COUNT; f++)
+		for (int f = 0; p[i].rates && f < FAM_COUNT; f++)
 			for (int d = 0; d < 2; d++)
 				h->rate[f][d] = (float)totals_rate(t, p[i].e->delta[f][d]);
 	}
@@ -551,14 +586,14 @@ size_t totals_order_after(const struct totals *t, const uint32_t *order, const c
 	return lo;
 }
 
-int totals_view_at(const struct totals *t, const struct hostset *snap, enum view which,
-		   const uint32_t *order, size_t *pos, size_t max, struct hostset *out)
+int totals_view_at(const struct totals *t, enum view which, const uint32_t *order, size_t *pos,
+		   size_t max, struct hostset *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (; *pos < t->n && out->n < max; ++*pos) {
 		const struct total *e = &t->v[order[*pos]];
 
-		if (view_wants(e, which, snap) && view_add(t, e, which, snap, out)) {
+		if (view_wants(e, which) && view_add(t, e, which, out)) {
 			hostset_free(out);
 			return -ENOMEM;
 		}
@@ -1061,8 +1096,7 @@ int totals_past_load(const struct totals *t, size_t p, struct period_rec *out,
 /* Drops the total at position i (order not kept); the index is rebuilt. */
 static void totals_remove_at(struct totals *t, size_t i)
 {
-	name_drop(t, t->v[i].name);
-	t->v[i] = t->v[--t->n];
+	total_drop(t, i);
 	idx_refresh(t);
 }
 
@@ -1111,8 +1145,8 @@ void totals_restarted(struct totals *t, const char *name)
 		memset(&e->last, 0, sizeof(e->last));
 }
 
-size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
-		     unsigned int forget_after, unsigned int max, uint64_t *lost_bytes)
+size_t totals_forget(struct totals *t, int64_t now, unsigned int forget_after, unsigned int max,
+		     uint64_t *lost_bytes)
 {
 	size_t dropped = 0;
 
@@ -1120,7 +1154,7 @@ size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
 	for (size_t i = 0; i < t->n; i++) {
 		struct total *e = &t->v[i];
 
-		if (hostset_find(snap, e->name))
+		if (e->present)
 			e->gone_since = 0;
 		else if (!e->gone_since)
 			e->gone_since = now;
@@ -1138,8 +1172,7 @@ size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
 			break; /* every host is in the kernel: nothing may go */
 		for (int f = 0; f < FAM_COUNT; f++)
 			*lost_bytes += t->v[victim].cur.bytes[f][0] + t->v[victim].cur.bytes[f][1];
-		name_drop(t, t->v[victim].name);
-		t->v[victim] = t->v[--t->n];
+		total_drop(t, victim);
 		dropped++;
 	}
 	if (dropped)

@@ -28,6 +28,9 @@ struct total {
 	const char *name;    /* in t->hist.names, one reference: never moves while held */
 	char mac[MAC_SIZE];
 	bool forgotten;	     /* gone too long: only in the current period's view until it ends */
+	bool present;	     /* in the kernel at the last totals_attach() */
+	unsigned char naddrs;
+	struct addr *addrs;  /* its addresses then (the views'): the snapshot's, taken over */
 	struct counts all;   /* since the state began */
 	struct counts last;  /* the kernel's values at the last poll */
 	struct counts cur;   /* the current accounting period */
@@ -97,6 +100,16 @@ struct total *totals_find(const struct totals *t, const char *name);
 struct total *totals_get(struct totals *t, const char *name);
 /* Folds one kernel snapshot in (MACs too); boot_id "" when unknown. 0 or -ENOMEM. */
 int totals_update(struct totals *t, const struct hostset *snap, const char *boot_id);
+/*
+ * After a poll's snapshot was folded in (totals_update): which hosts are in the kernel and at
+ * which addresses, for the views, the forgetting and a rebuild. SNAP's address arrays are
+ * taken over (its hosts are left without addresses: free it next), so the daemon keeps no
+ * snapshot between polls. MACs SNAP knows are copied. Hosts of SNAP the totals do not have are
+ * not taken.
+ */
+void totals_attach(struct totals *t, struct hostset *snap);
+/* Hosts in the kernel at the last totals_attach(). */
+size_t totals_present(const struct totals *t);
 /* Wall-clock times before this (2025-01-01) are a clock not yet set (a router before NTP). */
 #define TOTALS_CLOCK_FLOOR 1735689600LL
 /* Whether NOW can be trusted: not before the floor, not behind the newest time seen. */
@@ -143,19 +156,18 @@ enum view { VIEW_ALL, VIEW_CURRENT, VIEW_PREVIOUS };
 
 /*
  * The hosts as outputs show them: counts from the totals (all time, the current period or
- * the previous one), addresses and MACs from the kernel snapshot SNAP (may be NULL), rates
+ * the previous one), addresses and MACs as the last totals_attach() left them, rates
  * from the last poll. Sorted by name. 0 or -ENOMEM.
  */
-int totals_view(const struct totals *t, const struct hostset *snap, enum view which,
-		struct hostset *out);
+int totals_view(const struct totals *t, enum view which, struct hostset *out);
 /*
  * A slice of the same view, for a body written while it is sent: at most MAX hosts, the
  * first ones whose names sort after AFTER ("": from the first), in order; *TOTAL (may be
  * NULL) gets how many hosts the whole view has. Costs one pass over the totals, no copy of
  * them. 0 or -ENOMEM.
  */
-int totals_view_after(const struct totals *t, const struct hostset *snap, enum view which,
-		      const char *after, size_t max, struct hostset *out, size_t *total);
+int totals_view_after(const struct totals *t, enum view which, const char *after, size_t max,
+		      struct hostset *out, size_t *total);
 /*
  * The totals' positions sorted by name into *ORDER (replaced; valid until the totals change:
  * the next poll), the first position in it whose name sorts after AFTER, and the all-time or
@@ -164,8 +176,8 @@ int totals_view_after(const struct totals *t, const struct hostset *snap, enum v
  */
 int totals_order(const struct totals *t, uint32_t **order);
 size_t totals_order_after(const struct totals *t, const uint32_t *order, const char *after);
-int totals_view_at(const struct totals *t, const struct hostset *snap, enum view which,
-		   const uint32_t *order, size_t *pos, size_t max, struct hostset *out);
+int totals_view_at(const struct totals *t, enum view which, const uint32_t *order, size_t *pos,
+		   size_t max, struct hostset *out);
 /*
  * Facts from the kernel's side (journal.c): FROM's counters now count under TO (a rename;
  * the kernel carried them over), so FROM's total becomes TO's (added to it when TO has one).
@@ -175,14 +187,14 @@ int totals_rename(struct totals *t, const char *from, const char *to);
 /* NAME's kernel counters were created anew at zero: the next value is all new. */
 void totals_restarted(struct totals *t, const char *name);
 /*
- * After a poll at NOW: hosts of SNAP are present, the others gone since NOW unless gone
- * already. Hosts gone FORGET_AFTER seconds or more (0: never) are forgotten: they leave the
+ * After a poll at NOW: hosts present (totals_attach) are not gone, the others gone since NOW
+ * unless gone already. Hosts gone FORGET_AFTER seconds or more (0: never) are forgotten: they leave the
  * all-time view, and the totals when the current period closes. Beyond MAX hosts the
  * longest gone are dropped whole; *lost_bytes gets what they held of the current period.
  * Returns how many were dropped.
  */
-size_t totals_forget(struct totals *t, const struct hostset *snap, int64_t now,
-		     unsigned int forget_after, unsigned int max, uint64_t *lost_bytes);
+size_t totals_forget(struct totals *t, int64_t now, unsigned int forget_after, unsigned int max,
+		     uint64_t *lost_bytes);
 /* Rate of one counter delta in units per second (0 without rates). */
 double totals_rate(const struct totals *t, uint64_t delta);
 

@@ -19,6 +19,27 @@ static inline char *tu_state_text(const struct totals *t)
 	return buf;
 }
 
+/* What the daemon does after a poll with snapshot S: totals_attach() of a copy of it (S is
+ * kept: attaching takes its address arrays). */
+static inline void tu_attach(struct totals *t, const struct hostset *s)
+{
+	struct hostset c;
+
+	assert_int_equal(hostset_copy(&c, s), 0);
+	totals_attach(t, &c);
+	for (size_t i = 0; i < c.n; i++)
+		assert_int_equal(c.v[i].naddrs, 0); /* taken */
+	hostset_free(&c);
+}
+
+/* totals_forget() after tu_attach(S). */
+static inline size_t tu_forget(struct totals *t, const struct hostset *s, int64_t now,
+			       unsigned int forget_after, unsigned int max, uint64_t *lost)
+{
+	tu_attach(t, s);
+	return totals_forget(t, now, forget_after, max, lost);
+}
+
 /* The Ith host of closed period P (asserted to be there), its name in *NAME if not NULL. */
 static inline struct counts tu_was(const struct totals *t, size_t p, size_t i, const char **name)
 {

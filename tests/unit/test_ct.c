@@ -163,7 +163,7 @@ static void test_counting_after(void **state)
 	struct total *e;
 
 	(void)state;
-	counting_init(&k, NULL, NULL);
+	counting_init(&k, NULL);
 	addr_parse(&a, "192.168.1.10");
 	h = hostset_add_addr(&snap, "pc", &a);
 	assert_non_null(h);

@@ -1440,6 +1440,54 @@ static void test_statics_long_comment_line_stays_comment(void **state)
 	assert_false(ghost);
 }
 
+/* The conntrack mode's set of the hosts' addresses: sorted, each once, a v4 address by its
+ * 4 bytes only, never equal to a v6 one with the same first bytes. */
+static void test_hostset_addrset(void **state)
+{
+	struct hostset s = { 0 };
+	struct addrset set, hand;
+	struct addr a, b, c, x, y;
+
+	(void)state;
+	assert_int_equal(hostset_addrset(&s, &set), 0); /* empty: nothing allocated */
+	assert_null(set.v);
+	assert_int_equal(set.n, 0);
+	addr_parse(&a, "10.0.0.1");
+	assert_false(addrset_has(&set, &a));
+	addr_parse(&b, "fd00::1");
+	addr_parse(&c, "10.0.0.2");
+	assert_non_null(hostset_add_addr(&s, "pc", &b));
+	assert_non_null(hostset_add_addr(&s, "pc", &a));
+	assert_non_null(hostset_add_addr(&s, "tv", &c));
+	assert_non_null(hostset_ensure(&s, "none")); /* a host without addresses */
+	assert_int_equal(hostset_addrset(&s, &set), 0);
+	assert_int_equal(set.n, 3);
+	assert_true(addr_cmp(&set.v[0], &set.v[1]) < 0 && addr_cmp(&set.v[1], &set.v[2]) < 0);
+	assert_true(addrset_has(&set, &a) && addrset_has(&set, &b) && addrset_has(&set, &c));
+	x = a; /* bytes past a v4 address's 4 are not part of it */
+	memset(x.u.v6.s6_addr + 4, 0xee, 12);
+	assert_true(addrset_has(&set, &x));
+	addr_parse(&y, "a00:1::"); /* 0a 00 00 01 ...: 10.0.0.1's bytes, another family */
+	assert_false(addrset_has(&set, &y));
+	addr_parse(&y, "10.0.0.3");
+	assert_false(addrset_has(&set, &y));
+	addr_parse(&y, "10.0.0.0");
+	assert_false(addrset_has(&set, &y));
+	/* sorted by hand: duplicates go */
+	hand.v = malloc(5 * sizeof(*hand.v));
+	assert_non_null(hand.v);
+	hand.v[0] = c, hand.v[1] = a, hand.v[2] = c, hand.v[3] = x, hand.v[4] = b;
+	hand.n = 5;
+	addrset_sort(&hand);
+	assert_int_equal(hand.n, 3);
+	assert_true(addrset_has(&hand, &a) && addrset_has(&hand, &b) && addrset_has(&hand, &c));
+	addrset_free(&hand);
+	addrset_free(&set);
+	assert_null(set.v);
+	assert_int_equal(set.n, 0);
+	hostset_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1484,6 +1532,7 @@ int main(void)
 		cmocka_unit_test(test_statics_read_missing_files),
 		cmocka_unit_test(test_statics_later_line_wins),
 		cmocka_unit_test(test_statics_long_comment_line_stays_comment),
+		cmocka_unit_test(test_hostset_addrset),
 	};
 
 	tu_init();

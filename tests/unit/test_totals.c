@@ -90,7 +90,7 @@ static void test_delta_bytes(void **state)
 	t.dt_ms = 1000;
 	assert_int_equal(totals_find(&t, "pc")->delta[FAM_V4][0], 2000);
 	assert_int_equal(totals_find(&t, "pc")->delta[FAM_V4][1], 400);
-	assert_int_equal(totals_view(&t, &s, VIEW_ALL, &v), 0);
+	assert_int_equal(totals_view(&t, VIEW_ALL, &v), 0);
 	assert_true(hostset_find(&v, "pc")->rate[FAM_V4][0] == 2000.0f);
 	assert_true(hostset_find(&v, "pc")->rate[FAM_V4][1] == 400.0f);
 	hostset_free(&v);
@@ -260,12 +260,13 @@ static void test_periods(void **state)
 	assert_int_equal(totals_find(&t, "pc")->cur.bytes[FAM_V4][0], 300);
 	assert_int_equal(totals_find(&t, "pc")->all.bytes[FAM_V4][0], 1300);
 	/* views */
-	assert_int_equal(totals_view(&t, &s, VIEW_PREVIOUS, &v), 0);
+	tu_attach(&t, &s);
+	assert_int_equal(totals_view(&t, VIEW_PREVIOUS, &v), 0);
 	assert_int_equal(v.n, 1);
 	assert_int_equal(v.v[0].tx[FAM_V4].bytes, 1000);
 	assert_int_equal(v.v[0].naddrs, 1); /* the address from the snapshot */
 	hostset_free(&v);
-	assert_int_equal(totals_view(&t, &s, VIEW_CURRENT, &v), 0);
+	assert_int_equal(totals_view(&t, VIEW_CURRENT, &v), 0);
 	assert_int_equal(v.v[0].tx[FAM_V4].bytes, 300);
 	hostset_free(&v);
 	/* months pass: at most 2 kept, newest first; an idle month closes empty */
@@ -373,7 +374,7 @@ static void test_previous_slices(void **state)
 		assert_int_equal(period_add(&t.past[0], &t.hist.names, names[i], &c), 0);
 	}
 	do {
-		assert_int_equal(totals_view_after(&t, NULL, VIEW_PREVIOUS, after, 3, &v, &total), 0);
+		assert_int_equal(totals_view_after(&t, VIEW_PREVIOUS, after, 3, &v, &total), 0);
 		assert_int_equal(total, 7);
 		for (size_t i = 0; i < v.n; i++) {
 			size_t k = 0;
@@ -390,7 +391,7 @@ static void test_previous_slices(void **state)
 	} while (got);
 	assert_string_equal(seen, "abcmqxz");
 	/* and whole: every host with its own counts, sorted */
-	assert_int_equal(totals_view(&t, NULL, VIEW_PREVIOUS, &v), 0);
+	assert_int_equal(totals_view(&t, VIEW_PREVIOUS, &v), 0);
 	assert_int_equal(v.n, 7);
 	for (size_t i = 0; i < v.n; i++) {
 		size_t k = 0;
@@ -403,6 +404,97 @@ static void test_previous_slices(void **state)
 	}
 	hostset_free(&v);
 	totals_free(&t);
+}
+
+/* The daemon keeps no snapshot between polls: the totals take its addresses, and the views,
+ * the forgetting and a rebuild read them there. */
+static void test_attach(void **state)
+{
+	struct hostset s = { 0 }, v = { 0 };
+	struct totals t = { 0 };
+	struct period_spec p;
+	struct addr a6;
+	struct total *pc, *tv;
+	size_t total = 0, pos = 0;
+	uint32_t *order = NULL;
+
+	(void)state;
+	assert_int_equal(period_parse(&p, "1"), 0);
+	snap_set(&s, "pc", 1000, 500);
+	snap_set(&s, "tv", 0, 0); /* in the kernel, nothing counted yet */
+	assert_int_equal(addr_parse(&a6, "fd00::7"), 0);
+	assert_non_null(hostset_add_addr(&s, "pc", &a6));
+	memcpy(hostset_find(&s, "tv")->mac, "aa:bb:cc:dd:ee:ff", MAC_SIZE);
+	assert_int_equal(totals_update(&t, &s, "b"), 0);
+	assert_non_null(hostset_ensure(&s, "stranger")); /* not in the totals: not taken */
+	assert_int_equal(host_set_addrs(hostset_find(&s, "stranger"), &a6, 1), 0);
+	pc = totals_find(&t, "pc");
+	tv = totals_find(&t, "tv");
+	assert_false(pc->present || tv->present);
+	assert_int_equal(totals_present(&t), 0);
+	totals_attach(&t, &s);
+	assert_int_equal(totals_present(&t), 2);
+	assert_true(pc->present && tv->present);
+	assert_int_equal(pc->naddrs, 2);
+	assert_true(addr_equal(&pc->addrs[1], &a6));
+	assert_null(hostset_find(&s, "pc")->addrs); /* taken, not copied */
+	assert_int_equal(hostset_find(&s, "pc")->naddrs, 0);
+	assert_int_equal(hostset_find(&s, "stranger")->naddrs, 1);
+	assert_string_equal(tv->mac, "aa:bb:cc:dd:ee:ff");
+	/* the views: addresses and MACs from the totals */
+	assert_int_equal(totals_view(&t, VIEW_ALL, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_int_equal(hostset_find(&v, "pc")->naddrs, 2);
+	assert_string_equal(hostset_find(&v, "tv")->mac, "aa:bb:cc:dd:ee:ff");
+	hostset_free(&v);
+	assert_int_equal(totals_view(&t, VIEW_CURRENT, &v), 0);
+	assert_int_equal(v.n, 2); /* tv counted nothing but is in the kernel */
+	hostset_free(&v);
+	assert_int_equal(totals_view_after(&t, VIEW_ALL, "pc", 5, &v, &total), 0);
+	assert_int_equal(total, 2);
+	assert_int_equal(v.n, 1);
+	assert_int_equal(v.v[0].naddrs, 1);
+	hostset_free(&v);
+	assert_int_equal(totals_order(&t, &order), 0);
+	assert_int_equal(totals_view_at(&t, VIEW_ALL, order, &pos, 5, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.v[0].name, "pc");
+	assert_int_equal(v.v[0].naddrs, 2);
+	hostset_free(&v);
+	free(order);
+	/* the previous period's view: the addresses of its hosts that are still there */
+	assert_int_equal(totals_roll(&t, &p, 1800000000, 12), 0);
+	assert_int_equal(totals_roll(&t, &p, 1900000000, 12), 1);
+	assert_int_equal(totals_view(&t, VIEW_PREVIOUS, &v), 0);
+	assert_int_equal(v.n, 1);
+	assert_int_equal(v.v[0].naddrs, 2);
+	hostset_free(&v);
+	hostset_free(&s);
+	/* the next poll: tv left the kernel, pc has one address */
+	snap_set(&s, "pc", 1000, 500);
+	tu_attach(&t, &s);
+	assert_true(pc->present);
+	assert_false(tv->present);
+	assert_int_equal(pc->naddrs, 1);
+	assert_int_equal(tv->naddrs, 0);
+	assert_null(tv->addrs);
+	assert_int_equal(totals_present(&t), 1);
+	assert_int_equal(totals_view(&t, VIEW_CURRENT, &v), 0);
+	/* a new period, nothing counted yet: pc is in the kernel, tv is not */
+	assert_int_equal(v.n, 1);
+	assert_string_equal(v.v[0].name, "pc");
+	hostset_free(&v);
+	hostset_free(&s);
+	/* a rename onto a host with addresses: the one that goes gives its addresses back */
+	snap_set(&s, "pc", 1000, 500);
+	snap_set(&s, "tv", 10, 10);
+	assert_int_equal(totals_update(&t, &s, "b"), 0);
+	tu_attach(&t, &s);
+	assert_int_equal(totals_rename(&t, "pc", "tv"), 1);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(totals_find(&t, "tv")->naddrs, 1);
+	hostset_free(&s);
+	totals_free(&t); /* (the sanitizer build: no address array left behind) */
 }
 
 static void test_many(void **state)
@@ -448,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_period_packed),
 		cmocka_unit_test(test_previous_slices),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_attach),
 	};
 
 	tu_init();
