@@ -26,6 +26,7 @@ void history_free(struct history *h)
 	}
 	free(h->days);
 	free(h->hosts);
+	free(h->rings);
 	free(h->idx);
 	npool_free(&h->names);
 	memset(h, 0, sizeof(*h));
@@ -143,8 +144,91 @@ double hist_unpack(uint16_t v)
 	return e ? (double)(2048 + m) * (double)(1ULL << (e - 1)) : (double)m;
 }
 
+/* ---- the rings ---------------------------------------------------------------------- */
+
+static uint16_t (*ring_of(const struct history *h, const struct hist_host *e))[2]
+{
+	return e->ring ? h->rings[e->ring - 1] : NULL;
+}
+
+/* E gets a ring (all zero) if it has none. 0 or -ENOMEM. */
+static int ring_take(struct history *h, struct hist_host *e)
+{
+	uint32_t i;
+
+	if (e->ring)
+		return 0;
+	if (h->rings_free) {
+		i = h->rings_free - 1;
+		memcpy(&h->rings_free, h->rings[i], sizeof(h->rings_free));
+	} else {
+		if (h->rings_top == h->rings_cap) {
+			/* by a quarter: a ring is 240 B, thousands of them a megabyte */
+			uint32_t cap = h->rings_cap < 16 ? 16 : h->rings_cap + h->rings_cap / 4;
+
+			if (cap > HIST_MAX_HOSTS) /* (a ring is a host's: never more) */
+				cap = HIST_MAX_HOSTS;
+			hist_ring *v = realloc(h->rings, (size_t)cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			h->rings = v;
+			h->rings_cap = cap;
+		}
+		i = h->rings_top++;
+	}
+	memset(h->rings[i], 0, sizeof(h->rings[i]));
+	e->ring = i + 1;
+	h->rings_used++;
+	return 0;
+}
+
+static void ring_give(struct history *h, struct hist_host *e)
+{
+	if (!e->ring)
+		return;
+	memcpy(h->rings[e->ring - 1], &h->rings_free, sizeof(h->rings_free));
+	h->rings_free = e->ring;
+	e->ring = 0;
+	h->rings_used--;
+}
+
+/* Half of the rings free: the held ones packed at the front of an array a quarter larger than
+ * they need (a failed allocation leaves them where they are). */
+static void rings_shrink(struct history *h)
+{
+	uint32_t cap = h->rings_used + h->rings_used / 4 + 16, k = 0;
+	hist_ring *v;
+
+	if (h->rings_used * 2 >= h->rings_top || cap >= h->rings_cap)
+		return;
+	v = malloc((size_t)cap * sizeof(*v));
+	if (!v)
+		return;
+	for (uint32_t i = 0; i < h->n; i++) {
+		struct hist_host *e = &h->hosts[i];
+
+		if (!e->ring)
+			continue;
+		memcpy(v[k], h->rings[e->ring - 1], sizeof(v[k]));
+		e->ring = ++k;
+	}
+	free(h->rings);
+	h->rings = v;
+	h->rings_cap = cap;
+	h->rings_top = k;
+	h->rings_free = 0;
+}
+
+static bool ring_zero(const uint16_t (*r)[2])
+{
+	static const hist_ring zero;
+
+	return !r || !memcmp(r, zero, sizeof(zero));
+}
+
 /* The ring moves on to slot S (absolute): the newest slot closes into it, the slots it skips
- * are zeroed. */
+ * are zeroed; a ring left all zero is given back. */
 static void ring_advance(struct history *h, long long s)
 {
 	long long from = h->slot + 1;
@@ -155,14 +239,20 @@ static void ring_advance(struct history *h, long long s)
 		from = s - HIST_SLOTS + 1; /* the clock went back, or a long gap: all of it */
 	for (uint32_t i = 0; i < h->n; i++) {
 		struct hist_host *e = &h->hosts[i];
+		uint16_t (*r)[2] = ring_of(h, e);
 
-		if (from == h->slot + 1)
-			for (int d = 0; d < 2; d++)
-				e->ring[h->slot % HIST_SLOTS][d] = hist_pack(e->now[d]);
-		for (long long k = from; k <= s; k++)
-			memset(e->ring[k % HIST_SLOTS], 0, sizeof(e->ring[0]));
+		if (r) { /* (bytes in the newest slot come with a ring: history_poll) */
+			if (from == h->slot + 1)
+				for (int d = 0; d < 2; d++)
+					r[h->slot % HIST_SLOTS][d] = hist_pack(e->now[d]);
+			for (long long k = from; k <= s; k++)
+				memset(r[k % HIST_SLOTS], 0, sizeof(r[0]));
+			if (ring_zero(r))
+				ring_give(h, e);
+		}
 		e->now[0] = e->now[1] = 0;
 	}
+	rings_shrink(h);
 	h->slot = s;
 	h->slot_ms = 0;
 }
@@ -290,11 +380,9 @@ static void drop_days(struct history *h, uint32_t n)
 	h->compact = true;
 }
 
-static bool ring_quiet(const struct hist_host *e)
+static bool ring_quiet(const struct history *h, const struct hist_host *e)
 {
-	static const uint16_t zero[HIST_SLOTS][2];
-
-	return !memcmp(e->ring, zero, sizeof(zero)) && !e->now[0] && !e->now[1];
+	return ring_zero(ring_of(h, e)) && !e->now[0] && !e->now[1];
 }
 
 /* Hosts left with no day and a quiet ring go. */
@@ -316,17 +404,19 @@ static void compact(struct history *h)
 			used[host] = true;
 	}
 	for (uint32_t i = 0; i < h->n; i++)
-		if ((used[i] = used[i] || !ring_quiet(&h->hosts[i])))
+		if ((used[i] = used[i] || !ring_quiet(h, &h->hosts[i])))
 			map[i] = w++;
 	cap = idx_size(w);
 	if (w != h->n && !(idx = calloc(cap, sizeof(*idx))))
 		goto out;
 	if (idx) {
 		for (uint32_t i = 0; i < h->n; i++)
-			if (used[i])
+			if (used[i]) {
 				h->hosts[map[i]] = h->hosts[i];
-			else
+			} else {
+				ring_give(h, &h->hosts[i]); /* (all zero) */
 				npool_unref(&h->names, h->hosts[i].name);
+			}
 		for (uint32_t d = 0; d < h->ndays; d++)
 			day_remap(&h->days[d], map);
 		h->n = w;
@@ -420,6 +510,7 @@ static void prune(struct history *h, long long from)
 int history_poll(struct history *h, const struct totals *t, time_t now)
 {
 	long long ds, de;
+	int ret = 0;
 
 	ring_advance(h, (long long)now / HIST_SLOT_SECONDS);
 	if (t->has_rates && t->dt_ms > 0)
@@ -448,7 +539,11 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 			h->dropped++;
 			continue;
 		}
-		if (t->has_rates) {
+		/* Out of memory for its ring: the day still counts it (the hour is approximate
+		 * anyway, the days are exact), and the poll says so. */
+		if (t->has_rates && ring_take(h, hh)) {
+			ret = -ENOMEM;
+		} else if (t->has_rates) {
 			hh->now[0] += (float)b[0];
 			hh->now[1] += (float)b[1];
 		}
@@ -456,7 +551,7 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 			return -ENOMEM;
 	}
 	prune(h, keep_from(t));
-	return 0;
+	return ret;
 }
 
 void history_write(FILE *f, const struct history *h)
@@ -527,7 +622,8 @@ int history_read_line(struct history *h, const char *line)
 size_t history_memory(const struct history *h)
 {
 	size_t m = (size_t)h->cap * sizeof(*h->hosts) + (size_t)h->idx_cap * sizeof(*h->idx) +
-		   (size_t)h->days_cap * sizeof(*h->days) + npool_memory(&h->names);
+		   (size_t)h->days_cap * sizeof(*h->days) + npool_memory(&h->names) +
+		   (size_t)h->rings_cap * sizeof(*h->rings);
 
 	for (uint32_t d = 0; d < h->ndays; d++)
 		m += (size_t)h->days[d].cap * sizeof(*h->days[d].v) + h->days[d].len;
@@ -544,7 +640,8 @@ static void json_ring(FILE *f, const struct history *h, const struct hist_host *
 		long long s = ((h->slot - HIST_SLOTS + 1 + i) % HIST_SLOTS + HIST_SLOTS) % HIST_SLOTS;
 		bool newest = i == HIST_SLOTS - 1;
 		double secs = newest ? (double)h->slot_ms / 1000.0 : HIST_SLOT_SECONDS;
-		double v = e && secs > 0 ? (newest ? e->now[dir] : hist_unpack(e->ring[s][dir])) / secs
+		const uint16_t (*r)[2] = e ? ring_of(h, e) : NULL;
+		double v = e && secs > 0 ? (newest ? e->now[dir] : r ? hist_unpack(r[s][dir]) : 0) / secs
 					 : 0;
 
 		fprintf(f, i ? ",%.0f" : "%.0f", v);
@@ -597,7 +694,7 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 	}
 	fputs("\"hosts\": [", f);
 	for (uint32_t i = 0; i < h->n; i++) {
-		if (ring_quiet(&h->hosts[i]))
+		if (ring_quiet(h, &h->hosts[i]))
 			continue;
 		fputs(first ? "\n  " : ",\n  ", f);
 		json_recent_host(f, h, &h->hosts[i], host_name(h, &h->hosts[i]));

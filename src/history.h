@@ -32,11 +32,19 @@
 uint16_t hist_pack(double bytes);
 double hist_unpack(uint16_t v);
 
+/* Bytes in each closed slot of a host's hour, [tx, rx], packed: 240 B. */
+typedef uint16_t hist_ring[HIST_SLOTS][2];
+
+/*
+ * A host's history: 20 B, and a ring only while it moved bytes in the last hour (a host
+ * quiet for an hour gives its ring back): most of the hosts a router remembers, and all of
+ * them when the daemon has just started, hold none.
+ */
 struct hist_host {
-	uint32_t name;		      /* its id in the history's names */
-	uint16_t ring[HIST_SLOTS][2]; /* bytes in each closed slot, [tx, rx], packed */
-	float now[2];		      /* bytes in the newest slot, while it fills */
-	uint32_t today;		      /* position + 1 in the newest day's entries; 0: none */
+	uint32_t name;	/* its id in the history's names */
+	uint32_t ring;	/* position + 1 of its ring in the history's rings; 0: none (all zero) */
+	float now[2];	/* bytes in the newest slot, while it fills */
+	uint32_t today; /* position + 1 in the newest day's entries; 0: none */
 };
 
 /*
@@ -73,6 +81,12 @@ struct history {
 	struct npool names;
 	struct hist_host *hosts;
 	uint32_t n, cap;
+	/* The rings of the hosts that moved bytes in the last hour, in one array (a ring in a
+	 * block of its own took 16 B more): TOP handed out, FREE the first given back (position
+	 * + 1, the next one's kept in its first bytes), USED held now. It shrinks when half of
+	 * it is free. */
+	hist_ring *rings;
+	uint32_t rings_cap, rings_top, rings_free, rings_used;
 	uint32_t *idx; /* open addressing on the name: position + 1, 0 = empty */
 	uint32_t idx_cap;
 	struct hist_day *days; /* oldest first */

@@ -97,11 +97,19 @@ static void test_ring(void **state)
 	s = render(&t, false, "pc", 0);
 	assert_non_null(strstr(s, ",0,10,120], \"rx\": [0,"));
 	free(s);
-	/* an hour and more later the ring is quiet: pc is in no list of recent hosts */
+	assert_int_equal(t.hist.rings_used, 1);
+	/* an hour and more later the ring is quiet: pc is in no list of recent hosts, and its
+	 * ring is given back */
 	t.has_rates = false;
 	poll_at(&t, T0 + 2 * 3600);
 	s = render(&t, false, NULL, 0);
 	assert_non_null(strstr(s, "\"hosts\": []}"));
+	free(s);
+	assert_int_equal(t.hist.hosts[0].ring, 0);
+	assert_int_equal(t.hist.rings_used, 0);
+	s = render(&t, false, "pc", 0); /* a host without a ring: zeros */
+	assert_non_null(strstr(s, "\"tx\": [0,0,0,"));
+	assert_non_null(strstr(s, ",0,0], \"rx\": [0,"));
 	free(s);
 	/* a poll without rates (the first one after a start) counts in the day only */
 	delta(&t, "pc", 1000, 0);
@@ -109,6 +117,68 @@ static void test_ring(void **state)
 	s = render(&t, false, "pc", 0);
 	assert_non_null(strstr(s, "\"days\": [{\"start\": 1767225600, \"tx_bytes\": 2800, \"rx_bytes\": 60}]"));
 	assert_null(strstr(s, "1000"));
+	free(s);
+	totals_free(&t);
+}
+
+/* The rings: only the hosts that moved bytes in the last hour hold one; given back ones are
+ * used again, and when half of them are free the array shrinks, each host keeping its own. */
+static void test_rings(void **state)
+{
+	struct totals t = { .has_rates = true, .dt_ms = 10000 };
+	char name[32];
+	char *s;
+
+	(void)state;
+	for (int i = 0; i < 400; i++) { /* 400 hosts known, from their days */
+		snprintf(name, sizeof(name), "h%d", i);
+		delta(&t, name, 1000 + (uint64_t)i, 0);
+	}
+	t.has_rates = false; /* (the first poll after a start: no rates, no ring) */
+	poll_at(&t, T0 + 5);
+	assert_int_equal(t.hist.n, 400);
+	assert_int_equal(t.hist.rings_used, 0);
+	assert_null(t.hist.rings);
+	t.has_rates = true;
+	for (int i = 0; i < 400; i++) { /* all move bytes: 400 rings */
+		snprintf(name, sizeof(name), "h%d", i);
+		delta(&t, name, 1000 + (uint64_t)i, 0);
+	}
+	poll_at(&t, T0 + 15);
+	assert_int_equal(t.hist.rings_used, 400);
+	assert_true(t.hist.rings_cap >= 400 && t.hist.rings_cap <= 500);
+	/* a minute later only every tenth moves: the others' rings hold one closed minute */
+	for (int k = 1; k <= 59; k++) {
+		for (int i = 0; i < 400; i += 10) {
+			snprintf(name, sizeof(name), "h%d", i);
+			delta(&t, name, 60 * (uint64_t)(i + 1), 0);
+		}
+		poll_at(&t, T0 + 5 + k * 60);
+	}
+	assert_int_equal(t.hist.rings_used, 400);
+	/* the hour is over for the quiet ones: their rings go, the array shrinks */
+	for (int i = 0; i < 400; i += 10) {
+		snprintf(name, sizeof(name), "h%d", i);
+		delta(&t, name, 60 * (uint64_t)(i + 1), 0);
+	}
+	poll_at(&t, T0 + 5 + 61 * 60);
+	assert_int_equal(t.hist.rings_used, 40);
+	assert_true(t.hist.rings_cap <= 40 + 10 + 16);
+	/* each kept its own: h130's closed minutes are 131 bytes a second (the minute before
+	 * this one had no poll), a quiet one's none */
+	s = render(&t, false, "h130", 0);
+	assert_non_null(strstr(s, "\"tx\": [131,131,"));
+	assert_non_null(strstr(s, ",131,0,786], \"rx\""));
+	free(s);
+	s = render(&t, false, "h131", 0);
+	assert_non_null(strstr(s, "\"tx\": [0,0,0,"));
+	free(s);
+	/* a quiet host moves bytes again: a ring again */
+	delta(&t, "h131", 600, 0);
+	poll_at(&t, T0 + 5 + 61 * 60 + 10);
+	assert_int_equal(t.hist.rings_used, 41);
+	s = render(&t, false, "h131", 0);
+	assert_non_null(strstr(s, ",0,30], \"rx\"")); /* 600 B over the slot's 20 s of polls */
 	free(s);
 	totals_free(&t);
 }
@@ -391,12 +461,14 @@ static void test_bounds(void **state)
 	}
 	assert_int_equal(t.hist.entries, HIST_MAX_ENTRIES);
 	assert_int_equal(t.hist.days[0].start, T0 + 2 * DAY);
-	/* the bound the README gives: a host 256 B and 8 of index, a name at most 98 (its id's
-	 * slots, 64 of text), the days, a packed host-day 23 B at most, the newest day 20 B a host */
-	assert_int_equal(sizeof(struct hist_host), 256);
+	/* the bound the README gives: a host 20 B, its ring 240 B, 8 of index, a name at most 98
+	 * (its id's slots, 64 of text), the days, a packed host-day 23 B at most, the newest day
+	 * 20 B a host */
+	assert_int_equal(sizeof(struct hist_host), 20);
+	assert_int_equal(sizeof(hist_ring), 240);
 	assert_int_equal(sizeof(struct hist_ent), 20);
 	assert_true(sizeof(struct hist_day) <= 40); /* (32 with 32-bit pointers) */
-	assert_true(history_memory(&t.hist) <= (256u + 8 + 98 + 20) * HIST_MAX_HOSTS +
+	assert_true(history_memory(&t.hist) <= (20u + 240 + 8 + 98 + 20) * HIST_MAX_HOSTS +
 							  40u * 1024 + 23u * HIST_MAX_ENTRIES);
 	/* 1.5 MiB (2680 KiB with 20 B a host-day and names in the hosts), the totals' names too */
 	assert_true(history_memory(&t.hist) < 1600u << 10);
@@ -451,6 +523,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test_setup(test_ring, setup_utc),
+		cmocka_unit_test_setup(test_rings, setup_utc),
 		cmocka_unit_test_setup(test_days_and_state, setup_utc),
 		cmocka_unit_test_setup(test_days_packed, setup_utc),
 		cmocka_unit_test_setup(test_rename_names, setup_utc),
