@@ -595,7 +595,7 @@ static int poll_once(struct dmn *d)
 	live_save(d);
 	push(d, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 #ifdef M_MMAP_THRESHOLD
-	/* The poll's transient small blocks (each read host's addresses) freed amid the heap:
+	/* The poll's transient small blocks (the last poll's address arrays) freed amid the heap:
 	 * their pages back to the kernel, not kept as the heap's high-water mark. */
 	malloc_trim(0);
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Recent rates and per-day totals per host, for the page and its API. Everything is bounded
- * (history.h); nothing is allocated per poll once a day's entries exist.
+ * (history.h); a poll allocates only when a day's entries or the rings need more room.
  */
 #include "history.h"
 

@@ -725,9 +725,21 @@ static int load_view(struct ctx *c, enum view which, bool kernel_only, struct ho
 		hostset_attach_macs(&snap, c->cfg.lease_file);
 		totals_attach(&t, &snap);
 	}
-	hostset_free(&snap);
 	ret = totals_view(&t, which, out);
+	/* a host of the previous period without a total now (dropped at the roll, back since):
+	 * the kernel's addresses all the same (the snapshot kept those attaching did not take) */
+	for (size_t i = 0; !ret && i < out->n; i++) {
+		const struct host *k = hostset_find(&snap, out->v[i].name);
+
+		if (k && k->naddrs && !out->v[i].naddrs) {
+			ret = host_set_addrs(&out->v[i], k->addrs, k->naddrs);
+			if (k->mac[0])
+				memcpy(out->v[i].mac, k->mac, MAC_SIZE);
+		}
+	}
+	hostset_free(&snap);
 	if (ret) {
+		hostset_free(out);
 		totals_free(&t);
 		errorf("out of memory");
 		return EXIT_FILE;

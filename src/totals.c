@@ -1100,6 +1100,36 @@ static void totals_remove_at(struct totals *t, size_t i)
 	idx_refresh(t);
 }
 
+/* E is in the kernel with F's addresses too (as many as a host holds; without memory for
+ * them, its own). */
+static void addrs_merge(struct total *e, struct total *f)
+{
+	struct addr *v;
+	unsigned int n = e->naddrs;
+
+	e->present = true;
+	if (!n) {
+		free(e->addrs);
+		e->addrs = f->addrs;
+		e->naddrs = f->naddrs;
+		f->addrs = NULL;
+		return;
+	}
+	v = realloc(e->addrs, (n + f->naddrs) * sizeof(*v));
+	if (!v)
+		return;
+	for (unsigned int i = 0; i < f->naddrs && n < HOST_MAX_ADDRS; i++) {
+		unsigned int j = 0;
+
+		while (j < n && !addr_equal(&v[j], &f->addrs[i]))
+			j++;
+		if (j == n)
+			v[n++] = f->addrs[i];
+	}
+	e->addrs = v;
+	e->naddrs = (unsigned char)n;
+}
+
 int totals_rename(struct totals *t, const char *from, const char *to)
 {
 	struct total *f = totals_find(t, from), *e;
@@ -1133,6 +1163,8 @@ int totals_rename(struct totals *t, const char *from, const char *to)
 	e->last = f->last;
 	if (f->mac[0])
 		memcpy(e->mac, f->mac, sizeof(e->mac));
+	if (f->present) /* the kernel's host is TO's now (a rebuild before the next poll) */
+		addrs_merge(e, f);
 	totals_remove_at(t, (size_t)(f - t->v));
 	return 1;
 }

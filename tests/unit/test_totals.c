@@ -485,14 +485,31 @@ static void test_attach(void **state)
 	assert_string_equal(v.v[0].name, "pc");
 	hostset_free(&v);
 	hostset_free(&s);
-	/* a rename onto a host with addresses: the one that goes gives its addresses back */
+	/* a rename onto a host with addresses: TO has FROM's too (the kernel's host is TO's
+	 * now, for a rebuild before the next poll) */
 	snap_set(&s, "pc", 1000, 500);
 	snap_set(&s, "tv", 10, 10);
 	assert_int_equal(totals_update(&t, &s, "b"), 0);
 	tu_attach(&t, &s);
 	assert_int_equal(totals_rename(&t, "pc", "tv"), 1);
 	assert_int_equal(t.n, 1);
-	assert_int_equal(totals_find(&t, "tv")->naddrs, 1);
+	tv = totals_find(&t, "tv");
+	assert_int_equal(tv->naddrs, 2);
+	assert_true(addr_equal(&tv->addrs[0], &hostset_find(&s, "tv")->addrs[0]));
+	assert_true(addr_equal(&tv->addrs[1], &hostset_find(&s, "pc")->addrs[0]));
+	hostset_free(&s);
+	/* onto a host gone from the kernel (`iptmon rename old laptop`, laptop remembered): the
+	 * host is still in the kernel, under its new name, for a rebuild before the next poll */
+	snap_set(&s, "old", 1, 1);
+	assert_int_equal(totals_update(&t, &s, "b"), 0);
+	tu_attach(&t, &s);
+	assert_false(tv->present);
+	assert_int_equal(totals_rename(&t, "old", "tv"), 1);
+	tv = totals_find(&t, "tv");
+	assert_true(tv->present);
+	assert_int_equal(tv->naddrs, 1);
+	assert_true(addr_equal(&tv->addrs[0], &hostset_find(&s, "old")->addrs[0]));
+	assert_int_equal(totals_present(&t), 1);
 	hostset_free(&s);
 	totals_free(&t); /* (the sanitizer build: no address array left behind) */
 }
