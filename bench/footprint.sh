@@ -29,6 +29,8 @@
 # daemon holds rates, the hour's history and the day's entries for every host, as a busy
 # router's does. TRAFFIC=0: no traffic, as before.
 # Usage: bench/footprint.sh   SIZES="10 1000 4000" PAR=4 READS=20 POLLS=10 FETCHES=5 OUTAGE=60 PAST=12 TRAFFIC=1
+# PERF=FILE: perf record -g of the daemon's POLLS polls into FILE.N (the new binary's only; the
+# poll_ms figure then includes perf's own cost: profile with it, measure without it).
 # MHD_LIBDIR=DIR: the daemon loads libmicrohttpd.so.12 from DIR (e.g. one built without TLS, as
 # OpenWrt's libmicrohttpd-no-ssl; bench/README.md says how), not Debian's (GnuTLS with it).
 # Root; real netfilter in throwaway namespaces (bench/lib.sh), every process killed by pid.
@@ -211,10 +213,20 @@ EOC
 	ih=$(status_kib "$pid" VmHWM)
 	wait_poll "$live"
 	nap 0.3
+	local perfpid=
+	if [ -n "${PERF:-}" ] && [ "$tag" = new ]; then
+		perf record -q -g -o "$PERF.$n" -p "$pid" 2>/dev/null {NAP}<&- &
+		perfpid=$!
+		nap 0.5
+	fi
 	c0=$(cpu_ns "$pid")
 	for ((k = 0; k < POLLS; k++)); do wait_poll "$live"; done
 	nap 0.3
 	c1=$(cpu_ns "$pid")
+	if [ -n "$perfpid" ]; then
+		kill -INT "$perfpid"
+		wait "$perfpid" || true
+	fi
 	local pms
 	pms=$(awk -v a="$c0" -v b="$c1" -v p="$POLLS" 'BEGIN {printf "%.2f", (b - a) / 1e6 / p}')
 	traffic "$ns" "$n"
