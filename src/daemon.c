@@ -116,7 +116,7 @@ int daemon_running(const struct config *cfg)
 static int state_save(struct dmn *d)
 {
 	char err[PATH_MAX + 128];
-	size_t lost = d->t.periods_lost;
+	size_t lost = d->t.periods_lost, days = d->t.hist.days_lost;
 	int ret = state_write(d->cfg, &d->t, err, sizeof(err));
 
 	if (d->t.periods_lost != lost) /* (whether the write then succeeded or not) */
@@ -124,6 +124,11 @@ static int state_save(struct dmn *d)
 		      "be read: %zu closed periods before the previous one were kept only there "
 		      "and are lost",
 		      d->cfg->state_dir, d->t.periods_lost - lost);
+	if (d->t.hist.days_lost != days)
+		logf_("state file %s/iptmon.state was written over by another program or cannot "
+		      "be read: %zu days of history before today were kept only there and are "
+		      "lost",
+		      d->cfg->state_dir, d->t.hist.days_lost - days);
 	if (ret) {
 		d->save_errors++;
 		if (!d->save_failing)

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "totals.h"
 #include "varint.h"
@@ -25,6 +26,7 @@ void history_free(struct history *h)
 		free(h->days[i].buf);
 	}
 	free(h->days);
+	free(h->aliases);
 	free(h->hosts);
 	free(h->rings);
 	free(h->idx);
@@ -276,6 +278,8 @@ bool hist_day_next(const struct hist_day *d, size_t *pos, uint32_t *host, uint64
 	const unsigned char *p;
 	uint64_t x;
 
+	if (!d->buf && !d->v)
+		return false;
 	if (!d->buf) {
 		if (*pos >= d->n)
 			return false;
@@ -295,6 +299,130 @@ bool hist_day_next(const struct hist_day *d, size_t *pos, uint32_t *host, uint64
 	return true;
 }
 
+int file_run_line(struct file_run *r, char **line, size_t *len)
+{
+	if (r->held) {
+		r->buf[r->a] = r->save;
+		r->held = false;
+	}
+	for (;;) {
+		char *nl = memchr(r->buf + r->a, '\n', r->b - r->a);
+		size_t room;
+		ssize_t got;
+
+		if (nl) {
+			*line = r->buf + r->a;
+			*len = (size_t)(nl + 1 - *line);
+			r->a += *len;
+			r->save = r->buf[r->a]; /* (at most buf[sizeof(buf) - 1]) */
+			r->buf[r->a] = '\0';
+			r->held = true;
+			return 1;
+		}
+		if (!r->left)
+			return r->a == r->b ? 0 : -ESTALE;
+		memmove(r->buf, r->buf + r->a, r->b - r->a);
+		r->b -= r->a;
+		r->a = 0;
+		room = sizeof(r->buf) - 1 - r->b; /* (a byte kept for the NUL after a line) */
+		if (!room)
+			return -ESTALE; /* no line is that long */
+		if ((long long)room > r->left)
+			room = (size_t)r->left;
+		do
+			got = pread(r->fd, r->buf + r->b, room, (off_t)r->off);
+		while (got < 0 && errno == EINTR);
+		if (got <= 0)
+			return -ESTALE;
+		r->b += (size_t)got;
+		r->off += got;
+		r->left -= got;
+	}
+}
+
+/* A decimal number without sign; the position after it in *end. */
+static int read_u64(const char *s, uint64_t *v, const char **end)
+{
+	char *e;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &e, 10);
+	if (errno)
+		return -EINVAL;
+	*end = e;
+	return 0;
+}
+
+/* "day START NAME TX RX\n": 0 or -EINVAL. */
+static int day_line(const char *line, long long *start, char name[NAME_SIZE], uint64_t b[2])
+{
+	const char *p = line + 4;
+	uint64_t s;
+	size_t nl;
+
+	if (strncmp(line, "day ", 4) || read_u64(p, &s, &p) || *p++ != ' ')
+		return -EINVAL;
+	nl = strcspn(p, " \n");
+	if (!nl || nl >= NAME_SIZE || p[nl] != ' ')
+		return -EINVAL;
+	memcpy(name, p, nl);
+	name[nl] = '\0';
+	p += nl + 1;
+	if (!name_is_valid(name) || read_u64(p, &b[0], &p) || *p++ != ' ' ||
+	    read_u64(p, &b[1], &p) || strcmp(p, "\n") || s > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	*start = (long long)s;
+	return 0;
+}
+
+/* The host a line of a day on the file only names: by the name it had when the file was
+ * written (an alias), else by its name. NULL: none (a host the history did not keep). */
+static const struct hist_host *host_on_file(const struct history *h, const char *name)
+{
+	for (uint32_t i = 0; i < h->naliases; i++)
+		if (!strcmp(npool_name(&h->names, h->aliases[i].name), name))
+			return &h->hosts[h->aliases[i].host];
+	return hist_find(h, name);
+}
+
+void hist_day_begin(const struct history *h, const struct hist_day *d, struct hist_iter *it)
+{
+	it->pos = 0;
+	it->n = 0;
+	if (hist_day_on_file_only(d))
+		file_run_init(&it->run, h->file - 1, d->off, d->flen);
+}
+
+int hist_day_read(const struct history *h, const struct hist_day *d, struct hist_iter *it,
+		  uint32_t *host, uint64_t b[2])
+{
+	char *line, name[NAME_SIZE];
+	const struct hist_host *e;
+	long long start;
+	size_t len;
+	int ret;
+
+	if (!hist_day_on_file_only(d))
+		return hist_day_next(d, &it->pos, host, b);
+	if (!h->file)
+		return -ESTALE;
+	for (;;) {
+		ret = file_run_line(&it->run, &line, &len);
+		if (ret <= 0)
+			return ret || it->n == d->n ? ret : -ESTALE;
+		if (day_line(line, &start, name, b) || start != d->start)
+			return -ESTALE;
+		if ((e = host_on_file(h, name))) { /* (one the history did not keep: skipped) */
+			if (++it->n > d->n)
+				return -ESTALE;
+			*host = (uint32_t)(e - h->hosts);
+			return 1;
+		}
+	}
+}
+
 /* A packed entry at P: host, tx, rx (hist_day); the byte after. */
 static unsigned char *ent_put(unsigned char *p, uint32_t host, uint64_t tx, uint64_t rx)
 {
@@ -309,6 +437,8 @@ static void day_pack(struct hist_day *d)
 	size_t len = 0;
 	unsigned char *buf, *p;
 
+	if (hist_day_on_file_only(d))
+		return;
 	if (d->buf || !d->n) {
 		free(d->v);
 		d->v = NULL;
@@ -347,9 +477,9 @@ static void day_remap(struct hist_day *d, const uint32_t *map)
 	uint32_t host;
 
 	if (!d->buf) {
-		for (uint32_t j = 0; j < d->n; j++)
+		for (uint32_t j = 0; d->v && j < d->n; j++)
 			d->v[j].host = map[d->v[j].host];
-		return;
+		return; /* (a day on the file only names its hosts) */
 	}
 	while (hist_day_next(d, &pos, &host, b))
 		w = ent_put(w, map[host], b[0], b[1]);
@@ -396,12 +526,17 @@ static void compact(struct history *h)
 	if (!used || !map) /* the hosts stay: no harm but memory; tried again next poll */
 		goto out;
 	for (uint32_t d = 0; d < h->ndays; d++) {
+		struct hist_iter it;
 		uint64_t b[2];
 		uint32_t host;
-		size_t pos = 0;
+		int ret;
 
-		while (hist_day_next(&h->days[d], &pos, &host, b))
+		hist_day_begin(h, &h->days[d], &it);
+		while ((ret = hist_day_read(h, &h->days[d], &it, &host, b)) > 0)
 			used[host] = true;
+		if (ret) /* a day the state file no longer gives: the hosts stay (its next write
+			  * finds it out and drops the day) */
+			goto out;
 	}
 	for (uint32_t i = 0; i < h->n; i++)
 		if ((used[i] = used[i] || !ring_quiet(h, &h->hosts[i])))
@@ -419,6 +554,17 @@ static void compact(struct history *h)
 			}
 		for (uint32_t d = 0; d < h->ndays; d++)
 			day_remap(&h->days[d], map);
+		uint32_t k = 0;
+
+		for (uint32_t i = 0; i < h->naliases; i++) {
+			struct hist_alias a = h->aliases[i];
+
+			if (used[a.host])
+				h->aliases[k++] = (struct hist_alias){ a.name, map[a.host] };
+			else
+				npool_unref(&h->names, a.name);
+		}
+		h->naliases = k;
 		h->n = w;
 		idx_fill(h, idx, cap);
 	}
@@ -554,62 +700,76 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 	return ret;
 }
 
-void history_write(FILE *f, const struct history *h)
+int history_write(FILE *f, const struct history *h, long long *offs)
 {
 	for (uint32_t d = 0; d < h->ndays; d++) {
+		struct hist_iter it;
 		uint64_t b[2];
 		uint32_t host;
-		size_t pos = 0;
+		off_t at = 0, end;
+		int ret;
 
-		while (hist_day_next(&h->days[d], &pos, &host, b))
+		if (offs && (at = ftello(f)) < 0)
+			return -EIO;
+		hist_day_begin(h, &h->days[d], &it);
+		while ((ret = hist_day_read(h, &h->days[d], &it, &host, b)) > 0)
 			fprintf(f, "day %lld %s %" PRIu64 " %" PRIu64 "\n", h->days[d].start,
 				host_name(h, &h->hosts[host]), b[0], b[1]);
+		if (ret)
+			return ret;
+		if (offs) {
+			if ((end = ftello(f)) < 0)
+				return -EIO;
+			offs[2 * d] = (long long)at;
+			offs[2 * d + 1] = (long long)(end - at);
+		}
 	}
+	return ferror(f) ? -EIO : 0;
 }
 
-/* A decimal number without sign; the position after it in *end. */
-static int read_u64(const char *s, uint64_t *v, const char **end)
+/* An ended day, once the file it was read from or written to holds it: freed (its N stay). */
+static void day_to_file(struct hist_day *d)
 {
-	char *e;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &e, 10);
-	if (errno)
-		return -EINVAL;
-	*end = e;
-	return 0;
+	if (!d->flen || !d->n)
+		return;
+	free(d->v);
+	free(d->buf);
+	d->v = NULL;
+	d->buf = NULL;
+	d->cap = d->len = 0;
 }
 
-int history_read_line(struct history *h, const char *line)
+int history_read_line(struct history *h, const char *line, long long at, long long end)
 {
 	char name[NAME_SIZE];
-	const char *p = line + 4;
-	uint64_t start, b[2];
+	uint64_t b[2];
+	long long start;
 	struct hist_host *e;
-	size_t nl;
+	struct hist_day *d;
 	int err;
 
-	if (strncmp(line, "day ", 4) || read_u64(p, &start, &p) || *p++ != ' ')
+	if (day_line(line, &start, name, b))
 		return -EINVAL;
-	nl = strcspn(p, " \n");
-	if (!nl || nl >= NAME_SIZE || p[nl] != ' ')
+	if (h->ndays && start < h->days[h->ndays - 1].start)
 		return -EINVAL;
-	memcpy(name, p, nl);
-	name[nl] = '\0';
-	p += nl + 1;
-	if (!name_is_valid(name) || read_u64(p, &b[0], &p) || *p++ != ' ' ||
-	    read_u64(p, &b[1], &p) || strcmp(p, "\n") || start > (uint64_t)INT64_MAX)
-		return -EINVAL;
-	if (h->ndays && (long long)start < h->days[h->ndays - 1].start)
-		return -EINVAL;
-	if (!h->ndays || (long long)start > h->days[h->ndays - 1].start) {
+	if (!h->ndays || start > h->days[h->ndays - 1].start) {
 		long long ds, de;
 
+		if (at >= 0 && h->ndays) /* the day before: on the file only */
+			day_to_file(&h->days[h->ndays - 1]);
 		local_day((time_t)start, &ds, &de);
-		if (day_open(h, (long long)start, de))
+		if (day_open(h, start, de))
 			return -ENOMEM;
+	}
+	d = &h->days[h->ndays - 1];
+	if (at >= 0) { /* its lines: one run */
+		if (!d->flen)
+			d->off = at;
+		else if (at != d->off + d->flen)
+			return -EINVAL;
+		if (end - d->off > UINT32_MAX)
+			return -EINVAL; /* (more lines than a day has hosts) */
+		d->flen = (uint32_t)(end - d->off);
 	}
 	e = hist_get(h, name, &err);
 	if (!e)
@@ -619,11 +779,53 @@ int history_read_line(struct history *h, const char *line)
 	return day_add(h, e, b[0], b[1]);
 }
 
+void history_on_file(struct history *h, int fd, const long long *offs)
+{
+	h->file = fd + 1;
+	for (uint32_t d = 0; d < h->ndays; d++) {
+		h->days[d].off = offs[2 * d];
+		h->days[d].flen = offs[2 * d + 1] > UINT32_MAX ? 0 : (uint32_t)offs[2 * d + 1];
+		if (d + 1 < h->ndays)
+			day_to_file(&h->days[d]);
+	}
+	for (uint32_t i = 0; i < h->naliases; i++)
+		npool_unref(&h->names, h->aliases[i].name);
+	free(h->aliases);
+	h->aliases = NULL;
+	h->naliases = 0;
+}
+
+/* Whether day D reads to its end. */
+static bool day_readable(const struct history *h, const struct hist_day *d)
+{
+	struct hist_iter it;
+	uint64_t b[2];
+	uint32_t host;
+	int ret;
+
+	hist_day_begin(h, d, &it);
+	while ((ret = hist_day_read(h, d, &it, &host, b)) > 0)
+		;
+	return !ret;
+}
+
+size_t history_drop_on_file(struct history *h)
+{
+	uint32_t n = h->ndays;
+
+	while (n && day_readable(h, &h->days[n - 1]))
+		n--;
+	/* the newest one the file no longer gives, and every older one: no gap in the days */
+	drop_days(h, n);
+	h->days_lost += n;
+	return n;
+}
+
 size_t history_memory(const struct history *h)
 {
 	size_t m = (size_t)h->cap * sizeof(*h->hosts) + (size_t)h->idx_cap * sizeof(*h->idx) +
 		   (size_t)h->days_cap * sizeof(*h->days) + npool_memory(&h->names) +
-		   (size_t)h->rings_cap * sizeof(*h->rings);
+		   (size_t)h->rings_cap * sizeof(*h->rings) + h->naliases * sizeof(*h->aliases);
 
 	for (uint32_t d = 0; d < h->ndays; d++)
 		m += (size_t)h->days[d].cap * sizeof(*h->days[d].v) + h->days[d].len;
@@ -676,11 +878,13 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 		json_recent_host(f, h, e, name);
 		fputs(", \"days\": [", f);
 		for (uint32_t d = 0; e && d < h->ndays; d++) {
+			struct hist_iter it;
 			uint64_t b[2];
 			uint32_t host;
-			size_t pos = 0;
+			int ret;
 
-			while (hist_day_next(&h->days[d], &pos, &host, b)) {
+			hist_day_begin(h, &h->days[d], &it);
+			while ((ret = hist_day_read(h, &h->days[d], &it, &host, b)) > 0) {
 				if (&h->hosts[host] != e)
 					continue;
 				fprintf(f, "%s{\"start\": %lld, \"tx_bytes\": %" PRIu64
@@ -688,6 +892,8 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 					first ? "" : ", ", h->days[d].start, b[0], b[1]);
 				first = false;
 			}
+			if (ret)
+				return ret;
 		}
 		fputs("]}}\n", f);
 		return 0;
@@ -820,19 +1026,23 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	n = 0;
 	for (uint32_t d = 0; d < h->ndays; d++) {
 		const struct hist_day *day = &h->days[d];
+		struct hist_iter it;
 		uint64_t b[2];
 		uint32_t host;
-		size_t pos = 0;
 
 		if (day->start < start || (end && day->start >= end))
 			continue;
 		fprintf(f, "%s{\"start\": %lld, \"hosts\": [", n++ ? ",\n  " : "\n  ", day->start);
-		for (bool first = true; hist_day_next(day, &pos, &host, b); first = false) {
+		hist_day_begin(h, day, &it);
+		for (bool first = true; (ret = hist_day_read(h, day, &it, &host, b)) > 0;
+		     first = false) {
 			fputs(first ? "{\"name\": " : ", {\"name\": ", f);
 			json_write_string(f, host_name(h, &h->hosts[host]));
 			fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}", b[0],
 				b[1]);
 		}
+		if (ret)
+			return ret;
 		fputs("]}", f);
 	}
 	fputs("]}\n", f);
@@ -870,14 +1080,31 @@ int history_rename(struct history *h, const char *from, const char *to)
 {
 	struct hist_host *e = hist_find(h, from);
 	uint32_t cap = idx_size(h->n), *idx, id;
+	bool alias = false;
 
 	if (!e || hist_find(h, to))
 		return 0; /* nothing to move, or TO has a history of its own: both stay */
+	/* Days on the file only name it FROM until the next write: FROM an alias of it, unless
+	 * FROM is one already (the first holds: it is the name the file has). */
+	for (uint32_t d = 0; d < h->ndays && !alias; d++)
+		alias = hist_day_on_file_only(&h->days[d]);
+	for (uint32_t i = 0; alias && i < h->naliases; i++)
+		alias = strcmp(npool_name(&h->names, h->aliases[i].name), from) != 0;
+	if (alias) {
+		struct hist_alias *v = realloc(h->aliases, (h->naliases + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->aliases = v;
+	}
 	if (!(idx = calloc(cap, sizeof(*idx))) || npool_ref(&h->names, to, &id)) {
 		free(idx);
 		return -ENOMEM;
 	}
-	npool_unref(&h->names, e->name);
+	if (alias) /* (FROM's reference goes to the alias) */
+		h->aliases[h->naliases++] = (struct hist_alias){ e->name, (uint32_t)(e - h->hosts) };
+	else
+		npool_unref(&h->names, e->name);
 	e->name = id;
 	idx_fill(h, idx, cap);
 	return 1;

@@ -51,7 +51,9 @@ struct hist_host {
  * A day's host-days. The newest day, while it fills, is an array (V); a day that has ended is
  * packed (BUF): each entry its host's index, then its tx and rx bytes, as LEB128 varints,
  * about 11 bytes where an entry takes 20 (HIST_MAX_ENTRIES of them: 1.25 MiB). A day that could
- * not be packed (memory ran out) stays an array. hist_day_next() reads either.
+ * not be packed (memory ran out) stays an array. Once the daemon's state file holds it, an
+ * ended day is on the file only (neither V nor BUF, N > 0): its `day` lines are read from
+ * there when asked for (hist_day_read), by name. hist_day_read() reads any of the three.
  */
 struct hist_day {
 	long long start; /* local midnight */
@@ -64,15 +66,70 @@ struct hist_day {
 	unsigned char *buf;
 	uint32_t n, cap; /* entries; entries allocated in v */
 	uint32_t len;	 /* bytes in buf */
+	/* its `day` lines in the state file (history.file; flen 0: not there): at most
+	 * HIST_MAX_HOSTS lines of at most 130 bytes */
+	uint32_t flen;
+	long long off;
 };
+
+static inline bool hist_day_on_file_only(const struct hist_day *d)
+{
+	return !d->v && !d->buf && d->n;
+}
 
 static inline uint64_t hist_ent_bytes(const struct hist_ent *e, int dir)
 {
 	return (uint64_t)e->half[dir][0] << 32 | e->half[dir][1];
 }
 
-/* The entry at *POS (0: the first) of day D into *HOST and B[tx, rx], *POS moved past it;
- * false at the end. */
+/*
+ * The lines of a run of bytes of a file, one at a time, read with pread() (no file offset is
+ * shared with anyone): the state file's closed periods and days on the file only.
+ */
+struct file_run {
+	int fd;
+	long long off, left; /* where the next read starts; bytes of the run not read yet */
+	size_t a, b;	     /* buf[a, b): read, not yet taken */
+	bool held;	     /* buf[a] holds a NUL put after the last line: SAVE was there */
+	char save;
+	char buf[4096];
+};
+
+static inline void file_run_init(struct file_run *r, int fd, long long off, long long len)
+{
+	r->fd = fd;
+	r->off = off;
+	r->left = len;
+	r->a = r->b = 0;
+	r->held = false;
+}
+
+/* The next line, '\n' and all, NUL-terminated in place (valid until the next call): 1; 0 at
+ * the end of the run; -ESTALE when the file no longer gives it (shorter, unreadable, a line
+ * of over 4094 bytes, a run that does not end with a line). */
+int file_run_line(struct file_run *r, char **line, size_t *len);
+
+/* Reading a day's entries (hist_day_begin, then hist_day_read until it gives 0). */
+struct hist_iter {
+	size_t pos;	     /* in memory: where the next entry is */
+	uint32_t n;	     /* on the file: entries read */
+	struct file_run run; /* on the file */
+};
+
+struct history;
+
+void hist_day_begin(const struct history *h, const struct hist_day *d, struct hist_iter *it);
+/*
+ * The next entry of day D into *HOST and B[tx, rx]: 1; 0 at the end; -ESTALE for a day on the
+ * file only that the file no longer gives (written over, shorter, unreadable, another count
+ * of entries). A line of the file names its host as the history named it when the file was
+ * written (history_rename keeps the old name until the next write).
+ */
+int hist_day_read(const struct history *h, const struct hist_day *d, struct hist_iter *it,
+		  uint32_t *host, uint64_t b[2]);
+
+/* The entry at *POS (0: the first) of day D in memory into *HOST and B[tx, rx], *POS moved
+ * past it; false at the end (a day on the file only has none). */
 bool hist_day_next(const struct hist_day *d, size_t *pos, uint32_t *host, uint64_t b[2]);
 
 struct history {
@@ -98,6 +155,15 @@ struct history {
 	long long day_end; /* end of the newest day */
 	unsigned long long dropped; /* host-days not kept (bounds) */
 	bool compact;		    /* days went: drop the hosts left with nothing */
+	int file; /* the state file's fd + 1 (the totals' file: not the history's to close) */
+	/* Renames since the state file was written: a day on the file only names a host by the
+	 * name it had then. The first alias of a name holds. */
+	struct hist_alias {
+		uint32_t name; /* an id in names, one reference */
+		uint32_t host; /* index in hosts */
+	} *aliases;
+	uint32_t naliases;
+	size_t days_lost; /* days the state file no longer gave (history_drop_on_file) */
 };
 
 struct totals;
@@ -109,10 +175,26 @@ void history_free(struct history *h);
  * period (t->past, t->period_start) are dropped. 0 or -ENOMEM.
  */
 int history_poll(struct history *h, const struct totals *t, time_t now);
-/* The state file's `day` lines, oldest first; and one of them read back (0 or -EINVAL,
- * -ENOMEM). Days must come in order; a name twice in one day is an error. */
-void history_write(FILE *f, const struct history *h);
-int history_read_line(struct history *h, const char *line);
+/*
+ * The state file's `day` lines, oldest first (days on the file only are copied from it, each
+ * line checked, under the hosts' names now); with OFFS, each day's offset and length in F at
+ * OFFS[2 * d], OFFS[2 * d + 1]. 0, -ESTALE (a day on the file only that it no longer gives),
+ * -EIO.
+ */
+int history_write(FILE *f, const struct history *h, long long *offs);
+/*
+ * One of them read back (0 or -EINVAL, -ENOMEM). Days must come in order; a name twice in
+ * one day is an error. AT >= 0: the line is at AT in the file it is read from, the next one
+ * at END, and that file stays readable (history.file, set by the caller): every day but the
+ * newest stays on the file only, its lines one run.
+ */
+int history_read_line(struct history *h, const char *line, long long at, long long end);
+/* After the state file FD was written with history_write(OFFS): every day but the newest is
+ * on it only; the aliases go. */
+void history_on_file(struct history *h, int fd, const long long *offs);
+/* When history_write gave -ESTALE: from the newest day on the file only that the file no
+ * longer gives, it and every older day are dropped (counted in days_lost). How many. */
+size_t history_drop_on_file(struct history *h);
 
 /*
  * The API's bodies (JSON; the schemas are in iptmon(8)). NAME NULL: every host's recent

@@ -221,10 +221,11 @@ static int write_atomic(const char *dir, const char *path, const struct totals *
 int state_write(const struct config *cfg, struct totals *t, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32];
-	long long *offs = t->npast ? calloc(2 * t->npast, sizeof(*offs)) : NULL;
-	int fd = -1, *keep = offs || !t->npast ? &fd : NULL, ret;
+	size_t n = t->npast + t->hist.ndays;
+	long long *offs = n ? calloc(2 * n, sizeof(*offs)) : NULL;
+	int fd = -1, *keep = offs || !n ? &fd : NULL, ret;
 
-	/* (without room for the offsets, the periods just stay in memory: no KEEP) */
+	/* (without room for the offsets, the periods and days just stay in memory: no KEEP) */
 	state_path(path, sizeof(path), cfg);
 	ret = write_atomic(cfg->state_dir, path, t, false, offs, keep, err, errlen);
 	if (ret == -ESTALE && totals_drop_on_file(t)) /* the file they were on was written over */

@@ -700,8 +700,8 @@ int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *of
 			offs[2 * p + 1] = (long long)(end - at);
 		}
 	}
-	if (!rates)
-		history_write(f, &t->hist);
+	if (!rates && (ret = history_write(f, &t->hist, offs ? offs + 2 * t->npast : NULL)))
+		return ret;
 	fputs("end\n", f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -925,7 +925,7 @@ static int read_line(struct totals *t, const char *line, int version, struct rea
 	if (!read_name(line, "host", name, &rest))
 		return read_host(t, name, rest);
 	if (!strncmp(line, "day ", 4))
-		return history_read_line(&t->hist, line);
+		return history_read_line(&t->hist, line, rd->keep ? rd->at : -1, rd->end);
 	return read_host_more(t, line);
 }
 
@@ -977,7 +977,7 @@ int totals_read_keep(FILE *f, struct totals *t, unsigned int *bad_line, size_t h
 	for (size_t p = 0; p < t->npast; p++)
 		period_trim(&t->past[p]);
 	if (fd >= 0)
-		t->file = fd + 1;
+		t->file = t->hist.file = fd + 1;
 	return 0;
 bad:
 	*bad_line = n;
@@ -990,6 +990,7 @@ void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot)
 	if (t->file)
 		close(t->file - 1);
 	t->file = fd + 1;
+	history_on_file(&t->hist, fd, offs + 2 * t->npast);
 	for (size_t p = 0; p < t->npast; p++) {
 		struct period_rec *r = &t->past[p];
 		size_t n = r->n;
@@ -1012,54 +1013,26 @@ void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot)
 static int period_from_file(const struct totals *t, const struct period_rec *r, FILE *out,
 			    struct period_rec *into, struct npool *names)
 {
-	char buf[4096];
-	long long off = r->off, left = r->flen;
-	size_t a = 0, b = 0, n = 0; /* buf[a, b): read, not yet taken */
+	struct file_run run;
+	char name[NAME_SIZE], *line;
+	const char *rest;
+	struct counts c;
+	size_t len, n = 0;
+	int ret;
 
 	if (!t->file)
 		return -ESTALE;
-	for (;;) {
-		char *nl = memchr(buf + a, '\n', b - a), name[NAME_SIZE], *line = buf + a, save;
-		const char *rest;
-		struct counts c;
-		size_t len, room;
-		ssize_t got;
-
-		if (!nl) {
-			if (!left)
-				break;
-			memmove(buf, buf + a, b - a);
-			b -= a;
-			a = 0;
-			room = sizeof(buf) - 1 - b; /* (a byte kept for the NUL after a line) */
-			if (!room)
-				return -ESTALE; /* no line is that long */
-			if ((long long)room > left)
-				room = (size_t)left;
-			do
-				got = pread(t->file - 1, buf + b, room, (off_t)off);
-			while (got < 0 && errno == EINTR);
-			if (got <= 0)
-				return -ESTALE;
-			b += (size_t)got;
-			off += got;
-			left -= got;
-			continue;
-		}
-		len = (size_t)(nl + 1 - line);
-		save = line[len]; /* (at most buf[sizeof(buf) - 1]) */
-		line[len] = '\0';
+	file_run_init(&run, t->file - 1, r->off, r->flen);
+	while ((ret = file_run_line(&run, &line, &len)) > 0) {
 		if (read_name(line, "was", name, &rest) || read_counts(rest, &c))
 			return -ESTALE;
 		if (out && fwrite(line, 1, len, out) != len)
 			return -EIO;
 		if (into && period_add(into, names, name, &c))
 			return -ENOMEM;
-		line[len] = save;
-		a += len;
 		n++;
 	}
-	return a == b && n == r->n ? 0 : -ESTALE;
+	return ret || n == r->n ? ret : -ESTALE;
 }
 
 size_t totals_drop_on_file(struct totals *t)
@@ -1074,7 +1047,7 @@ size_t totals_drop_on_file(struct totals *t)
 		period_rec_free(&t->past[k], &t->hist.names);
 	t->npast = p;
 	t->periods_lost += n - p;
-	return n - p;
+	return n - p + history_drop_on_file(&t->hist);
 }
 
 int totals_past_load(const struct totals *t, size_t p, struct period_rec *out,

@@ -125,27 +125,29 @@ int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsig
  * file `show` reads also carries each host's last per-second rates. */
 int totals_write(FILE *f, const struct totals *t, bool rates);
 /*
- * The same, telling where each closed period's `was` lines went: OFFS (2 × npast, may be
- * NULL) gets each one's offset and length in F. Periods on the state file only are copied
- * from it, every line checked (-ESTALE when it no longer gives them). The live file (RATES)
- * carries the previous period only (what `show` reads).
+ * The same, telling where each closed period's `was` lines went: OFFS (2 × (npast +
+ * hist.ndays), may be NULL) gets each one's offset and length in F, then each day's (its
+ * `day` lines). Periods and days on the state file only are copied from it, every line
+ * checked (-ESTALE when it no longer gives them). The live file (RATES) carries the previous
+ * period only (what `show` reads), and no days.
  */
 int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *offs);
 /* 0, -EINVAL for a file that is not a valid state file (line in *bad_line), -ENOMEM. */
 int totals_read(FILE *f, struct totals *t, unsigned int *bad_line);
 /*
- * The same, keeping only the newest HOT closed periods in memory: the older ones are
- * checked, then left on F (their place noted), and FD (F's, duplicated by the caller) is kept
- * in T to read them from; FD < 0: all in memory. F is read from its start.
+ * The same, keeping only the newest HOT closed periods and the newest day in memory: the
+ * older ones are checked, then left on F (their place noted), and FD (F's, duplicated by the
+ * caller) is kept in T to read them from; FD < 0: all in memory. F is read from its start.
  */
 int totals_read_keep(FILE *f, struct totals *t, unsigned int *bad_line, size_t hot, int fd);
 /* After the state file was written with totals_write_offs(OFFS): FD (that file's, taken
- * over) is where the periods are now; those past the newest HOT leave memory. */
+ * over) is where the periods and days are now; the periods past the newest HOT and the days
+ * but the newest leave memory. */
 void totals_on_file(struct totals *t, int fd, const long long *offs, size_t hot);
 /* When totals_write_offs or totals_past_load gave -ESTALE (the file was written over by
  * another program, or cannot be read): from the first period on the file only that it no
  * longer gives, the periods are dropped (older ones too: no gap), counted in periods_lost;
- * how many. */
+ * the same for the days (history_drop_on_file, hist.days_lost); how many of both. */
 size_t totals_drop_on_file(struct totals *t);
 /* Closed period P (t->past[P]) read into OUT (zeroed first), its names in NAMES (empty at
  * first): for one on the file only. 0, or -ENOMEM, -ESTALE (the file no longer gives it)

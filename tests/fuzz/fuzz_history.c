@@ -5,8 +5,8 @@
  * writes the very same bytes; the days it holds are in order, within the bounds, and each
  * entry names a host of the history; /api/days and /api/history answer valid JSON or a
  * one-line 400 for any period or host argument. Read back keeping only the previous period
- * in memory (the daemon's way: the older ones stay on the file), it writes the same bytes
- * again and answers /api/days the same.
+ * in memory (the daemon's way: the older ones and the days before the newest stay on the
+ * file), it writes the same bytes again and answers /api/days and /api/history the same.
  */
 #include "fuzz.h"
 
@@ -42,7 +42,9 @@ static int read_state(const char *buf, size_t len, struct totals *t, unsigned in
 	return ret;
 }
 
-static void check_bounds(const struct history *h)
+/* The days in order and within the bounds, each entry a host of the history; ended days
+ * packed, or (ON_FILE) on the file only. */
+static void check_bounds(const struct history *h, bool on_file)
 {
 	size_t entries = 0;
 
@@ -50,16 +52,21 @@ static void check_bounds(const struct history *h)
 		 h->n, h->ndays);
 	for (uint32_t d = 0; d < h->ndays; d++) {
 		FZ_CHECK(!d || h->days[d - 1].start < h->days[d].start, "days out of order");
+		struct hist_iter it;
 		uint64_t b[2];
 		uint32_t host, n = 0;
-		size_t pos = 0;
+		int ret;
 
-		FZ_CHECK(d == h->ndays - 1 || !h->days[d].v || !h->days[d].n,
-			 "an ended day not packed");
-		while (hist_day_next(&h->days[d], &pos, &host, b)) {
+		FZ_CHECK(d == h->ndays - 1 || !h->days[d].n ||
+				 (on_file ? hist_day_on_file_only(&h->days[d]) : !h->days[d].v),
+			 "an ended day not %s", on_file ? "on the file only" : "packed");
+		FZ_CHECK(on_file || !hist_day_on_file_only(&h->days[d]), "a day on no file");
+		hist_day_begin(h, &h->days[d], &it);
+		while ((ret = hist_day_read(h, &h->days[d], &it, &host, b)) > 0) {
 			FZ_CHECK(host < h->n, "entry of no host");
 			n++;
 		}
+		FZ_CHECK(!ret, "day %u: %d", d, ret);
 		FZ_CHECK(n == h->days[d].n, "day %u: %u entries read, %u kept", d, n, h->days[d].n);
 		entries += h->days[d].n;
 	}
@@ -71,7 +78,7 @@ static void check_bounds(const struct history *h)
 static void check_refs(const struct totals *t)
 {
 	const struct npool *p = &t->hist.names;
-	uint64_t held = 0, want = t->hist.n + t->n;
+	uint64_t held = 0, want = t->hist.n + t->n + t->hist.naliases;
 	uint32_t live = 0;
 
 	for (size_t k = 0; k < t->npast; k++)
@@ -103,6 +110,7 @@ static void read_on_file(const char *w, size_t len, struct totals *t)
 	fclose(f);
 	for (size_t p = PERIODS_IN_MEMORY; p < t->npast; p++)
 		FZ_CHECK(!t->past[p].buf, "period %zu in memory", p);
+	check_bounds(&t->hist, true);
 }
 
 /* An API answer: 0 and a body, or -EINVAL and one line; the body (free it). */
@@ -125,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct totals t1, t2, t3;
 	unsigned int bad;
-	char *w1, *w2, *w3, *b2, *b3, arg[32];
+	char *w1, *w2, *w3, *b2, *b3, *r2, *r3, arg[32];
 	size_t l3;
 	size_t l1, l2, split = 0;
 
@@ -137,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	if (read_state((const char *)data, split ? split : size, &t1, &bad))
 		return 0;
-	check_bounds(&t1.hist);
+	check_bounds(&t1.hist, false);
 	check_refs(&t1);
 	w1 = write_state(&t1, &l1);
 	FZ_CHECK(read_state(w1, l1, &t2, &bad) == 0, "what was written does not read (line %u):\n%s",
@@ -148,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(arg, sizeof(arg), "%.*s", split ? (int)(size - split - 1) : 0,
 		 split ? (const char *)data + split + 1 : "");
 	b2 = check_render(&t2, true, split ? arg : NULL);
-	free(check_render(&t2, false, split ? arg : NULL));
+	r2 = check_render(&t2, false, split ? arg : NULL);
 	check_refs(&t2);
 	read_on_file(w1, l1, &t3);
 	check_refs(&t3);
@@ -157,8 +165,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 w1, w3);
 	b3 = check_render(&t3, true, split ? arg : NULL);
 	FZ_CHECK(!strcmp(b2, b3), "/api/days from the file differs:\n%s\n---\n%s", b2, b3);
+	r3 = check_render(&t3, false, split ? arg : NULL);
+	FZ_CHECK(!strcmp(r2, r3), "/api/history from the file differs:\n%s\n---\n%s", r2, r3);
 	free(b2);
 	free(b3);
+	free(r2);
+	free(r3);
 	free(w1);
 	free(w2);
 	free(w3);

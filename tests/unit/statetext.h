@@ -60,7 +60,7 @@ static inline struct counts tu_was(const struct totals *t, size_t p, size_t i, c
 static inline void tu_refs(const struct totals *t)
 {
 	const struct npool *p = &t->hist.names;
-	uint64_t held = 0, want = t->n + t->hist.n;
+	uint64_t held = 0, want = t->n + t->hist.n + t->hist.naliases;
 	uint32_t live = 0;
 
 	for (size_t k = 0; k < t->npast; k++)

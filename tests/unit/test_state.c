@@ -368,6 +368,167 @@ static void test_periods_on_file(void **state)
 	totals_free(&t);
 }
 
+/* A poll at NOW in which host-I moved I + 1 bytes each way, for I < N (history_poll). */
+static void day_poll(struct totals *t, unsigned int n, long long now)
+{
+	char name[32];
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct total *e;
+
+		snprintf(name, sizeof(name), "host-%u", i);
+		assert_non_null(e = totals_get(t, name));
+		e->delta[FAM_V4][0] = i + 1;
+		e->delta[FAM_V6][1] = (uint64_t)i << 33 | 5;
+	}
+	assert_int_equal(history_poll(&t->hist, t, (time_t)now), 0);
+	for (size_t i = 0; i < t->n; i++)
+		memset(&t->v[i].delta, 0, sizeof(t->v[i].delta));
+}
+
+/* check_same, and /api/history's days for each of NAMES (its hour is not in the file). */
+static void check_hosts(const struct totals *t, const struct totals *ref, const char *const *names)
+{
+	check_same(t, ref);
+	for (; *names; names++) {
+		char *a = NULL, *b = NULL;
+		size_t la = 0, lb = 0;
+
+		int ret = history_render(ref, false, *names, &b, &lb);
+
+		assert_int_equal(history_render(t, false, *names, &a, &la), ret);
+		if (ret) { /* (a host neither knows: "desk" before the rename) */
+			assert_string_equal(a, b);
+			free(a);
+			free(b);
+			continue;
+		}
+		assert_non_null(strstr(a, "\"days\": ["));
+		assert_non_null(strstr(b, "\"days\": ["));
+		assert_string_equal(strstr(a, "\"days\": ["), strstr(b, "\"days\": ["));
+		free(a);
+		free(b);
+	}
+}
+
+/*
+ * The days of history before the newest stay in the state file, not in memory: after a write
+ * and after a load only the newest day is in memory, and the state file, /api/days and
+ * /api/history give what the same history all in memory gives, through renames (a day on the
+ * file names the host as it was named then) and a file written over by another program.
+ */
+static void test_days_on_file(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const names[] = { "host-0", "host-3", "desk", "host-9", NULL };
+	const long long t0 = 1767225600; /* 2026-01-01 UTC */
+	struct totals t = { 0 }, ref, u;
+	char msg[600], path[PATH_MAX + 32], *text;
+	unsigned int bad;
+	struct config c;
+	FILE *f;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	cfg_in(&c, fx->dir);
+	state_path(path, sizeof(path), &c);
+	t.period_start = t0;
+	t.period_end = t0 + 31 * 86400;
+	for (unsigned int d = 0; d < 5; d++)
+		day_poll(&t, 6 + d, t0 + d * 86400 + 100);
+	t.stamp = t0 + 4 * 86400 + 100;
+	assert_int_equal(t.hist.ndays, 5);
+	text = tu_state_text(&t);
+	assert_non_null(f = fmemopen(text, strlen(text), "r"));
+	assert_int_equal(totals_read(f, &ref, &bad), 0); /* all in memory */
+	fclose(f);
+	free(text);
+
+	/* written: the newest day stays, the older ones leave memory */
+	assert_int_equal(state_write(&c, &t, msg, sizeof(msg)), 0);
+	for (unsigned int d = 0; d < 4; d++) {
+		assert_true(hist_day_on_file_only(&t.hist.days[d]));
+		assert_int_equal(t.hist.days[d].n, 6 + d);
+	}
+	assert_non_null(t.hist.days[4].v);
+	check_hosts(&t, &ref, names);
+	assert_int_equal(lines_with(path, "day "), 6 + 7 + 8 + 9 + 10);
+
+	/* renamed: the days on the file follow it (an alias until the next write), and a new
+	 * host of the old name has only its own */
+	assert_int_equal(totals_rename(&t, "host-3", "desk"), 1);
+	assert_int_equal(totals_rename(&ref, "host-3", "desk"), 1);
+	assert_int_equal(t.hist.naliases, 1);
+	assert_int_equal(ref.hist.naliases, 0);
+	day_poll(&t, 4, t0 + 4 * 86400 + 200);
+	day_poll(&ref, 4, t0 + 4 * 86400 + 200);
+	check_hosts(&t, &ref, names);
+	assert_int_equal(state_write(&c, &t, msg, sizeof(msg)), 0);
+	assert_int_equal(t.hist.naliases, 0);
+	check_hosts(&t, &ref, names);
+	assert_int_equal(lines_with(path, "day 1767484800 desk "), 1);	/* (day 3, from the file) */
+	assert_int_equal(lines_with(path, "day 1767484800 host-3 "), 0);
+
+	/* loaded: the same; a day ends, the day before leaves memory at the next write */
+	assert_int_equal(state_load(&c, &u, msg, sizeof(msg)), 0);
+	for (unsigned int d = 0; d < 4; d++)
+		assert_true(hist_day_on_file_only(&u.hist.days[d]));
+	assert_non_null(u.hist.days[4].v);
+	check_hosts(&u, &ref, names);
+	day_poll(&u, 3, t0 + 5 * 86400 + 100);
+	day_poll(&ref, 3, t0 + 5 * 86400 + 100);
+	u.stamp = ref.stamp = t0 + 5 * 86400 + 100;
+	assert_non_null(u.hist.days[4].buf);
+	check_hosts(&u, &ref, names);
+	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_true(hist_day_on_file_only(&u.hist.days[4]));
+	check_hosts(&u, &ref, names);
+
+	/* written over in place by another program: the day whose line changed and the older
+	 * ones are lost (no gap), counted, said; the rest is written and loads */
+	{
+		char *all = malloc(u.hist.days[2].flen);
+		int wfd = open(path, O_RDWR);
+		char *body = NULL;
+		size_t len = 0;
+
+		assert_true(wfd >= 0);
+		assert_non_null(all);
+		assert_int_equal(pread(wfd, all, u.hist.days[2].flen, (off_t)u.hist.days[2].off),
+				 (ssize_t)u.hist.days[2].flen);
+		assert_memory_equal(all, "day ", 4);
+		free(all);
+		assert_int_equal(pwrite(wfd, "dax ", 4, (off_t)u.hist.days[2].off), 4);
+		close(wfd);
+		assert_int_equal(history_render(&u, true, "current", &body, &len), -ESTALE);
+		assert_null(body);
+		assert_int_equal(history_render(&u, false, "host-0", &body, &len), -ESTALE);
+		assert_null(body);
+	}
+	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_int_equal(u.hist.days_lost, 3);
+	assert_int_equal(u.hist.ndays, 3);
+	assert_int_equal(u.hist.entries, 9 + 11 + 3); /* (day 4: host-3 and desk) */
+	assert_int_equal(lines_with(path, "day "), 9 + 11 + 3);
+	history_free(&ref.hist);
+	memset(&ref.hist, 0, sizeof(ref.hist));
+	text = tu_state_text(&u); /* (reads days 3 and 4 from the file) */
+	{
+		struct totals back;
+
+		assert_int_equal(state_load(&c, &back, msg, sizeof(msg)), 0);
+		assert_int_equal(back.hist.ndays, 3);
+		free(tu_state_text(&back));
+		tu_refs(&back);
+		totals_free(&back);
+	}
+	free(text);
+	tu_refs(&u);
+	totals_free(&u);
+	totals_free(&ref);
+	totals_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_periods_on_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_days_on_file, setup, teardown),
 	};
 
 	tu_init();
