@@ -774,7 +774,8 @@ EOC
 # starts; show --period previous gives its counts, current only what came after. The daemon
 # keeps the older closed periods on the state file, not in memory: /api/days reads them from
 # there, the live file carries the previous one only, and the state file keeps them byte for
-# byte across restarts.
+# byte across restarts. The same for the days of history before the newest: /api/history
+# reads them from the file, and a file written over loses them with one log line.
 case_period() {
 	it_setup
 	cat >>"$T/iptmon.conf" <<EOC
@@ -825,6 +826,12 @@ EOS
 		"past 0 1000|was pc 2000 2 0 0 0 0 0 0|was gone 100 1 0 0 0 0 0 0|past 0 0|" "older periods, from the file"
 	local older
 	older=$(grep -E '^(past|was) ' "$T/state/iptmon.state")
+	# two older days of history (1970-01-02 and -03), before today's, which the daemon keeps
+	# only on the file
+	awk 'BEGIN {d = "day 86400 gone 5 6\nday 86400 pc 111 222\nday 172800 pc 333 444"}
+	     !done && (/^day / || /^end$/) {print d; done = 1} {print}' "$T/state/iptmon.state" >"$T/state.new"
+	mv "$T/state.new" "$T/state/iptmon.state"
+	older=$(grep -E '^(past|was) ' "$T/state/iptmon.state")
 	# without the daemon, periods come from the state file
 	expect_eq "$(it show --period previous --json | jq -r .source)" state "source without a daemon"
 	expect_eq "$(it show --period current --json | jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes')" 10280 "current period from the state file"
@@ -840,8 +847,15 @@ EOS
 		'[{"index":2,"start":0,"end":1000},[["pc",2000,0],["gone",100,0]]]' "/api/days?period=2"
 	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/days?period=3' | jq -c '[.period.index, .hosts]')" '[3,[]]' "/api/days?period=3"
 	expect_eq "$(for f in /proc/"$DPID"/fd/*; do readlink "$f"; done | grep -c "^$T/state/iptmon.state\$")" 1 "the state file held open"
+	# the older days, read from the file: pc's, in order, today's last
+	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/history?host=pc' | jq -c '[.host.days[] | [.start, .tx_bytes, .rx_bytes]] | .[:2]')" \
+		'[[86400,111,222],[172800,333,444]]' "/api/history?host=pc: its days from the file"
+	expect_eq "$(ns_rexec curl -s '127.0.0.1:9678/api/history?host=gone' | jq -c '[.host.days[] | [.start, .tx_bytes, .rx_bytes]]')" \
+		'[[86400,5,6]]' "/api/history?host=gone"
 	stop_daemon
 	expect_eq "$(grep -E '^(past|was) ' "$T/state/iptmon.state")" "$older" "closed periods after a restart"
+	expect_eq "$(grep -E '^day (86400|172800) ' "$T/state/iptmon.state" | tr '\n' '|')" \
+		"day 86400 gone 5 6|day 86400 pc 111 222|day 172800 pc 333 444|" "older days after a restart"
 	# written over in place by another program while the daemon runs: the older periods,
 	# only there, are lost with one log line; the rest is saved
 	start_daemon
@@ -849,6 +863,8 @@ EOS
 	printf 'iptmon-state 3\nend\n' >"$T/state/iptmon.state"
 	stop_daemon
 	expect_eq "$(grep -c 'written over by another program or cannot be read: 2 closed periods before the previous one were kept only there and are lost' "$T/daemon.log")" 1 "log line for the lost periods"
+	expect_eq "$(grep -c 'written over by another program or cannot be read: 2 days of history before today were kept only there and are lost' "$T/daemon.log")" 1 "log line for the lost days"
+	expect_eq "$(grep -cE '^day (86400|172800) ' "$T/state/iptmon.state")" 0 "older days left"
 	expect_eq "$(grep '^past ' "$T/state/iptmon.state" | tr '\n' '|')" "past 1000 2000|" "periods left"
 	expect_eq "$(it show --period previous --json | jq -r '.hosts[] | select(.name == "pc") | .ipv4.tx_bytes')" 5000 "the previous period, kept"
 }
