@@ -534,9 +534,12 @@ static void compact(struct history *h)
 		hist_day_begin(h, &h->days[d], &it);
 		while ((ret = hist_day_read(h, &h->days[d], &it, &host, b)) > 0)
 			used[host] = true;
-		if (ret) /* a day the state file no longer gives: the hosts stay (its next write
-			  * finds it out and drops the day) */
+		if (ret) { /* a day the state file no longer gives: the hosts stay, and no poll
+			    * reads the file again for it (the next state write finds it out and
+			    * drops the day, which asks for a compaction again) */
+			h->compact = false;
 			goto out;
+		}
 	}
 	for (uint32_t i = 0; i < h->n; i++)
 		if ((used[i] = used[i] || !ring_quiet(h, &h->hosts[i])))

@@ -505,6 +505,14 @@ static void test_days_on_file(void **state)
 		assert_int_equal(history_render(&u, false, "host-0", &body, &len), -ESTALE);
 		assert_null(body);
 	}
+	{ /* a compaction then keeps every host, and is not tried again every poll */
+		uint32_t hosts = u.hist.n;
+
+		u.hist.compact = true;
+		assert_int_equal(history_poll(&u.hist, &u, (time_t)(t0 + 5 * 86400 + 200)), 0);
+		assert_false(u.hist.compact);
+		assert_int_equal(u.hist.n, hosts);
+	}
 	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
 	assert_int_equal(u.hist.days_lost, 3);
 	assert_int_equal(u.hist.ndays, 3);
