@@ -423,6 +423,92 @@ int hist_day_read(const struct history *h, const struct hist_day *d, struct hist
 	}
 }
 
+/* A line of day D on the file only: with EXACT the one that starts at AT, else the first that
+ * starts after AT; read into BUF (SIZE: over two lines' most, 2 x 130 bytes), its start in *S
+ * and its end in *E, day_line() of it into NAME, B. 1; 0 when no line starts there; -ESTALE
+ * when the file does not give one of D's lines there. */
+static int line_at(int fd, const struct hist_day *d, long long at, bool exact, char *buf,
+		   size_t size, long long *s, long long *e, char name[NAME_SIZE], uint64_t b[2])
+{
+	long long end = d->off + d->flen, start;
+	size_t want = (long long)size - 1 < end - at ? size - 1 : (size_t)(end - at);
+	ssize_t got;
+	char *p = buf, *nl;
+
+	do
+		got = pread(fd, buf, want, (off_t)at);
+	while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)want)
+		return -ESTALE;
+	buf[got] = '\0';
+	if (!exact) {
+		if (!(nl = memchr(buf, '\n', (size_t)got)))
+			return -ESTALE;
+		p = nl + 1;
+	}
+	if (p == buf + got)
+		return 0;
+	if (!(nl = memchr(p, '\n', (size_t)(buf + got - p))))
+		return -ESTALE;
+	nl[1] = '\0';
+	if (day_line(p, &start, name, b) || start != d->start)
+		return -ESTALE;
+	*s = at + (p - buf);
+	*e = *s + (nl + 1 - p);
+	return 1;
+}
+
+/*
+ * WANT's line of day D, on the file only and sorted: its bytes into B. A binary search, each
+ * line it reads checked, and the day's first and last lines too (a file written over in
+ * place: -ESTALE). 1, 0 when the day has no such line, -ESTALE.
+ */
+static int day_find(const struct history *h, const struct hist_day *d, const char *want,
+		    uint64_t b[2])
+{
+	char buf[2 * 132 + 8], name[NAME_SIZE];
+	long long lo = d->off, hi = d->off + d->flen, s, e;
+	int fd = h->file - 1, ret, c;
+
+	if (!h->file)
+		return -ESTALE;
+	/* the ends: the first line, and the lines that start in the last 130 bytes (a line's
+	 * most) to the run's end */
+	ret = line_at(fd, d, lo, true, buf, sizeof(buf), &s, &e, name, b);
+	if (ret > 0 && hi - lo > 130)
+		ret = line_at(fd, d, hi - 131, false, buf, sizeof(buf), &s, &e, name, b);
+	while (ret > 0 && e < hi)
+		ret = line_at(fd, d, e, true, buf, sizeof(buf), &s, &e, name, b);
+	if (ret <= 0)
+		return ret ? ret : -ESTALE;
+	/* WANT's line, if any, starts in [lo, hi); lo is a line's start */
+	while (hi - lo > (long long)sizeof(buf)) {
+		long long mid = lo + (hi - lo) / 2;
+
+		if ((ret = line_at(fd, d, mid, false, buf, sizeof(buf), &s, &e, name, b)) < 0)
+			return ret;
+		if (!ret || s >= hi) {
+			hi = mid + 1;
+			continue;
+		}
+		if (!(c = strcmp(name, want)))
+			return 1;
+		if (c < 0)
+			lo = e;
+		else
+			hi = s;
+	}
+	for (; lo < hi; lo = e) {
+		if ((ret = line_at(fd, d, lo, true, buf, sizeof(buf), &s, &e, name, b)) <= 0)
+			return ret ? ret : -ESTALE;
+		if (!(c = strcmp(name, want)))
+			return 1;
+		if (c > 0)
+			break;
+	}
+	return 0;
+}
+
 /* A packed entry at P: host, tx, rx (hist_day); the byte after. */
 static unsigned char *ent_put(unsigned char *p, uint32_t host, uint64_t tx, uint64_t rx)
 {
@@ -703,31 +789,74 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 	return ret;
 }
 
+/* A day's entry as history_write() sorts it. */
+struct wline {
+	const char *name;
+	uint64_t b[2];
+};
+
+static int by_wname(const void *a, const void *b)
+{
+	return strcmp(((const struct wline *)a)->name, ((const struct wline *)b)->name);
+}
+
+/* Day D's entries into V (room for HIST_MAX_HOSTS) in the order of their names, *N of them
+ * (the state file's order, and /api/days'): sorted only when they do not read in that order
+ * (the newest day, one packed, one with a host renamed since the state file was written). */
+static int day_sorted(const struct history *h, const struct hist_day *d, struct wline *v,
+		      uint32_t *n)
+{
+	struct hist_iter it;
+	bool sorted = true;
+	uint64_t b[2];
+	uint32_t host;
+	int ret;
+
+	*n = 0;
+	hist_day_begin(h, d, &it);
+	while ((ret = hist_day_read(h, d, &it, &host, b)) > 0) {
+		if (*n == HIST_MAX_HOSTS)
+			return -ESTALE; /* (a host twice: not a day iptmon kept) */
+		v[*n] = (struct wline){ host_name(h, &h->hosts[host]), { b[0], b[1] } };
+		if (*n && strcmp(v[*n - 1].name, v[*n].name) >= 0)
+			sorted = false;
+		++*n;
+	}
+	if (!ret && !sorted)
+		qsort(v, *n, sizeof(*v), by_wname);
+	return ret;
+}
+
+static int day_write(FILE *f, const struct history *h, const struct hist_day *d, struct wline *v)
+{
+	uint32_t n;
+	int ret = day_sorted(h, d, v, &n);
+
+	for (uint32_t i = 0; !ret && i < n; i++)
+		fprintf(f, "day %lld %s %" PRIu64 " %" PRIu64 "\n", d->start, v[i].name, v[i].b[0],
+			v[i].b[1]);
+	return ret;
+}
+
 int history_write(FILE *f, const struct history *h, long long *offs)
 {
-	for (uint32_t d = 0; d < h->ndays; d++) {
-		struct hist_iter it;
-		uint64_t b[2];
-		uint32_t host;
+	struct wline *v = h->ndays ? malloc(HIST_MAX_HOSTS * sizeof(*v)) : NULL;
+	int ret = h->ndays && !v ? -ENOMEM : 0;
+
+	for (uint32_t d = 0; d < h->ndays && !ret; d++) {
 		off_t at = 0, end;
-		int ret;
 
 		if (offs && (at = ftello(f)) < 0)
-			return -EIO;
-		hist_day_begin(h, &h->days[d], &it);
-		while ((ret = hist_day_read(h, &h->days[d], &it, &host, b)) > 0)
-			fprintf(f, "day %lld %s %" PRIu64 " %" PRIu64 "\n", h->days[d].start,
-				host_name(h, &h->hosts[host]), b[0], b[1]);
-		if (ret)
-			return ret;
-		if (offs) {
+			ret = -EIO;
+		else if (!(ret = day_write(f, h, &h->days[d], v)) && offs) {
 			if ((end = ftello(f)) < 0)
-				return -EIO;
+				ret = -EIO;
 			offs[2 * d] = (long long)at;
 			offs[2 * d + 1] = (long long)(end - at);
 		}
 	}
-	return ferror(f) ? -EIO : 0;
+	free(v);
+	return ret ? ret : ferror(f) ? -EIO : 0;
 }
 
 /* An ended day, once the file it was read from or written to holds it: freed (its N stay). */
@@ -763,6 +892,8 @@ int history_read_line(struct history *h, const char *line, long long at, long lo
 		local_day((time_t)start, &ds, &de);
 		if (day_open(h, start, de))
 			return -ENOMEM;
+		h->days[h->ndays - 1].sorted = 1;
+		h->prev[0] = '\0';
 	}
 	d = &h->days[h->ndays - 1];
 	if (at >= 0) { /* its lines: one run */
@@ -770,10 +901,13 @@ int history_read_line(struct history *h, const char *line, long long at, long lo
 			d->off = at;
 		else if (at != d->off + d->flen)
 			return -EINVAL;
-		if (end - d->off > UINT32_MAX)
+		if (end - d->off > INT32_MAX)
 			return -EINVAL; /* (more lines than a day has hosts) */
 		d->flen = (uint32_t)(end - d->off);
 	}
+	if (strcmp(h->prev, name) >= 0)
+		d->sorted = 0; /* (an earlier iptmon's file) */
+	memcpy(h->prev, name, sizeof(name));
 	e = hist_get(h, name, &err);
 	if (!e)
 		return err == -ENOMEM ? err : 0; /* past the bounds: not kept, not an error */
@@ -787,7 +921,8 @@ void history_on_file(struct history *h, int fd, const long long *offs)
 	h->file = fd + 1;
 	for (uint32_t d = 0; d < h->ndays; d++) {
 		h->days[d].off = offs[2 * d];
-		h->days[d].flen = offs[2 * d + 1] > UINT32_MAX ? 0 : (uint32_t)offs[2 * d + 1];
+		h->days[d].flen = offs[2 * d + 1] > INT32_MAX ? 0 : (uint32_t)offs[2 * d + 1];
+		h->days[d].sorted = 1; /* (history_write sorts) */
 		if (d + 1 < h->ndays)
 			day_to_file(&h->days[d]);
 	}
@@ -865,6 +1000,18 @@ static void json_recent_host(FILE *f, const struct history *h, const struct hist
 	json_ring(f, h, e, 1);
 }
 
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void json_day(FILE *f, const struct hist_day *d, const uint64_t b[2], bool *first)
+{
+	fprintf(f, "%s{\"start\": %lld, \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}",
+		*first ? "" : ", ", d->start, b[0], b[1]);
+	*first = false;
+}
+
 int history_json_recent(FILE *f, const struct history *h, const struct totals *t,
 			const char *name)
 {
@@ -877,27 +1024,45 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 		HIST_SLOT_SECONDS, (h->slot - HIST_SLOTS + 1) * HIST_SLOT_SECONDS, h->now,
 		t->has_rates ? (long long)t->dt_ms : 0);
 	if (name) {
+		const char **as = NULL; /* the names E has on the file, in order */
+		uint32_t nas = 0;
+		int ret = 0;
+
 		fputs("\"host\": ", f);
 		json_recent_host(f, h, e, name);
 		fputs(", \"days\": [", f);
-		for (uint32_t d = 0; e && d < h->ndays; d++) {
+		if (e && !(as = malloc((h->naliases + 1) * sizeof(*as))))
+			return -ENOMEM;
+		for (uint32_t i = 0; e && i <= h->naliases; i++) {
+			const char *n = i < h->naliases ? npool_name(&h->names, h->aliases[i].name)
+							: host_name(h, e);
+
+			if (host_on_file(h, n) == e)
+				as[nas++] = n;
+		}
+		if (nas > 1)
+			qsort(as, nas, sizeof(*as), by_str);
+		for (uint32_t d = 0; e && d < h->ndays && !ret; d++) {
+			const struct hist_day *day = &h->days[d];
 			struct hist_iter it;
 			uint64_t b[2];
 			uint32_t host;
-			int ret;
 
-			hist_day_begin(h, &h->days[d], &it);
-			while ((ret = hist_day_read(h, &h->days[d], &it, &host, b)) > 0) {
-				if (&h->hosts[host] != e)
-					continue;
-				fprintf(f, "%s{\"start\": %lld, \"tx_bytes\": %" PRIu64
-					   ", \"rx_bytes\": %" PRIu64 "}",
-					first ? "" : ", ", h->days[d].start, b[0], b[1]);
-				first = false;
+			if (hist_day_on_file_only(day) && day->sorted) {
+				for (uint32_t i = 0; i < nas && ret >= 0; i++)
+					if ((ret = day_find(h, day, as[i], b)) > 0)
+						json_day(f, day, b, &first);
+				ret = ret < 0 ? ret : 0;
+				continue;
 			}
-			if (ret)
-				return ret;
+			hist_day_begin(h, day, &it);
+			while ((ret = hist_day_read(h, day, &it, &host, b)) > 0)
+				if (&h->hosts[host] == e)
+					json_day(f, day, b, &first);
 		}
+		free(as);
+		if (ret)
+			return ret;
 		fputs("]}}\n", f);
 		return 0;
 	}
@@ -974,6 +1139,7 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	size_t idx, n = 0, cap;
 	long long start, end;
 	struct talker *v;
+	struct wline *w = NULL; /* a day's hosts */
 	int ret;
 
 	if (period_index(t, period, &idx))
@@ -1027,27 +1193,29 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	npool_free(&disk_names);
 	fputs("],\n\"days\": [", f);
 	n = 0;
-	for (uint32_t d = 0; d < h->ndays; d++) {
+	ret = 0;
+	for (uint32_t d = 0; d < h->ndays && !ret; d++) {
 		const struct hist_day *day = &h->days[d];
-		struct hist_iter it;
-		uint64_t b[2];
-		uint32_t host;
+		uint32_t k;
 
 		if (day->start < start || (end && day->start >= end))
 			continue;
+		if (!w && !(w = malloc(HIST_MAX_HOSTS * sizeof(*w))))
+			return -ENOMEM;
+		if ((ret = day_sorted(h, day, w, &k)))
+			break;
 		fprintf(f, "%s{\"start\": %lld, \"hosts\": [", n++ ? ",\n  " : "\n  ", day->start);
-		hist_day_begin(h, day, &it);
-		for (bool first = true; (ret = hist_day_read(h, day, &it, &host, b)) > 0;
-		     first = false) {
-			fputs(first ? "{\"name\": " : ", {\"name\": ", f);
-			json_write_string(f, host_name(h, &h->hosts[host]));
-			fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}", b[0],
-				b[1]);
+		for (uint32_t i = 0; i < k; i++) {
+			fputs(i ? ", {\"name\": " : "{\"name\": ", f);
+			json_write_string(f, w[i].name);
+			fprintf(f, ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 "}",
+				w[i].b[0], w[i].b[1]);
 		}
-		if (ret)
-			return ret;
 		fputs("]}", f);
 	}
+	free(w);
+	if (ret)
+		return ret;
 	fputs("]}\n", f);
 	return 0;
 }

@@ -67,8 +67,10 @@ struct hist_day {
 	uint32_t n, cap; /* entries; entries allocated in v */
 	uint32_t len;	 /* bytes in buf */
 	/* its `day` lines in the state file (history.file; flen 0: not there): at most
-	 * HIST_MAX_HOSTS lines of at most 130 bytes */
-	uint32_t flen;
+	 * HIST_MAX_HOSTS lines of at most 130 bytes; SORTED: in strcmp() order of the names, as
+	 * iptmon writes them (a file of an earlier iptmon may not be): a host's line is then
+	 * found by a binary search */
+	uint32_t flen : 31, sorted : 1;
 	long long off;
 };
 
@@ -164,6 +166,7 @@ struct history {
 	} *aliases;
 	uint32_t naliases;
 	size_t days_lost; /* days the state file no longer gave (history_drop_on_file) */
+	char prev[NAME_SIZE]; /* reading a state file: the name of the day's last line */
 };
 
 struct totals;

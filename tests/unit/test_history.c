@@ -240,6 +240,11 @@ static void test_days_and_state(void **state)
  * the state file is what it was, and compaction moves host indexes down inside a packed day
  * (from two bytes to one).
  */
+static int by_line(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 static void test_days_packed(void **state)
 {
 	static const uint64_t vals[] = { 0,	    1,		 127,		  128,
@@ -289,9 +294,16 @@ static void test_days_packed(void **state)
 	}
 	w = open_memstream(&want, &wlen);
 	assert_non_null(w);
-	for (int i = 0; i < 150; i++)
-		fprintf(w, "day %lld h%d %" PRIu64 " %d\n", T0 + DAY, i, vals[i % TU_ARRAY_SIZE(vals)],
-			i + 1);
+	{ /* a day's lines in the order of the names (h0, h1, h10, h100, h101, ...) */
+		char lines[150][80];
+
+		for (int i = 0; i < 150; i++)
+			snprintf(lines[i], sizeof(lines[i]), "day %lld h%d %" PRIu64 " %d\n",
+				 T0 + DAY, i, vals[i % TU_ARRAY_SIZE(vals)], i + 1);
+		qsort(lines, 150, sizeof(lines[0]), by_line);
+		for (int i = 0; i < 150; i++)
+			fputs(lines[i], w);
+	}
 	fprintf(w, "day %lld h0 1 1\nend\n", T0 + 2 * DAY);
 	fclose(w);
 	a = tu_state_text(&t);

@@ -537,6 +537,205 @@ static void test_days_on_file(void **state)
 	totals_free(&t);
 }
 
+/* The name of host I of test_days_search: of 1 to 40 characters, in no order. */
+static void search_name(unsigned int i, char *name, size_t size)
+{
+	switch (i * 7919u % 4) {
+	case 0:
+		snprintf(name, size, "n%u", i);
+		break;
+	case 1:
+		snprintf(name, size, "host-%u-of-a-long-name-%u", i, i * 31u);
+		break;
+	case 2:
+		snprintf(name, size, "%c%u", 'a' + (int)(i % 26), i);
+		break;
+	default:
+		snprintf(name, size, "Z%u.lan", i);
+	}
+}
+
+static void search_poll(struct totals *t, unsigned int n, long long now)
+{
+	char name[48];
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct total *e;
+
+		search_name(i, name, sizeof(name));
+		assert_non_null(e = totals_get(t, name));
+		e->delta[FAM_V4][0] = (uint64_t)now % 1000 + i + 1;
+		e->delta[FAM_V6][1] = (uint64_t)i << 33 | 5;
+	}
+	assert_int_equal(history_poll(&t->hist, t, (time_t)now), 0);
+	for (size_t i = 0; i < t->n; i++)
+		memset(&t->v[i].delta, 0, sizeof(t->v[i].delta));
+}
+
+/* /api/history?host= of T and REF the same for every host of test_days_search, a few more
+ * than the days have, and names no one has. */
+static void search_same(const struct totals *t, const struct totals *ref)
+{
+	static const char *const more[] = { "a", "zzzz", "n", "host-1-of-a-long-name-30", "desk",
+					    "first", "Z0.lan", NULL };
+	char name[48];
+
+	for (unsigned int i = 0; i < 760; i++) {
+		char *a = NULL, *b = NULL;
+		size_t la = 0, lb = 0;
+
+		search_name(i, name, sizeof(name));
+		assert_int_equal(history_render(t, false, name, &a, &la),
+				 history_render(ref, false, name, &b, &lb));
+		assert_non_null(a);
+		assert_non_null(b);
+		/* (the hour's ring is not in the file: the days, and the host found or not) */
+		assert_string_equal(strstr(a, "\"days\"") ? strstr(a, "\"days\"") : a,
+				    strstr(b, "\"days\"") ? strstr(b, "\"days\"") : b);
+		free(a);
+		free(b);
+	}
+	check_hosts(t, ref, more); /* (and the state's text and /api/days) */
+}
+
+/* Whether each day's lines in the file at PATH are in the order of their names. */
+static bool file_days_sorted(const char *path)
+{
+	char line[256], name[128], pname[128] = "";
+	long long day, pday = -1;
+	bool ok = true;
+	FILE *f = fopen(path, "re");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "day %lld %127s", &day, name) != 2)
+			continue;
+		if (day == pday && strcmp(pname, name) >= 0)
+			ok = false;
+		pday = day;
+		snprintf(pname, sizeof(pname), "%s", name);
+	}
+	fclose(f);
+	return ok;
+}
+
+/*
+ * A host's days on the file are found by a binary search of each day's lines, which iptmon
+ * writes in the order of the names: for every host of days of up to 700 hosts (names of 2 to
+ * 40 characters), hosts renamed since the write, and names no day has, /api/history?host=
+ * gives what the same history all in memory gives. A state file of an earlier iptmon, its
+ * days' lines in another order, is read through and written sorted. A day's last line
+ * written over in place is found out.
+ */
+static void test_days_search(void **state)
+{
+	struct fixture *fx = *state;
+	const long long t0 = 1767225600; /* 2026-01-01 UTC */
+	struct totals t = { 0 }, ref = { 0 }, u;
+	char msg[600], path[PATH_MAX + 32], *text;
+	struct config c;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	cfg_in(&c, fx->dir);
+	state_path(path, sizeof(path), &c);
+	t.period_start = ref.period_start = t0;
+	t.period_end = ref.period_end = t0 + 31 * 86400;
+	for (unsigned int d = 0; d < 4; d++) {
+		search_poll(&t, 700 - 150 * d, t0 + d * 86400 + 100);
+		search_poll(&ref, 700 - 150 * d, t0 + d * 86400 + 100);
+	}
+	t.stamp = ref.stamp = t0 + 3 * 86400 + 100;
+	assert_int_equal(state_write(&c, &t, msg, sizeof(msg)), 0);
+	assert_true(file_days_sorted(path));
+	for (unsigned int d = 0; d < 3; d++) {
+		assert_true(hist_day_on_file_only(&t.hist.days[d]));
+		assert_true(t.hist.days[d].sorted);
+		assert_true(t.hist.days[d].flen > 8 * 1024); /* (a search, not a scan) */
+	}
+	search_same(&t, &ref);
+
+	/* renamed since the write: found by the names the file has (aliases), in their order */
+	assert_int_equal(totals_rename(&t, "n0", "zz-was-n0"), 1);
+	assert_int_equal(totals_rename(&ref, "n0", "zz-was-n0"), 1);
+	assert_int_equal(totals_rename(&t, "zz-was-n0", "a-was-zz"), 1);
+	assert_int_equal(totals_rename(&ref, "zz-was-n0", "a-was-zz"), 1);
+	assert_int_equal(totals_rename(&t, "Z1.lan", "n0"), 1); /* a name an alias has */
+	assert_int_equal(totals_rename(&ref, "Z1.lan", "n0"), 1);
+	assert_true(t.hist.naliases >= 2);
+	{
+		static const char *const renamed[] = { "n0", "zz-was-n0", "a-was-zz", "Z1.lan",
+						       NULL };
+
+		check_hosts(&t, &ref, renamed);
+	}
+	assert_int_equal(state_write(&c, &t, msg, sizeof(msg)), 0);
+	assert_true(file_days_sorted(path));
+	search_same(&t, &ref);
+
+	/* an earlier iptmon's file: each day's lines the other way round */
+	text = tu_state_text(&ref);
+	{
+		FILE *f = fopen(path, "we");
+		char *line = text, *nl, *run = NULL;
+
+		assert_non_null(f);
+		for (; *line; line = nl + 1) {
+			assert_non_null(nl = strchr(line, '\n'));
+			if (!strncmp(line, "day ", 4) && !run)
+				run = line;
+			if (run && (strncmp(nl + 1, "day ", 4) || strncmp(nl + 1, run, 15))) {
+				/* RUN to NL: one day's lines, written last first */
+				for (char *e = nl + 1, *b; e > run; e = b) {
+					for (b = e - 1; b > run && b[-1] != '\n'; b--)
+						;
+					fwrite(b, 1, (size_t)(e - b), f);
+				}
+				run = NULL;
+			} else if (!run) {
+				fwrite(line, 1, (size_t)(nl + 1 - line), f);
+			}
+		}
+		assert_int_equal(fclose(f), 0);
+	}
+	assert_false(file_days_sorted(path));
+	assert_int_equal(state_load(&c, &u, msg, sizeof(msg)), 0);
+	for (unsigned int d = 0; d < 3; d++) {
+		assert_true(hist_day_on_file_only(&u.hist.days[d]));
+		assert_false(u.hist.days[d].sorted);
+	}
+	search_same(&u, &ref);
+	assert_int_equal(state_write(&c, &u, msg, sizeof(msg)), 0);
+	assert_true(file_days_sorted(path));
+	for (unsigned int d = 0; d < 3; d++)
+		assert_true(u.hist.days[d].sorted);
+	search_same(&u, &ref);
+
+	{ /* day 1's last line written over in place: the search checks the ends */
+		const struct hist_day *d = &u.hist.days[1];
+		char *all = malloc(d->flen), *b;
+		int wfd = open(path, O_RDWR);
+		char *body = NULL;
+		size_t len = 0;
+
+		assert_true(wfd >= 0);
+		assert_non_null(all);
+		assert_int_equal(pread(wfd, all, d->flen, (off_t)d->off), (ssize_t)d->flen);
+		for (b = all + d->flen - 1; b > all && b[-1] != '\n'; b--)
+			;
+		assert_memory_equal(b, "day ", 4);
+		assert_int_equal(pwrite(wfd, "dax ", 4, (off_t)d->off + (b - all)), 4);
+		close(wfd);
+		free(all);
+		assert_int_equal(history_render(&u, false, "n4", &body, &len), -ESTALE);
+		assert_null(body);
+	}
+	free(text);
+	totals_free(&u);
+	totals_free(&ref);
+	totals_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +744,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_periods_on_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_days_on_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_days_search, setup, teardown),
 	};
 
 	tu_init();
