@@ -143,11 +143,17 @@ int state_load(const struct config *cfg, struct totals *t, char *msg, size_t msg
 
 		ret = totals_read_keep(f, t, &bad, PERIODS_IN_MEMORY, fd);
 		fclose(f);
-		if (ret && fd >= 0)
-			close(fd);
-		if (ret != -EINVAL)
-			return ret;
-		snprintf(why, sizeof(why), "is damaged (line %u)", bad);
+		if (!ret && t->live) { /* (no kernel values: counting on from it would be wrong) */
+			totals_free(t); /* (closes the fd) */
+			memset(t, 0, sizeof(*t));
+			snprintf(why, sizeof(why), "is a live file, not a state file");
+		} else {
+			if (ret && fd >= 0)
+				close(fd);
+			if (ret != -EINVAL)
+				return ret;
+			snprintf(why, sizeof(why), "is damaged (line %u)", bad);
+		}
 	}
 	ret = set_aside(path, aside, sizeof(aside));
 	if (ret) {

@@ -649,6 +649,8 @@ int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *of
 		t->boot_id[0] ? t->boot_id : "-", t->period_start, t->period_end, t->stamp);
 	if (rates && t->has_rates)
 		fprintf(f, "dt %" PRId64 "\n", t->dt_ms);
+	if (rates) /* the live file: its readers want no kernel values (a quarter of its bytes) */
+		fputs("live\n", f);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct total *e = &t->v[i];
 		struct counts d = { 0 }; /* the last poll's bytes (its packets are not kept: 0) */
@@ -658,7 +660,8 @@ int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *of
 		fputc(' ', f);
 		fputs(e->mac[0] ? e->mac : "-", f);
 		write_counts(f, &e->all);
-		write_counts(f, &e->last);
+		if (!rates)
+			write_counts(f, &e->last);
 		fputc('\n', f);
 		if (e->gone_since)
 			fprintf(f, "gone %s %" PRId64 "\n", e->name, e->gone_since);
@@ -827,11 +830,11 @@ static int read_was(struct totals *t, const char *name, const char *rest, struct
 	return 0;
 }
 
-/* "host NAME MAC all-counts last-counts": a host's total. */
+/* "host NAME MAC all-counts last-counts": a host's total; in a live file, without the last. */
 static int read_host(struct totals *t, const char *name, const char *rest)
 {
 	size_t ml = strcspn(rest + 1, " \n");
-	struct counts all, last;
+	struct counts all, last = { 0 };
 	const char *after;
 	char mac[MAC_SIZE + 1], lower[MAC_SIZE];
 	struct total *e;
@@ -841,7 +844,7 @@ static int read_host(struct totals *t, const char *name, const char *rest)
 	memcpy(mac, rest + 1, ml);
 	mac[ml] = '\0';
 	after = counts_at(rest + 1 + ml, &all);
-	if (!after || read_counts(after, &last))
+	if (!after || (t->live ? strcmp(after, "\n") != 0 : read_counts(after, &last) != 0))
 		return -EINVAL;
 	if (strcmp(mac, "-") && mac_parse(lower, mac))
 		return -EINVAL;
@@ -916,6 +919,12 @@ static int read_line(struct totals *t, const char *line, int version, struct rea
 	if (sscanf(line, "dt %lld%n", &a, &len) == 1 && line[len] == '\n' && a > 0) {
 		t->dt_ms = a;
 		t->has_rates = true;
+		return 0;
+	}
+	if (!strcmp(line, "live\n")) {
+		if (t->n || t->live)
+			return -EINVAL; /* (before the hosts, once) */
+		t->live = true;
 		return 0;
 	}
 	if (sscanf(line, "past %lld %lld%n", &a, &b, &len) == 2 && line[len] == '\n')

@@ -91,6 +91,9 @@ struct totals {
 	size_t periods_lost; /* closed periods the state file no longer gave (drop_on_file) */
 	int64_t dt_ms; /* time the last poll's deltas took to build up; 0 = no rates */
 	bool has_rates;
+	/* read from the daemon's live file, which does not carry the kernel's values (`last`):
+	 * for show and metrics, not a state to count on from */
+	bool live;
 	struct history hist; /* recent rates and per-day totals (history.h), the daemon's */
 };
 
@@ -122,7 +125,9 @@ bool totals_clock_set(const struct totals *t, time_t now);
  */
 int totals_roll(struct totals *t, const struct period_spec *p, time_t now, unsigned int kept);
 /* The state file: versioned text, every name checked on the way in. With rates, the live
- * file `show` reads also carries each host's last per-second rates. */
+ * file `show` reads: it also carries each host's last per-second rates, and not the
+ * kernel's values at the last poll (`last`), which its readers do not want: a `live` line
+ * says so, and state_load() does not take such a file for a state. */
 int totals_write(FILE *f, const struct totals *t, bool rates);
 /*
  * The same, telling where each closed period's `was` lines went: OFFS (2 × (npast +

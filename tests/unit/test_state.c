@@ -271,6 +271,22 @@ static void test_periods_on_file(void **state)
 	state_live_path(path, sizeof(path), &c);
 	assert_int_equal(lines_with(path, "past "), 1);
 	assert_int_equal(lines_with(path, "was "), 40);
+	{ /* and no kernel values: not a state to count on from (set aside, said, if it is one) */
+		char st[PATH_MAX + 32], cmd[2 * PATH_MAX + 128];
+		struct config c2 = c;
+
+		snprintf(c2.state_dir, sizeof(c2.state_dir), "%s/state2", fx->dir);
+		assert_int_equal(mkdir(c2.state_dir, 0700), 0);
+		state_path(st, sizeof(st), &c2);
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", path, st);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(state_load(&c2, &u, msg, sizeof(msg)), 1);
+		assert_non_null(strstr(msg, "is a live file, not a state file: set aside as "));
+		assert_int_equal(u.n, 0);
+		assert_int_equal(access(st, F_OK), -1);
+		totals_free(&u);
+		msg[0] = '\0';
+	}
 
 	/* loaded: the same */
 	assert_int_equal(state_load(&c, &u, msg, sizeof(msg)), 0);

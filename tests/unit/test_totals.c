@@ -98,7 +98,12 @@ static void test_delta_bytes(void **state)
 	assert_int_equal(totals_write(f, &t, true), 0);
 	fclose(f);
 	assert_non_null(strstr(live, "\ndelta pc 2000 0 400 0 0 0 0 0\n"));
+	/* the live file: no kernel values (`last`), said by its `live` line */
+	assert_non_null(strstr(live, "\nlive\nhost pc - 3000 30 900 9 0 0 0 0\n"));
 	assert_int_equal(read_str(live, &u, &bad), 0);
+	assert_true(u.live);
+	assert_int_equal(totals_find(&u, "pc")->all.bytes[FAM_V4][0], 3000);
+	assert_int_equal(totals_find(&u, "pc")->last.bytes[FAM_V4][0], 0);
 	assert_int_equal(totals_find(&u, "pc")->delta[FAM_V4][0], 2000);
 	assert_int_equal(totals_find(&u, "pc")->delta[FAM_V4][1], 400);
 	assert_int_equal(totals_rename(&u, "pc", "laptop"), 1);
