@@ -13,6 +13,8 @@
 #                  interval = 1, no HTTP request in the window)
 #   idle_anon_kib idle_hwm_kib   RssAnon and VmHWM between polls, before any HTTP request
 #   http_anon_kib http_hwm_kib   the same after FETCHES fetches each of /metrics and /api/hosts
+#   page_anon_kib page_hwm_kib   the same after FETCHES fetches each of /api/history and
+#                  /api/days?period=0 (what the page asks for at every poll while it is open)
 #   down_anon_kib down_hwm_kib   the same after InfluxDB has been down OUTAGE seconds (the
 #                  daemon pushes to a closed port from its start: every push fails and waits
 #                  in its queue; default OUTAGE=60, a scaled-down 10 minutes: OUTAGE=600)
@@ -171,9 +173,19 @@ read_ms() { # NS DIR BIN
 	awk -v a="$a" -v b="$b" -v r="$READS" 'BEGIN {printf "%.2f\n", (b - a) / r}'
 }
 
-FMT='%-6s %5s %8s %13s %8s %8s %8s %13s %12s %13s %12s %13s %12s %10s %8s %5s\n'
+FMT='%-6s %5s %8s %13s %8s %8s %8s %13s %12s %13s %12s %13s %12s %13s %12s %10s %8s %5s\n'
 # shellcheck disable=SC2059
-row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms floor_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib down_anon_kib down_hwm_kib queued_kib live_kib busy; }
+row_head() { printf "$FMT" bin N kern_kib kern_left_kib read_ms floor_ms poll_ms idle_anon_kib idle_hwm_kib http_anon_kib http_hwm_kib page_anon_kib page_hwm_kib down_anon_kib down_hwm_kib queued_kib live_kib busy; }
+
+fetches() { # NS PATH... : each PATH FETCHES times from the daemon
+	local ns=$1 k u
+	shift
+	for ((k = 0; k < FETCHES; k++)); do
+		for u in "$@"; do
+			ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$PORT$u"
+		done
+	done
+}
 
 run_one() { # TAG BIN N -> one row
 	local tag=$1 bin=$2 n=$3 ns d pid live k c0 c1 p0 p1 q
@@ -204,7 +216,7 @@ EOC
 	wait_poll "$live"
 	wait_poll "$live"
 	nap 0.3
-	local ia ih ha hh da dh busy lk
+	local ia ih ha hh pa ph da dh busy lk
 	# hosts the daemon saw traffic of: a "cur" line each in the live file
 	busy=$(grep -c '^cur ' "$live" || true)
 	# the live file, rewritten every poll, on tmpfs: memory too
@@ -231,12 +243,12 @@ EOC
 	pms=$(awk -v a="$c0" -v b="$c1" -v p="$POLLS" 'BEGIN {printf "%.2f", (b - a) / 1e6 / p}')
 	traffic "$ns" "$n"
 	wait_poll "$live"
-	for ((k = 0; k < FETCHES; k++)); do
-		ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$PORT/metrics"
-		ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/hosts"
-	done
+	fetches "$ns" /metrics /api/hosts
 	ha=$(status_kib "$pid" RssAnon)
 	hh=$(status_kib "$pid" VmHWM)
+	fetches "$ns" /api/history "/api/days?period=0"
+	pa=$(status_kib "$pid" RssAnon)
+	ph=$(status_kib "$pid" VmHWM)
 	nap "$OUTAGE"
 	da=$(status_kib "$pid" RssAnon)
 	dh=$(status_kib "$pid" VmHWM)
@@ -246,7 +258,7 @@ EOC
 	wait "$pid" 2>/dev/null || true
 	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" remove
 	# shellcheck disable=SC2059
-	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$fms" "$pms" "$ia" "$ih" "$ha" "$hh" "$da" "$dh" "${q:-0}" "$lk" "$busy"
+	printf "$FMT" "$tag" "$n" "$kern" "$left" "$rms" "$fms" "$pms" "$ia" "$ih" "$ha" "$hh" "$pa" "$ph" "$da" "$dh" "${q:-0}" "$lk" "$busy"
 }
 
 cc -O2 -o "$BENCH_TMP/dumpfloor" bench/dumpfloor.c -lmnl
@@ -265,7 +277,7 @@ if [ -n "${BASE_BIN:-}" ]; then
 	awk '$1 == "base" {for (i = 3; i <= NF; i++) b[$2, i] = $i}
 	     $1 == "new" {for (i = 3; i <= NF; i++) v[$2, i] = $i; ns[++k] = $2}
 	     END {for (j = 1; j <= k; j++) {n = ns[j]; printf "ratio  %5s", n;
-	          for (i = 3; i <= 15; i++) printf " %8s", (b[n, i] > 0 ? sprintf("%.2f", v[n, i] / b[n, i]) : "-");
+	          for (i = 3; i <= 17; i++) printf " %8s", (b[n, i] > 0 ? sprintf("%.2f", v[n, i] / b[n, i]) : "-");
 	          printf "\n"}}' "$BENCH_TMP/rows"
 fi
 echo "binary sizes (stripped, x86_64):"

@@ -221,7 +221,7 @@ static void write_health(FILE *f, const struct dmn *d)
 	}
 }
 
-/* /api/history and /api/days: rendered whole (their bodies are per host or per day). */
+/* /api/history and /api/days rendered whole: one host's history, a 400 (the rest: piece()). */
 static int render(void *ctx, enum http_res res, const char *arg, char **body, size_t *len)
 {
 	struct dmn *d = ctx;
@@ -313,6 +313,9 @@ static int metrics_step(struct dmn *d, struct http_cursor *cur, FILE *f)
 	return 1;
 }
 
+_Static_assert(sizeof(struct hist_cursor) <= sizeof(((struct http_cursor *)0)->own),
+	       "a history cursor fits an HTTP cursor");
+
 static int piece(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f)
 {
 	struct dmn *d = ctx;
@@ -327,6 +330,13 @@ static int piece(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f)
 		while ((n = metrics_step(d, cur, f)) == 2)
 			;
 		return n;
+	}
+	if (res == HTTP_HISTORY || res == HTTP_DAYS) {
+		const char *arg = cur->arg[0] ? cur->arg : NULL;
+
+		if (!f)
+			return history_streams(&d->t, res == HTTP_DAYS, arg) ? 0 : 1;
+		return history_piece(f, &d->t, res == HTTP_DAYS, arg, (struct hist_cursor *)cur->own);
 	}
 	if (which != VIEW_ALL) {
 		const struct period_rec *p = d->t.npast ? &d->t.past[0] : NULL;

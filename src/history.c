@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -656,6 +657,7 @@ static void compact(struct history *h)
 		h->naliases = k;
 		h->n = w;
 		idx_fill(h, idx, cap);
+		h->reindexed++;
 	}
 	h->compact = false;
 out:
@@ -1012,8 +1014,10 @@ static void json_day(FILE *f, const struct hist_day *d, const uint64_t b[2], boo
 	*first = false;
 }
 
-int history_json_recent(FILE *f, const struct history *h, const struct totals *t,
-			const char *name)
+/* /api/history's head, and with NAME the whole of that host's body (small: a ring and its
+ * days); -ENOENT for a NAME neither the totals nor the history know. */
+static int recent_head(FILE *f, const struct history *h, const struct totals *t,
+		       const char *name)
 {
 	const struct hist_host *e = name ? hist_find(h, name) : NULL;
 	bool first = true;
@@ -1067,14 +1071,37 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 		return 0;
 	}
 	fputs("\"hosts\": [", f);
-	for (uint32_t i = 0; i < h->n; i++) {
-		if (ring_quiet(h, &h->hosts[i]))
-			continue;
-		fputs(first ? "\n  " : ",\n  ", f);
-		json_recent_host(f, h, &h->hosts[i], host_name(h, &h->hosts[i]));
-		fputc('}', f);
-		first = false;
+	return 0;
+}
+
+/* /api/history's next hosts (at most HIST_PIECE_HOSTS of those with a ring) after the
+ * cursor's: 1 while more follow, 0 with the end of the body written. A compaction since the
+ * last piece moved the hosts down (in the same order): the cursor finds its place again by
+ * the name it wrote last. */
+static int recent_next(FILE *f, const struct history *h, struct hist_cursor *c)
+{
+	unsigned int n = 0;
+
+	if (c->gen != h->reindexed) {
+		const struct hist_host *e = c->after[0] ? hist_find(h, c->after) : NULL;
+
+		c->pos = e ? (uint32_t)(e - h->hosts) + 1 : c->after[0] ? h->n : 0;
+		c->gen = h->reindexed;
 	}
+	for (; c->pos < h->n && n < HIST_PIECE_HOSTS; c->pos++) {
+		const struct hist_host *e = &h->hosts[c->pos];
+
+		if (ring_quiet(h, e))
+			continue;
+		fputs(c->any ? ",\n  " : "\n  ", f);
+		json_recent_host(f, h, e, host_name(h, e));
+		fputc('}', f);
+		snprintf(c->after, sizeof(c->after), "%s", host_name(h, e));
+		c->any = true;
+		n++;
+	}
+	if (c->pos < h->n)
+		return 1;
 	fputs("]}\n", f);
 	return 0;
 }
@@ -1129,8 +1156,10 @@ static uint64_t sum_dir(const struct counts *c, int dir)
 	return s;
 }
 
-int history_json_days(FILE *f, const struct history *h, const struct totals *t,
-		      const char *period)
+/* /api/days' head: the period, the periods, the period's hosts (its talkers), and the
+ * bounds the days must be in into CUR; -EINVAL for a bad PERIOD (nothing written). */
+static int days_head(FILE *f, const struct totals *t, const char *period,
+		     struct hist_cursor *cur)
 {
 	const struct npool *names = &t->hist.names;
 	const struct period_rec *r = NULL;
@@ -1139,7 +1168,6 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	size_t idx, n = 0, cap;
 	long long start, end;
 	struct talker *v;
-	struct wline *w = NULL; /* a day's hosts */
 	int ret;
 
 	if (period_index(t, period, &idx))
@@ -1192,19 +1220,34 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 	period_rec_free(&disk, &disk_names);
 	npool_free(&disk_names);
 	fputs("],\n\"days\": [", f);
-	n = 0;
-	ret = 0;
-	for (uint32_t d = 0; d < h->ndays && !ret; d++) {
-		const struct hist_day *day = &h->days[d];
-		uint32_t k;
+	cur->start = start;
+	cur->end = end;
+	cur->day = LLONG_MIN;
+	return 0;
+}
 
-		if (day->start < start || (end && day->start >= end))
+/* /api/days' next day (of the period the head wrote) after the cursor's: 1 while more may
+ * follow, 0 with the end of the body written, -errno. By the days' starts: a poll since the
+ * last piece (a day begun, the oldest dropped) changes nothing before it. */
+static int days_next(FILE *f, const struct history *h, struct hist_cursor *c)
+{
+	struct wline *w;
+	uint32_t k;
+	int ret;
+
+	for (uint32_t d = 0; d < h->ndays; d++) {
+		const struct hist_day *day = &h->days[d];
+
+		if (day->start <= c->day || day->start < c->start || (c->end && day->start >= c->end))
 			continue;
-		if (!w && !(w = malloc(HIST_MAX_HOSTS * sizeof(*w))))
+		if (!(w = malloc(HIST_MAX_HOSTS * sizeof(*w))))
 			return -ENOMEM;
-		if ((ret = day_sorted(h, day, w, &k)))
-			break;
-		fprintf(f, "%s{\"start\": %lld, \"hosts\": [", n++ ? ",\n  " : "\n  ", day->start);
+		if ((ret = day_sorted(h, day, w, &k))) {
+			free(w);
+			return ret;
+		}
+		fprintf(f, "%s{\"start\": %lld, \"hosts\": [", c->any ? ",\n  " : "\n  ",
+			day->start);
 		for (uint32_t i = 0; i < k; i++) {
 			fputs(i ? ", {\"name\": " : "{\"name\": ", f);
 			json_write_string(f, w[i].name);
@@ -1212,13 +1255,63 @@ int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 				w[i].b[0], w[i].b[1]);
 		}
 		fputs("]}", f);
+		free(w);
+		c->day = day->start;
+		c->any = true;
+		return 1;
 	}
-	free(w);
-	if (ret)
-		return ret;
 	fputs("]}\n", f);
 	return 0;
 }
+
+int history_piece(FILE *f, const struct totals *t, bool days, const char *arg,
+		  struct hist_cursor *c)
+{
+	int ret;
+
+	if (c->section == 0) {
+		ret = days ? days_head(f, t, arg, c) : recent_head(f, &t->hist, t, arg);
+		if (ret)
+			return ret;
+		c->section = 1;
+		c->gen = t->hist.reindexed;
+		return days || !arg ? 1 : 0;
+	}
+	return days ? days_next(f, &t->hist, c) : recent_next(f, &t->hist, c);
+}
+
+bool history_streams(const struct totals *t, bool days, const char *arg)
+{
+	size_t idx;
+
+	return days ? !period_index(t, arg, &idx) : !arg;
+}
+
+/* The whole body, its pieces one after the other. */
+static int render_all(FILE *f, const struct totals *t, bool days, const char *arg)
+{
+	struct hist_cursor c = { 0 };
+	int ret;
+
+	while ((ret = history_piece(f, t, days, arg, &c)) > 0)
+		;
+	return ret;
+}
+
+int history_json_recent(FILE *f, const struct history *h, const struct totals *t,
+			const char *name)
+{
+	(void)h; /* (t->hist) */
+	return render_all(f, t, false, name);
+}
+
+int history_json_days(FILE *f, const struct history *h, const struct totals *t,
+		      const char *period)
+{
+	(void)h;
+	return render_all(f, t, true, period);
+}
+
 
 int history_render(const struct totals *t, bool days, const char *arg, char **body, size_t *len)
 {

@@ -167,6 +167,7 @@ struct history {
 	uint32_t naliases;
 	size_t days_lost; /* days the state file no longer gave (history_drop_on_file) */
 	char prev[NAME_SIZE]; /* reading a state file: the name of the day's last line */
+	unsigned long reindexed; /* moves whenever a compaction moves hosts down */
 };
 
 struct totals;
@@ -209,6 +210,28 @@ int history_json_recent(FILE *f, const struct history *h, const struct totals *t
 			const char *name);
 int history_json_days(FILE *f, const struct history *h, const struct totals *t,
 		      const char *period);
+/*
+ * The same bodies a piece at a time, never whole in memory (at thousands of hosts they are
+ * megabytes: the daemon's HTTP streams them): the next piece of /api/history (DAYS false, ARG
+ * the host or NULL) or /api/days (ARG the period) from cursor C (zeroed at the start) to F,
+ * C moved on: 1 while more follows, 0 after the last piece, -EINVAL/-ENOENT for a bad ARG
+ * (then nothing is written), -ENOMEM, -ESTALE. Pieces of one poll add up to
+ * history_json_recent()'s or history_json_days()'s body; a poll between two pieces is seen by
+ * the pieces after it (each host's ring, each day, from one poll). history_streams(): whether
+ * ARG is one such pieces answer (a valid period; every host), not a 400 nor one host's body.
+ */
+#define HIST_PIECE_HOSTS 16
+struct hist_cursor {
+	int section;
+	bool any;		/* something was written in the list */
+	uint32_t pos;		/* /api/history: the next host's index ... */
+	unsigned long gen;	/* ... while h->reindexed is this */
+	char after[NAME_SIZE];	/* the last host written */
+	long long start, end, day; /* /api/days: the period's bounds, the last day written */
+};
+int history_piece(FILE *f, const struct totals *t, bool days, const char *arg,
+		  struct hist_cursor *c);
+bool history_streams(const struct totals *t, bool days, const char *arg);
 /*
  * The body of /api/history (DAYS false, ARG the host) or /api/days (ARG the period) from
  * t->hist, into a malloc'd *body; -EINVAL with a one-line *body for a bad ARG, -ENOMEM.

@@ -211,7 +211,8 @@ static void stream_free(void *cls)
 
 #define HTTP_STREAM_BLOCK 4096
 
-static enum MHD_Result serve_stream(struct http *h, struct MHD_Connection *c, enum http_res res)
+static enum MHD_Result serve_stream(struct http *h, struct MHD_Connection *c, enum http_res res,
+				    const struct http_cursor *from)
 {
 	struct stream *st = calloc(1, sizeof(*st));
 	struct MHD_Response *r;
@@ -221,6 +222,8 @@ static enum MHD_Result serve_stream(struct http *h, struct MHD_Connection *c, en
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render\n");
 	st->h = h;
 	st->res = res;
+	if (from)
+		st->cur = *from;
 	r = M->create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, stream_read, st,
 					     stream_free);
 	if (!r) {
@@ -243,7 +246,16 @@ static enum MHD_Result serve(struct http *h, struct MHD_Connection *c, enum http
 
 	if (h->piece && (res == HTTP_METRICS || res == HTTP_HOSTS || res == HTTP_HOSTS_CURRENT ||
 			 res == HTTP_HOSTS_PREVIOUS))
-		return serve_stream(h, c, res);
+		return serve_stream(h, c, res, NULL);
+	if (h->piece && (res == HTTP_HISTORY || res == HTTP_DAYS) &&
+	    (!arg || (*arg && strlen(arg) < NAME_SIZE))) {
+		struct http_cursor probe = { 0 };
+
+		if (arg)
+			memcpy(probe.arg, arg, strlen(arg) + 1);
+		if (!h->piece(h->ctx, res, &probe, NULL))
+			return serve_stream(h, c, res, &probe);
+	}
 	if (!arg && h->cache[res])
 		return M->queue_response(c, MHD_HTTP_OK, h->cache[res]);
 	r = rendered(h, res, arg, &status);

@@ -45,6 +45,8 @@ struct http_cursor {
 	char after[NAME_SIZE]; /* the last host written ("": none yet) */
 	size_t pos;	     /* the piece function's own: where it goes on ... */
 	unsigned long long gen; /* ... while this is still its generation */
+	char arg[NAME_SIZE];	/* the request's argument (/api/days?period=, ...), "" none */
+	long long own[16];	/* the piece function's own state (history.h's hist_cursor) */
 };
 typedef int (*http_piece_fn)(void *ctx, enum http_res res, struct http_cursor *cur, FILE *f);
 
@@ -52,7 +54,10 @@ struct http;
 
 struct http *http_start(const char *listen, unsigned int max_clients, http_render_fn render,
 			void *ctx, char *err, size_t errlen);
-/* /metrics and /api/hosts (every period) from now on streamed through PIECE, not cached. */
+/* /metrics, /api/hosts (every period), /api/history and /api/days from now on streamed
+ * through PIECE, not cached. For the last two, PIECE is first asked with F NULL whether the
+ * request (its argument in cur->arg) is streamed: 0 yes; else it is rendered whole (a 400, one
+ * host's history). */
 void http_set_stream(struct http *h, http_piece_fn piece);
 int http_fd(const struct http *h);
 /* Longest the loop may sleep before calling http_run(), in ms (at most 60000). */

@@ -530,11 +530,145 @@ static void test_api_errors(void **state)
 	totals_free(&t);
 }
 
+/* Every piece of /api/history (DAYS false) or /api/days for ARG from a zeroed cursor, into one
+ * string; *PIECES: how many were asked for. Between the first AFTER pieces and the rest,
+ * BETWEEN(T) is run (a poll). */
+static char *pieces(struct totals *t, bool days, const char *arg, int after,
+		    void (*between)(struct totals *t), int *npieces)
+{
+	struct hist_cursor c = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret, n = 0;
+
+	assert_non_null(f);
+	do {
+		if (n == after && between)
+			between(t);
+		ret = history_piece(f, t, days, arg, &c);
+		n++;
+	} while (ret > 0);
+	assert_int_equal(ret, 0);
+	assert_int_equal(fclose(f), 0);
+	assert_true(json_valid(buf));
+	*npieces = n;
+	return buf;
+}
+
+/* How many times NEEDLE is in S. */
+static int times_in(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, needle)); s++)
+		n++;
+	return n;
+}
+
+/* A poll the next day, and the period starting then: day 0 goes, and the hosts only it had
+ * (the even ones: their hour is quiet) with it; the others move down (a compaction). */
+static void next_day_period(struct totals *t)
+{
+	unsigned long was = t->hist.reindexed;
+
+	t->period_start = T0 + 1 * DAY;
+	for (int i = 1; i < 50; i += 2) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "h%02d", i);
+		delta(t, name, 7, 7);
+	}
+	poll_at(t, T0 + 3 * DAY + 60);
+	assert_int_equal(t->hist.ndays, 3); /* days 1, 2 and 3 */
+	assert_true(t->hist.reindexed != was);
+}
+
+/* Days 0 to 2: 50 hosts on day 0, the odd ones on days 1 and 2. */
+static void three_days(struct totals *t)
+{
+	char name[16];
+
+	for (int d = 0; d < 3; d++) {
+		for (int i = 0; i < 50; i++)
+			if (d == 0 || i % 2) {
+				snprintf(name, sizeof(name), "h%02d", i);
+				delta(t, name, (uint64_t)(i + 1 + d), 2);
+			}
+		poll_at(t, T0 + d * DAY + 60);
+	}
+}
+
+/*
+ * The bodies a piece at a time (what the daemon streams): the pieces of one poll add up to
+ * the rendered body, 16 hosts or one day each; a poll between two pieces (a new day, a
+ * compaction that moves the hosts down) loses and doubles no host nor day.
+ */
+static void test_pieces(void **state)
+{
+	static const struct {
+		bool days;
+		const char *arg;
+		int pieces;
+	} cases[] = {
+		{ false, NULL, 3 },	/* the head, 16 hosts, 9 hosts and the end */
+		{ true, NULL, 5 },	/* the head, 3 days, the end */
+		{ true, "0", 5 },
+		{ false, "h03", 1 },	/* one host's: whole */
+	};
+	struct totals t = { .period_start = T0, .period_end = T0 + 40 * DAY, .has_rates = true,
+			    .dt_ms = 10000 };
+	char name[16], *a, *b;
+	int n;
+
+	(void)state;
+	three_days(&t);
+	for (size_t k = 0; k < TU_ARRAY_SIZE(cases); k++) {
+		a = render(&t, cases[k].days, cases[k].arg, 0);
+		b = pieces(&t, cases[k].days, cases[k].arg, -1, NULL, &n);
+		assert_string_equal(a, b);
+		assert_int_equal(n, cases[k].pieces);
+		assert_true(history_streams(&t, cases[k].days, cases[k].arg) == (n > 1));
+		free(a);
+		free(b);
+	}
+	assert_false(history_streams(&t, true, "5"));
+	assert_false(history_streams(&t, true, "x"));
+
+	/* the hour's hosts, a compaction after the first 16 (h01 to h31): each once */
+	b = pieces(&t, false, NULL, 2, next_day_period, &n);
+	for (int i = 1; i < 50; i += 2) {
+		snprintf(name, sizeof(name), "\"h%02d\"", i);
+		assert_int_equal(times_in(b, name), 1);
+	}
+	assert_int_equal(times_in(b, "\"name\""), 25);
+	free(b);
+	totals_free(&t);
+
+	/* the days, a day begun (and the oldest gone) after the first: each once, in order */
+	memset(&t, 0, sizeof(t));
+	t.period_start = T0;
+	t.period_end = T0 + 40 * DAY;
+	three_days(&t);
+	b = pieces(&t, true, NULL, 2, next_day_period, &n);
+	assert_int_equal(times_in(b, "{\"start\": "), 4); /* day 0 (written before), 1, 2, 3 */
+	for (int d = 0; d < 4; d++) {
+		char day[48];
+
+		snprintf(day, sizeof(day), "{\"start\": %lld, \"hosts\"", T0 + d * DAY);
+		assert_int_equal(times_in(b, day), 1);
+	}
+	assert_true(strstr(b, "{\"start\": 1767225600") < strstr(b, "{\"start\": 1767484800"));
+	free(b);
+	totals_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test_setup(test_ring, setup_utc),
+		cmocka_unit_test_setup(test_pieces, setup_utc),
 		cmocka_unit_test_setup(test_rings, setup_utc),
 		cmocka_unit_test_setup(test_days_and_state, setup_utc),
 		cmocka_unit_test_setup(test_days_packed, setup_utc),

@@ -119,6 +119,15 @@ EOS
 		esac
 	done
 
+	# /api/history and /api/days are sent a piece at a time (chunked: never whole in the
+	# daemon's memory, megabytes at thousands of hosts); one host's history is rendered whole
+	for u in "/api/history" "/api/days" "/api/days?period=previous" "/api/days?period=0"; do
+		$api -D "$T/hdr" -o /dev/null "$PAGE_URL$u"
+		grep -qi '^transfer-encoding: chunked' "$T/hdr" || fail "$u is not streamed: $(cat "$T/hdr")"
+	done
+	$api -D "$T/hdr" -o /dev/null "$PAGE_URL/api/history?host=pc"
+	grep -qi '^content-length: [1-9]' "$T/hdr" || fail "/api/history?host=pc: $(cat "$T/hdr")"
+
 	# The page: no URL of anything outside the daemon in what it serves
 	$api "$PAGE_URL/" >"$T/page.html"
 	[ "$(wc -c <"$T/page.html")" -gt 5000 ] || fail "page too small: $(wc -c <"$T/page.html")"
