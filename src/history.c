@@ -802,9 +802,9 @@ static int by_wname(const void *a, const void *b)
 	return strcmp(((const struct wline *)a)->name, ((const struct wline *)b)->name);
 }
 
-/* Day D's entries into V (room for HIST_MAX_HOSTS) in the order of their names, *N of them
- * (the state file's order, and /api/days'): sorted only when they do not read in that order
- * (the newest day, one packed, one with a host renamed since the state file was written). */
+/* Day D's entries into V (room for D's N) in the order of their names, *N of them (the
+ * state file's order, and /api/days'): sorted only when they do not read in that order (the
+ * newest day, one packed, one with a host renamed since the state file was written). */
 static int day_sorted(const struct history *h, const struct hist_day *d, struct wline *v,
 		      uint32_t *n)
 {
@@ -817,8 +817,8 @@ static int day_sorted(const struct history *h, const struct hist_day *d, struct 
 	*n = 0;
 	hist_day_begin(h, d, &it);
 	while ((ret = hist_day_read(h, d, &it, &host, b)) > 0) {
-		if (*n == HIST_MAX_HOSTS)
-			return -ESTALE; /* (a host twice: not a day iptmon kept) */
+		if (*n == d->n)
+			return -ESTALE; /* (more than it holds: not a day iptmon kept) */
 		v[*n] = (struct wline){ host_name(h, &h->hosts[host]), { b[0], b[1] } };
 		if (*n && strcmp(v[*n - 1].name, v[*n].name) >= 0)
 			sorted = false;
@@ -840,9 +840,20 @@ static int day_write(FILE *f, const struct history *h, const struct hist_day *d,
 	return ret;
 }
 
+/* Room for the entries of the largest of H's days: NULL when out of memory. */
+static struct wline *wlines(const struct history *h)
+{
+	uint32_t most = 1;
+
+	for (uint32_t d = 0; d < h->ndays; d++)
+		if (h->days[d].n > most)
+			most = h->days[d].n;
+	return malloc(most * sizeof(struct wline));
+}
+
 int history_write(FILE *f, const struct history *h, long long *offs)
 {
-	struct wline *v = h->ndays ? malloc(HIST_MAX_HOSTS * sizeof(*v)) : NULL;
+	struct wline *v = h->ndays ? wlines(h) : NULL;
 	int ret = h->ndays && !v ? -ENOMEM : 0;
 
 	for (uint32_t d = 0; d < h->ndays && !ret; d++) {
@@ -1240,7 +1251,7 @@ static int days_next(FILE *f, const struct history *h, struct hist_cursor *c)
 
 		if (day->start <= c->day || day->start < c->start || (c->end && day->start >= c->end))
 			continue;
-		if (!(w = malloc(HIST_MAX_HOSTS * sizeof(*w))))
+		if (!(w = malloc((day->n ? day->n : 1) * sizeof(*w))))
 			return -ENOMEM;
 		if ((ret = day_sorted(h, day, w, &k))) {
 			free(w);
@@ -1298,21 +1309,6 @@ static int render_all(FILE *f, const struct totals *t, bool days, const char *ar
 	return ret;
 }
 
-int history_json_recent(FILE *f, const struct history *h, const struct totals *t,
-			const char *name)
-{
-	(void)h; /* (t->hist) */
-	return render_all(f, t, false, name);
-}
-
-int history_json_days(FILE *f, const struct history *h, const struct totals *t,
-		      const char *period)
-{
-	(void)h;
-	return render_all(f, t, true, period);
-}
-
-
 int history_render(const struct totals *t, bool days, const char *arg, char **body, size_t *len)
 {
 	FILE *f = open_memstream(body, len);
@@ -1320,7 +1316,7 @@ int history_render(const struct totals *t, bool days, const char *arg, char **bo
 
 	if (!f)
 		return -ENOMEM;
-	ret = days ? history_json_days(f, &t->hist, t, arg) : history_json_recent(f, &t->hist, t, arg);
+	ret = render_all(f, t, days, arg);
 	if (ret == -EINVAL || ret == -ENOENT) { /* nothing was written: the one line instead */
 		if (days)
 			fprintf(f, "unknown period: current, previous or 0 to %zu\n", t->npast);

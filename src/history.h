@@ -201,24 +201,16 @@ void history_on_file(struct history *h, int fd, const long long *offs);
 size_t history_drop_on_file(struct history *h);
 
 /*
- * The API's bodies (JSON; the schemas are in iptmon(8)). NAME NULL: every host's recent
- * rates; else that host's, with its days (-ENOENT for a host neither the totals nor the
- * history know). PERIOD: "current", "previous" or N (0 the current period, N the Nth
- * before it), NULL for the current one; -EINVAL for any other.
- */
-int history_json_recent(FILE *f, const struct history *h, const struct totals *t,
-			const char *name);
-int history_json_days(FILE *f, const struct history *h, const struct totals *t,
-		      const char *period);
-/*
- * The same bodies a piece at a time, never whole in memory (at thousands of hosts they are
- * megabytes: the daemon's HTTP streams them): the next piece of /api/history (DAYS false, ARG
- * the host or NULL) or /api/days (ARG the period) from cursor C (zeroed at the start) to F,
- * C moved on: 1 while more follows, 0 after the last piece, -EINVAL/-ENOENT for a bad ARG
- * (then nothing is written), -ENOMEM, -ESTALE. Pieces of one poll add up to
- * history_json_recent()'s or history_json_days()'s body; a poll between two pieces is seen by
- * the pieces after it (each host's ring, each day, from one poll). history_streams(): whether
- * ARG is one such pieces answer (a valid period; every host), not a 400 nor one host's body.
+ * The API's bodies (JSON; the schemas are in iptmon(8)) a piece at a time, never whole in
+ * memory (at thousands of hosts they are megabytes: the daemon's HTTP streams them): the next
+ * piece of /api/history (DAYS false; ARG NULL: every host's recent rates, else that host's,
+ * with its days) or /api/days (ARG the period: "current", "previous" or N, 0 the current
+ * period and N the Nth before it, NULL for the current one) from cursor C (zeroed at the
+ * start) to F, C moved on: 1 while more follows, 0 after the last piece; -ENOENT for a host
+ * neither the totals nor the history know, -EINVAL for any other period (then nothing is
+ * written); -ENOMEM, -ESTALE. A poll between two pieces is seen by the pieces after it
+ * (each host's ring, each day, from one poll). history_streams(): whether ARG is answered in
+ * such pieces (a valid period; every host), not a 400 nor one host's body.
  */
 #define HIST_PIECE_HOSTS 16
 struct hist_cursor {

@@ -553,7 +553,7 @@ static void test_days_on_file(void **state)
 	totals_free(&t);
 }
 
-/* The name of host I of test_days_search: of 1 to 40 characters, in no order. */
+/* The name of host I of test_days_search: of 2 to 40 characters, in no order. */
 static void search_name(unsigned int i, char *name, size_t size)
 {
 	switch (i * 7919u % 4) {
