@@ -35,6 +35,8 @@
 # poll_ms figure then includes perf's own cost: profile with it, measure without it).
 # MHD_LIBDIR=DIR: the daemon loads libmicrohttpd.so.12 from DIR (e.g. one built without TLS, as
 # OpenWrt's libmicrohttpd-no-ssl; bench/README.md says how), not Debian's (GnuTLS with it).
+# CONF=LINES: configuration lines added to the new binary's daemon only (BASE_BIN=$BIN with,
+# say, CONF="history_hour = off" measures what a key saves).
 # Root; real netfilter in throwaway namespaces (bench/lib.sh), every process killed by pid.
 set -eu
 cd "$(dirname "$0")/.."
@@ -208,6 +210,7 @@ interval = 1
 commit_interval = 3600
 influx_url = http://127.0.0.1:1/write?db=iptmon
 EOC
+	if [ "$tag" = new ] && [ -n "${CONF:-}" ]; then printf '%s\n' "$CONF" >>"$d/conf"; fi
 	mkdir -p "$d/state"
 	[ "$PAST" = 0 ] || past_state "$n" "$d/state/iptmon.state"
 	if [ "$TRAFFIC" = 1 ]; then traffic_links "$ns"; fi
@@ -263,7 +266,7 @@ EOC
 
 cc -O2 -o "$BENCH_TMP/dumpfloor" bench/dumpfloor.c -lmnl
 cc -O2 -o "$BENCH_TMP/pktfill" bench/pktfill.c
-echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s PAST=$PAST TRAFFIC=$TRAFFIC${MHD_LIBDIR:+ MHD_LIBDIR=$MHD_LIBDIR}"
+echo "footprint: nft, SIZES=\"$SIZES\" PAR=$PAR READS=$READS POLLS=$POLLS FETCHES=$FETCHES OUTAGE=${OUTAGE}s PAST=$PAST TRAFFIC=$TRAFFIC${MHD_LIBDIR:+ MHD_LIBDIR=$MHD_LIBDIR}${CONF:+ CONF=\"$CONF\"}"
 row_head
 : >"$BENCH_TMP/rows"
 for n in $SIZES; do

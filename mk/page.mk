@@ -35,4 +35,4 @@ page-size: build/page.h
 # InfluxDB (root; chromium is a big install, see tests/deps.sh).
 .PHONY: page-check
 page-check: iptmon
-	$(Q)tests/ns/run.sh -b nft page page_markup dashboards
+	$(Q)tests/ns/run.sh -b nft page page_hour_off page_markup dashboards

@@ -29,6 +29,7 @@ const struct config_key config_keys[] = {
 	{ "forget_after", "604800", "daemon: seconds a host gone from the kernel stays in the all-time totals (0: forever)" },
 	{ "max_remembered", "4096", "daemon: most hosts remembered; beyond, the longest gone are dropped" },
 	{ "listen", "127.0.0.1:9678", "daemon: HTTP ADDR:PORT for /metrics and /api/hosts; off for none" },
+	{ "history_hour", "on", "daemon: keep each host's last hour, minute by minute, for the page and /api/history (on or off: 240 bytes a host that moved bytes in it; never kept with listen = off)" },
 	{ "http_clients", "128", "daemon: most HTTP connections at once (1-1024)" },
 	{ "influx_url", "", "daemon: InfluxDB write URL (1.x .../write?db=D, 2.x .../api/v2/write?org=O&bucket=B)" },
 	{ "influx_token", "", "daemon: InfluxDB 2.x token (1.x: put u=/p= in influx_url)" },
@@ -110,6 +111,14 @@ static int check_gzip(const char **value, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+static int check_hour(const char **value, char *err, size_t errlen)
+{
+	if (!strcmp(*value, "on") || !strcmp(*value, "off"))
+		return 0;
+	snprintf(err, errlen, "bad history_hour '%.64s' (on or off)", *value);
+	return -EINVAL;
+}
+
 static int check_url(const char **value, char *err, size_t errlen)
 {
 	if (!**value || !strncmp(*value, "http://", 7) || !strncmp(*value, "https://", 8))
@@ -160,6 +169,7 @@ static const struct str_key {
 	STR_KEY(influx_gzip, check_gzip),
 	STR_KEY(collectd_socket, NULL),
 	STR_KEY(listen, check_listen),
+	STR_KEY(history_hour, check_hour),
 	STR_KEY(discover, check_onoff),
 	STR_KEY(discover_interfaces, NULL),
 	STR_KEY(counting, check_counting),

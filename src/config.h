@@ -23,6 +23,7 @@ struct config {
 	char state_dir[PATH_MAX];
 	char run_dir[PATH_MAX];	     /* daemon: pid lock and live totals for `show` (tmpfs) */
 	char listen[128];	     /* "ADDR:PORT", "" = no HTTP server */
+	char history_hour[4];	     /* daemon: "on" or "off": each host's last hour (history.h) */
 	char influx_url[1024];	     /* full write URL, "" = no push */
 	char influx_token[512];
 	char influx_gzip[4];	     /* daemon: "on" or "off": batches gzip-compressed (membuf.c) */

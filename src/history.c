@@ -230,6 +230,22 @@ static bool ring_zero(const uint16_t (*r)[2])
 	return !r || !memcmp(r, zero, sizeof(zero));
 }
 
+void history_hour(struct history *h, bool on)
+{
+	if (h->hour_off == !on)
+		return;
+	h->hour_off = !on;
+	if (on)
+		return;
+	for (uint32_t i = 0; i < h->n; i++) {
+		h->hosts[i].now[0] = h->hosts[i].now[1] = 0;
+		ring_give(h, &h->hosts[i]);
+	}
+	free(h->rings);
+	h->rings = NULL;
+	h->rings_cap = h->rings_top = h->rings_free = h->rings_used = 0;
+}
+
 /* The ring moves on to slot S (absolute): the newest slot closes into it, the slots it skips
  * are zeroed; a ring left all zero is given back. */
 static void ring_advance(struct history *h, long long s)
@@ -749,8 +765,10 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 	long long ds, de;
 	int ret = 0;
 
+	bool hour = t->has_rates && !h->hour_off;
+
 	ring_advance(h, (long long)now / HIST_SLOT_SECONDS);
-	if (t->has_rates && t->dt_ms > 0)
+	if (hour && t->dt_ms > 0)
 		h->slot_ms += t->dt_ms;
 	h->now = now;
 	local_day(now, &ds, &de);
@@ -778,9 +796,9 @@ int history_poll(struct history *h, const struct totals *t, time_t now)
 		}
 		/* Out of memory for its ring: the day still counts it (the hour is approximate
 		 * anyway, the days are exact), and the poll says so. */
-		if (t->has_rates && ring_take(h, hh)) {
+		if (hour && ring_take(h, hh)) {
 			ret = -ENOMEM;
-		} else if (t->has_rates) {
+		} else if (hour) {
 			hh->now[0] += (float)b[0];
 			hh->now[1] += (float)b[1];
 		}
@@ -989,7 +1007,7 @@ size_t history_memory(const struct history *h)
 static void json_ring(FILE *f, const struct history *h, const struct hist_host *e, int dir)
 {
 	fputc('[', f);
-	for (int i = 0; i < HIST_SLOTS; i++) {
+	for (int i = 0; i < HIST_SLOTS && !h->hour_off; i++) {
 		long long s = ((h->slot - HIST_SLOTS + 1 + i) % HIST_SLOTS + HIST_SLOTS) % HIST_SLOTS;
 		bool newest = i == HIST_SLOTS - 1;
 		double secs = newest ? (double)h->slot_ms / 1000.0 : HIST_SLOT_SECONDS;
@@ -1035,9 +1053,11 @@ static int recent_head(FILE *f, const struct history *h, const struct totals *t,
 
 	if (name && !e && !totals_find(t, name))
 		return -ENOENT;
-	fprintf(f, "{\"slot_seconds\": %d, \"start\": %lld, \"now\": %lld, \"poll_ms\": %lld, ",
+	fprintf(f,
+		"{\"slot_seconds\": %d, \"start\": %lld, \"now\": %lld, \"poll_ms\": %lld, "
+		"\"hour\": %s, ",
 		HIST_SLOT_SECONDS, (h->slot - HIST_SLOTS + 1) * HIST_SLOT_SECONDS, h->now,
-		t->has_rates ? (long long)t->dt_ms : 0);
+		t->has_rates ? (long long)t->dt_ms : 0, h->hour_off ? "false" : "true");
 	if (name) {
 		const char **as = NULL; /* the names E has on the file, in order */
 		uint32_t nas = 0;

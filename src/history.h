@@ -157,6 +157,7 @@ struct history {
 	long long day_end; /* end of the newest day */
 	unsigned long long dropped; /* host-days not kept (bounds) */
 	bool compact;		    /* days went: drop the hosts left with nothing */
+	bool hour_off;		    /* no rings kept (history_hour) */
 	int file; /* the state file's fd + 1 (the totals' file: not the history's to close) */
 	/* Renames since the state file was written: a day on the file only names a host by the
 	 * name it had then. The first alias of a name holds. */
@@ -229,6 +230,10 @@ bool history_streams(const struct totals *t, bool days, const char *arg);
  * t->hist, into a malloc'd *body; -EINVAL with a one-line *body for a bad ARG, -ENOMEM.
  */
 int history_render(const struct totals *t, bool days, const char *arg, char **body, size_t *len);
+/* Whether the hosts' last hour is kept (history_hour = on, and an HTTP server to read it):
+ * turned off, every ring is given back at once and /api/history says "hour": false; the
+ * days go on either way. */
+void history_hour(struct history *h, bool on);
 /* Bytes of memory the history holds now. */
 size_t history_memory(const struct history *h);
 /* A rename (journal.c's fact): FROM's ring and days go on under TO, unless TO has a history

@@ -38,6 +38,7 @@ static void test_config_keys_table(void **state)
 					     "lock_file", "max_hosts", "hostname", "interval",
 					     "commit_interval", "state_dir", "run_dir", "period_start",
 					     "periods_kept", "forget_after", "max_remembered", "listen",
+					     "history_hour",
 					     "http_clients", "influx_url",
 					     "influx_token", "influx_gzip", "collectd_socket", "discover",
 					     "discover_interfaces", "discover_grace", "counting",
@@ -73,6 +74,7 @@ static void test_set_daemon_keys(void **state)
 		{ "counting", "ct" },		      { "counting", "" },	      { "counting", "Conntrack" },
 		{ "conntrack_dump_interval", "-1" }, { "conntrack_dump_interval", "86401" },
 		{ "influx_gzip", "yes" },	      { "influx_gzip", "" },
+		{ "history_hour", "1" },	      { "history_hour", "" },	      { "history_hour", "On" },
 	};
 	struct config c;
 	char err[200];
@@ -87,6 +89,9 @@ static void test_set_daemon_keys(void **state)
 	assert_string_equal(c.influx_gzip, "on");
 	assert_int_equal(config_set(&c, "influx_gzip", "off", err, sizeof(err)), 0);
 	assert_string_equal(c.influx_gzip, "off");
+	assert_string_equal(c.history_hour, "on");
+	assert_int_equal(config_set(&c, "history_hour", "off", err, sizeof(err)), 0);
+	assert_string_equal(c.history_hour, "off");
 	assert_string_equal(c.run_dir, "/var/run/iptmon");
 	assert_int_equal(config_set(&c, "listen", "off", err, sizeof(err)), 0);
 	assert_string_equal(c.listen, "");

@@ -183,6 +183,58 @@ static void test_rings(void **state)
 	totals_free(&t);
 }
 
+/* history_hour = off (or no HTTP server): the rings go at once, no poll takes one, the API
+ * says so with empty rings; the days count on exactly as before. */
+static void test_hour_off(void **state)
+{
+	struct totals t = { .has_rates = true, .dt_ms = 10000 };
+	size_t with_rings;
+	char name[32];
+	char *s;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "h%d", i);
+		delta(&t, name, 1000, 10);
+	}
+	poll_at(&t, T0 + 5);
+	assert_int_equal(t.hist.rings_used, 100);
+	s = render(&t, false, NULL, 0);
+	assert_non_null(strstr(s, "\"poll_ms\": 10000, \"hour\": true, \"hosts\": [\n"));
+	free(s);
+	with_rings = history_memory(&t.hist);
+	history_hour(&t.hist, false);
+	assert_int_equal(t.hist.rings_used, 0);
+	assert_null(t.hist.rings);
+	assert_true(history_memory(&t.hist) + 100 * sizeof(hist_ring) <= with_rings);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "h%d", i);
+		delta(&t, name, 1000, 10);
+	}
+	poll_at(&t, T0 + 15);
+	assert_int_equal(t.hist.rings_used, 0);
+	assert_null(t.hist.rings);
+	s = render(&t, false, NULL, 0);
+	assert_non_null(strstr(s, "\"poll_ms\": 10000, \"hour\": false, \"hosts\": []}"));
+	free(s);
+	s = render(&t, false, "h7", 0);
+	assert_non_null(strstr(s, "\"hour\": false, \"host\": {\"name\": \"h7\", \"tx\": [], "
+				  "\"rx\": [], \"days\": [{\"start\": 1767225600, \"tx_bytes\": 2000, "
+				  "\"rx_bytes\": 20}]}}"));
+	free(s);
+	/* on again: rings from the next poll that moves bytes */
+	history_hour(&t.hist, true);
+	delta(&t, "h7", 600, 0);
+	poll_at(&t, T0 + 25);
+	assert_int_equal(t.hist.rings_used, 1);
+	s = render(&t, false, "h7", 0);
+	assert_non_null(strstr(s, "\"hour\": true, "));
+	assert_non_null(strstr(s, ",0,30], \"rx\": [0,")); /* 600 B over the slot's 20 s */
+	assert_non_null(strstr(s, "\"tx_bytes\": 2600, \"rx_bytes\": 20}]"));
+	free(s);
+	totals_free(&t);
+}
+
 static void test_days_and_state(void **state)
 {
 	struct totals t = { .period_start = T0, .period_end = T0 + 31 * DAY, .stamp = T0 + DAY }, u;
@@ -670,6 +722,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ring, setup_utc),
 		cmocka_unit_test_setup(test_pieces, setup_utc),
 		cmocka_unit_test_setup(test_rings, setup_utc),
+		cmocka_unit_test_setup(test_hour_off, setup_utc),
 		cmocka_unit_test_setup(test_days_and_state, setup_utc),
 		cmocka_unit_test_setup(test_days_packed, setup_utc),
 		cmocka_unit_test_setup(test_rename_names, setup_utc),

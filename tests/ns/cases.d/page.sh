@@ -196,6 +196,48 @@ EOS
 		"laptop 5280 pc 32560 phone 41120 " "days in the state file: $(grep '^day' "$T/state/iptmon.state")"
 }
 
+# history_hour = off: the daemon keeps no host's hour (no ring, 240 B a busy host less), the
+# API says so and the page hides its hour charts; the days and totals count exactly as ever.
+# A HUP turning it on brings the hour back from the next poll.
+case_page_hour_off() {
+	page_setup
+	echo "history_hour = off" >>"$T/iptmon.conf"
+	three_clients
+	start_daemon
+	wait_for daemon_ready || fail "daemon not ready: $(cat "$T/daemon.log")"
+	ns_ping 1 "$NS_W4" 10 1000 || fail "ping pc"
+	local api="ns_rexec curl -sS --max-time 5" j
+	day_is() { [ "$($api "$PAGE_URL/api/days?period=current" | jq -r --arg n "$1" '.hosts[] | select(.name == $n) | "\(.tx_bytes) \(.rx_bytes)"')" = "$2" ]; }
+	wait_for day_is pc "10280 10280" || fail "pc's period total: $($api "$PAGE_URL/api/days")"
+	# the poll after the traffic had rates (interval 1): still no ring
+	polled_since() { [ "$($api "$PAGE_URL/api/history" | jq -r .poll_ms)" -gt 0 ]; }
+	wait_for polled_since || fail "no second poll: $($api "$PAGE_URL/api/history")"
+	j=$($api "$PAGE_URL/api/history")
+	expect_eq "$(jq -c '[.hour, .hosts]' <<<"$j")" '[false,[]]' "/api/history with history_hour = off"
+	j=$($api "$PAGE_URL/api/history?host=pc")
+	expect_eq "$(jq -c '[.hour, .host.tx, .host.rx, [.host.days[] | .tx_bytes, .rx_bytes]]' <<<"$j")" \
+		'[false,[],[],[10280,10280]]' "/api/history?host=pc with history_hour = off"
+	page_chromium off --dump-dom "$PAGE_URL/#host=pc"
+	grep -q '<div class="card" id="hr" hidden="">' "$T/off.out" ||
+		fail "the hour's card is shown: $(grep -o '<div class="card" id="hr"[^>]*>' "$T/off.out")"
+	grep -q '<svg id="hc" viewBox="0 0 600 220" style="display: none;">' "$T/off.out" ||
+		fail "the host's hour is shown: $(grep -o '<svg id="hc"[^>]*>' "$T/off.out")"
+	expect_eq "$(page_rows "$T/off.out" | awk '$1 == "pc" { print $2, $3 }')" "10280 10280" "pc's totals in the page"
+	expect_eq "$(grep -oP '<svg id="hd".*?</svg>' "$T/off.out" | grep -oP '<g data-day="[^"]*" data-bytes="\K[0-9]+' | awk '{ s += $1 } END { print s }')" \
+		20560 "the host view's days"
+	# on again (HUP): the hour from the next poll that moves bytes
+	sed -i 's/^history_hour = off$/history_hour = on/' "$T/iptmon.conf"
+	kill -HUP "$DPID"
+	wait_for log_has "SIGHUP: configuration re-read" || fail "no HUP: $(cat "$T/daemon.log")"
+	ns_ping 3 "$NS_W4" 5 500 || fail "ping laptop"
+	ring_has() { $api "$PAGE_URL/api/history" | jq -e --arg n "$1" '.hour and ([.hosts[] | select(.name == $n) | (.tx | add) > 0] | any)' >/dev/null; }
+	wait_for ring_has laptop || fail "no hour after the HUP: $($api "$PAGE_URL/api/history")"
+	expect_eq "$($api "$PAGE_URL/api/history?host=pc" | jq -c '[.hour, (.host.tx | length)]')" '[true,60]' "pc's hour after the HUP"
+	page_chromium on --dump-dom "$PAGE_URL/"
+	grep -q '<div class="card" id="hr">' "$T/on.out" || fail "the hour's card after the HUP: $(grep -o '<div class="card" id="hr"[^>]*>' "$T/on.out")"
+	stop_daemon
+}
+
 # The page's own escaping, without the daemon's sanitising in front of it: the page the
 # daemon serves, on a static server (busybox httpd) with API answers that carry markup in
 # every name. Every name must come out as text; no element, script or handler from a name.
