@@ -29,7 +29,7 @@ const struct config_key config_keys[] = {
 	{ "forget_after", "604800", "daemon: seconds a host gone from the kernel stays in the all-time totals (0: forever)" },
 	{ "max_remembered", "4096", "daemon: most hosts remembered; beyond, the longest gone are dropped" },
 	{ "listen", "127.0.0.1:9678", "daemon: HTTP ADDR:PORT for /metrics and /api/hosts; off for none" },
-	{ "history_hour", "on", "daemon: keep each host's last hour, minute by minute, for the page and /api/history (on or off: 240 bytes a host that moved bytes in it; never kept with listen = off)" },
+	{ "history_hour", "on", "daemon: keep each host's last hour, minute by minute, for the page and /api/history (on or off: 180 bytes a host that moved bytes in it; never kept with listen = off)" },
 	{ "http_clients", "128", "daemon: most HTTP connections at once (1-1024)" },
 	{ "influx_url", "", "daemon: InfluxDB write URL (1.x .../write?db=D, 2.x .../api/v2/write?org=O&bucket=B)" },
 	{ "influx_token", "", "daemon: InfluxDB 2.x token (1.x: put u=/p= in influx_url)" },

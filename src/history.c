@@ -123,35 +123,52 @@ uint16_t hist_pack(double bytes)
 
 	if (!(bytes > 0))
 		return 0;
-	if (bytes >= 4398046511104.0) /* 2^42: past the largest, 4095 << 30 */
-		return UINT16_MAX;
+	if (bytes >= 274877906944.0) /* 2^38: past the largest, 255 << 30 */
+		return HIST_PACK_MAX;
 	x = (uint64_t)(bytes + 0.5);
-	while (x >> k >= 4096)
+	while (x >> k >= 256)
 		k++;
 	if (!k)
-		return x < 2048 ? (uint16_t)x : (uint16_t)(1u << 11 | (unsigned int)(x - 2048));
+		return (uint16_t)x; /* exponent 0 and 1: the value itself */
 	m = (x + (1ULL << (k - 1))) >> k; /* to the nearest */
-	if (m == 4096) {
-		m = 2048;
+	if (m == 256) {
+		m = 128;
 		k++;
 	}
 	if (k + 1 > 31)
-		return UINT16_MAX;
-	return (uint16_t)((k + 1) << 11 | (unsigned int)(m - 2048));
+		return HIST_PACK_MAX;
+	return (uint16_t)((k + 1) << 7 | (unsigned int)(m - 128));
 }
 
 double hist_unpack(uint16_t v)
 {
-	unsigned int e = v >> 11, m = v & 0x7ff;
+	unsigned int e = (v >> 7) & 31, m = v & 0x7f;
 
-	return e ? (double)(2048 + m) * (double)(1ULL << (e - 1)) : (double)m;
+	return e ? (double)(128 + m) * (double)(1ULL << (e - 1)) : (double)m;
 }
 
 /* ---- the rings ---------------------------------------------------------------------- */
 
-static uint16_t (*ring_of(const struct history *h, const struct hist_host *e))[2]
+static uint8_t (*ring_of(const struct history *h, const struct hist_host *e))[3]
 {
 	return e->ring ? h->rings[e->ring - 1] : NULL;
+}
+
+/* A slot's packed bytes for DIR (tx: the first 12 bits, rx: the last 12). */
+static uint16_t slot_get(const uint8_t *p, int dir)
+{
+	return dir ? (uint16_t)(p[1] >> 4 | p[2] << 4) : (uint16_t)(p[0] | (p[1] & 0xf) << 8);
+}
+
+static void slot_set(uint8_t *p, int dir, uint16_t v)
+{
+	if (dir) {
+		p[1] = (uint8_t)((p[1] & 0xf) | (v & 0xf) << 4);
+		p[2] = (uint8_t)(v >> 4);
+	} else {
+		p[0] = (uint8_t)v;
+		p[1] = (uint8_t)((p[1] & 0xf0) | (v >> 8 & 0xf));
+	}
 }
 
 /* E gets a ring (all zero) if it has none. 0 or -ENOMEM. */
@@ -166,7 +183,7 @@ static int ring_take(struct history *h, struct hist_host *e)
 		memcpy(&h->rings_free, h->rings[i], sizeof(h->rings_free));
 	} else {
 		if (h->rings_top == h->rings_cap) {
-			/* by a quarter: a ring is 240 B, thousands of them a megabyte */
+			/* by a quarter: a ring is 180 B, thousands of them most of a megabyte */
 			uint32_t cap = h->rings_cap < 16 ? 16 : h->rings_cap + h->rings_cap / 4;
 
 			if (cap > HIST_MAX_HOSTS) /* (a ring is a host's: never more) */
@@ -223,7 +240,7 @@ static void rings_shrink(struct history *h)
 	h->rings_free = 0;
 }
 
-static bool ring_zero(const uint16_t (*r)[2])
+static bool ring_zero(const uint8_t (*r)[3])
 {
 	static const hist_ring zero;
 
@@ -258,12 +275,12 @@ static void ring_advance(struct history *h, long long s)
 		from = s - HIST_SLOTS + 1; /* the clock went back, or a long gap: all of it */
 	for (uint32_t i = 0; i < h->n; i++) {
 		struct hist_host *e = &h->hosts[i];
-		uint16_t (*r)[2] = ring_of(h, e);
+		uint8_t (*r)[3] = ring_of(h, e);
 
 		if (r) { /* (bytes in the newest slot come with a ring: history_poll) */
 			if (from == h->slot + 1)
 				for (int d = 0; d < 2; d++)
-					r[h->slot % HIST_SLOTS][d] = hist_pack(e->now[d]);
+					slot_set(r[h->slot % HIST_SLOTS], d, hist_pack(e->now[d]));
 			for (long long k = from; k <= s; k++)
 				memset(r[k % HIST_SLOTS], 0, sizeof(r[0]));
 			if (ring_zero(r))
@@ -1011,8 +1028,8 @@ static void json_ring(FILE *f, const struct history *h, const struct hist_host *
 		long long s = ((h->slot - HIST_SLOTS + 1 + i) % HIST_SLOTS + HIST_SLOTS) % HIST_SLOTS;
 		bool newest = i == HIST_SLOTS - 1;
 		double secs = newest ? (double)h->slot_ms / 1000.0 : HIST_SLOT_SECONDS;
-		const uint16_t (*r)[2] = e ? ring_of(h, e) : NULL;
-		double v = e && secs > 0 ? (newest ? e->now[dir] : r ? hist_unpack(r[s][dir]) : 0) / secs
+		const uint8_t (*r)[3] = e ? ring_of(h, e) : NULL;
+		double v = e && secs > 0 ? (newest ? e->now[dir] : r ? hist_unpack(slot_get(r[s], dir)) : 0) / secs
 					 : 0;
 
 		fprintf(f, i ? ",%.0f" : "%.0f", v);

@@ -51,28 +51,33 @@ static char *render(const struct totals *t, bool days, const char *arg, int want
 	return body;
 }
 
-/* A closed slot's 16 bits: exact below 4096, within 1/4096 above, in order, bounded. */
+/* A closed slot's 12 bits: exact below 256, within 1/256 above, in order, bounded. */
 static void test_pack(void **state)
 {
 	uint16_t prev = 0;
 
 	(void)state;
-	for (unsigned int v = 0; v < 4096; v++)
+	for (unsigned int v = 0; v < 256; v++)
 		assert_true(hist_unpack(hist_pack(v)) == v);
-	for (double v = 4096; v < 4.397e12; v = v * 1.0007 + 1) {
+	for (double v = 256; v < 2.75e11; v = v * 1.0007 + 1) {
 		uint16_t p = hist_pack(v);
 		double back = hist_unpack(p);
 
-		assert_true(p >= prev);
-		/* half a step of the mantissa (1/4096 of the value at most) and half a byte */
-		assert_true(back - v <= v / 4096 + 0.5 && v - back <= v / 4096 + 0.5);
+		assert_true(p >= prev && p <= HIST_PACK_MAX);
+		/* half a step of the mantissa (1/256 of the value at most) and half a byte */
+		assert_true(back - v <= v / 256 + 0.5 && v - back <= v / 256 + 0.5);
 		prev = p;
 	}
-	/* the largest: 4095 << 30; past it, that */
-	assert_true(hist_unpack(UINT16_MAX) == 4095.0 * (double)(1ULL << 30));
-	assert_int_equal(hist_pack(4095.0 * (double)(1ULL << 30)), UINT16_MAX);
-	assert_int_equal(hist_pack(4.3979e12), UINT16_MAX);
-	assert_int_equal(hist_pack(1e300), UINT16_MAX);
+	/* every code unpacks to a distinct value, in order */
+	for (unsigned int c = 1; c <= HIST_PACK_MAX; c++) {
+		assert_true(hist_unpack((uint16_t)c) > hist_unpack((uint16_t)(c - 1)));
+		assert_int_equal(hist_pack(hist_unpack((uint16_t)c)), c);
+	}
+	/* the largest: 255 << 30; past it, that */
+	assert_true(hist_unpack(HIST_PACK_MAX) == 255.0 * (double)(1ULL << 30));
+	assert_int_equal(hist_pack(255.0 * (double)(1ULL << 30)), HIST_PACK_MAX);
+	assert_int_equal(hist_pack(2.749e11), HIST_PACK_MAX);
+	assert_int_equal(hist_pack(1e300), HIST_PACK_MAX);
 	assert_int_equal(hist_pack(-1), 0);
 }
 
@@ -98,6 +103,27 @@ static void test_ring(void **state)
 	assert_non_null(strstr(s, ",0,10,120], \"rx\": [0,"));
 	free(s);
 	assert_int_equal(t.hist.rings_used, 1);
+	/* both directions of a closed slot, each its own 12 bits of the slot's 3 bytes */
+	{
+		char want[128];
+
+		delta(&t, "big", 60 * 1000003ULL, 60 * 77777ULL);
+		poll_at(&t, T0 + 75);
+		poll_at(&t, T0 + 125);
+		s = render(&t, false, "big", 0);
+		snprintf(want, sizeof(want), ",0,%.0f,0], \"rx\": [0,",
+			 hist_unpack(hist_pack(60 * 1000003.0)) / 60);
+		assert_non_null(strstr(s, want));
+		snprintf(want, sizeof(want), ",0,%.0f,0], \"days\"",
+			 hist_unpack(hist_pack(60 * 77777.0)) / 60);
+		assert_non_null(strstr(s, want));
+		free(s);
+		s = render(&t, false, "pc", 0); /* pc's slots as they were */
+		assert_non_null(strstr(s, ",0,10,20,0], \"rx\": [0,"));
+		assert_non_null(strstr(s, ",0,1,0,0], \"days\""));
+		free(s);
+		assert_int_equal(t.hist.rings_used, 2);
+	}
 	/* an hour and more later the ring is quiet: pc is in no list of recent hosts, and its
 	 * ring is given back */
 	t.has_rates = false;
@@ -525,14 +551,14 @@ static void test_bounds(void **state)
 	}
 	assert_int_equal(t.hist.entries, HIST_MAX_ENTRIES);
 	assert_int_equal(t.hist.days[0].start, T0 + 2 * DAY);
-	/* the bound the README gives: a host 20 B, its ring 240 B, 8 of index, a name at most 98
+	/* the bound the README gives: a host 20 B, its ring 180 B, 8 of index, a name at most 98
 	 * (its id's slots, 64 of text), the days, a packed host-day 23 B at most, the newest day
 	 * 20 B a host */
 	assert_int_equal(sizeof(struct hist_host), 20);
-	assert_int_equal(sizeof(hist_ring), 240);
+	assert_int_equal(sizeof(hist_ring), 180);
 	assert_int_equal(sizeof(struct hist_ent), 20);
 	assert_true(sizeof(struct hist_day) <= 48); /* (40 with 32-bit pointers) */
-	assert_true(history_memory(&t.hist) <= (20u + 240 + 8 + 98 + 20) * HIST_MAX_HOSTS +
+	assert_true(history_memory(&t.hist) <= (20u + 180 + 8 + 98 + 20) * HIST_MAX_HOSTS +
 							  48u * 1024 + 23u * HIST_MAX_ENTRIES);
 	/* 1.5 MiB (2680 KiB with 20 B a host-day and names in the hosts), the totals' names too */
 	assert_true(history_memory(&t.hist) < 1600u << 10);
