@@ -602,8 +602,8 @@ static int poll_once(struct dmn *d)
 		      show_local_time(d->t.period_end, b, sizeof(b)));
 		state_save(d); /* a closed period is worth a flash write at once */
 	}
-	/* the hour only for an HTTP server to serve it */
-	history_hour(&d->t.hist, d->cfg->listen[0] && !strcmp(d->cfg->history_hour, "on"));
+	/* the hour only for an HTTP server to serve it (one that could not start serves none) */
+	history_hour(&d->t.hist, d->http && !strcmp(d->cfg->history_hour, "on"));
 	if (history_poll(&d->t.hist, &d->t, ts.tv_sec))
 		logf_("history: out of memory");
 	d->polls++;

@@ -258,6 +258,7 @@ void history_hour(struct history *h, bool on)
 		h->hosts[i].now[0] = h->hosts[i].now[1] = 0;
 		ring_give(h, &h->hosts[i]);
 	}
+	h->slot_ms = 0; /* the newest slot's bytes went: on again, it covers the polls after */
 	free(h->rings);
 	h->rings = NULL;
 	h->rings_cap = h->rings_top = h->rings_free = h->rings_used = 0;

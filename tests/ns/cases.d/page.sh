@@ -196,7 +196,7 @@ EOS
 		"laptop 5280 pc 32560 phone 41120 " "days in the state file: $(grep '^day' "$T/state/iptmon.state")"
 }
 
-# history_hour = off: the daemon keeps no host's hour (no ring, 240 B a busy host less), the
+# history_hour = off: the daemon keeps no host's hour (no ring, 180 B a busy host less), the
 # API says so and the page hides its hour charts; the days and totals count exactly as ever.
 # A HUP turning it on brings the hour back from the next poll.
 case_page_hour_off() {
