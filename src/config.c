@@ -76,58 +76,43 @@ static int set_string(char *dst, size_t size, const char *key, const char *value
 	return 0;
 }
 
-/* Checks of string values; *value may be replaced (listen's "off"). 0 or -EINVAL. */
-static int check_backend(const char **value, char *err, size_t errlen)
+/* Checks of string values (KEY names them in the message); *value may be replaced (listen's
+ * "off"). 0 or -EINVAL. */
+static int check_backend(const char *key, const char **value, char *err, size_t errlen)
 {
 	for (const char *const *b = backends; *b; b++)
 		if (!strcmp(*b, *value))
 			return 0;
-	snprintf(err, errlen, "bad backend '%.64s' (auto, nft, iptables, iptables-legacy, iptables-nft)",
-		 *value);
+	snprintf(err, errlen, "bad %s '%.64s' (auto, nft, iptables, iptables-legacy, iptables-nft)",
+		 key, *value);
 	return -EINVAL;
 }
 
-static int check_nonempty(const char **value, char *err, size_t errlen)
+static int check_nonempty(const char *key, const char **value, char *err, size_t errlen)
 {
 	if (**value)
 		return 0;
-	snprintf(err, errlen, "lock_file must not be empty");
+	snprintf(err, errlen, "%s must not be empty", key);
 	return -EINVAL;
 }
 
-static int check_onoff(const char **value, char *err, size_t errlen)
+static int check_onoff(const char *key, const char **value, char *err, size_t errlen)
 {
 	if (!strcmp(*value, "on") || !strcmp(*value, "off"))
 		return 0;
-	snprintf(err, errlen, "bad discover '%.64s' (on or off)", *value);
+	snprintf(err, errlen, "bad %s '%.64s' (on or off)", key, *value);
 	return -EINVAL;
 }
 
-static int check_gzip(const char **value, char *err, size_t errlen)
-{
-	if (!strcmp(*value, "on") || !strcmp(*value, "off"))
-		return 0;
-	snprintf(err, errlen, "bad influx_gzip '%.64s' (on or off)", *value);
-	return -EINVAL;
-}
-
-static int check_hour(const char **value, char *err, size_t errlen)
-{
-	if (!strcmp(*value, "on") || !strcmp(*value, "off"))
-		return 0;
-	snprintf(err, errlen, "bad history_hour '%.64s' (on or off)", *value);
-	return -EINVAL;
-}
-
-static int check_url(const char **value, char *err, size_t errlen)
+static int check_url(const char *key, const char **value, char *err, size_t errlen)
 {
 	if (!**value || !strncmp(*value, "http://", 7) || !strncmp(*value, "https://", 8))
 		return 0;
-	snprintf(err, errlen, "bad influx_url '%.64s' (http:// or https:// URL)", *value);
+	snprintf(err, errlen, "bad %s '%.64s' (http:// or https:// URL)", key, *value);
 	return -EINVAL;
 }
 
-static int check_listen(const char **value, char *err, size_t errlen)
+static int check_listen(const char *key, const char **value, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 
@@ -136,16 +121,16 @@ static int check_listen(const char **value, char *err, size_t errlen)
 	if (!**value || !listen_parse(*value, &ss))
 		return 0;
 	snprintf(err, errlen,
-		 "bad listen '%.64s' (ADDR:PORT such as 127.0.0.1:9678 or [::1]:9678, or off)",
-		 *value);
+		 "bad %s '%.64s' (ADDR:PORT such as 127.0.0.1:9678 or [::1]:9678, or off)",
+		 key, *value);
 	return -EINVAL;
 }
 
-static int check_counting(const char **value, char *err, size_t errlen)
+static int check_counting(const char *key, const char **value, char *err, size_t errlen)
 {
 	if (counting_parse(*value) >= 0)
 		return 0;
-	snprintf(err, errlen, "bad counting '%.64s' (auto, forward, conntrack)", *value);
+	snprintf(err, errlen, "bad %s '%.64s' (auto, forward, conntrack)", key, *value);
 	return -EINVAL;
 }
 
@@ -155,7 +140,7 @@ static int check_counting(const char **value, char *err, size_t errlen)
 static const struct str_key {
 	const char *name;
 	size_t offset, size;
-	int (*check)(const char **value, char *err, size_t errlen);
+	int (*check)(const char *key, const char **value, char *err, size_t errlen);
 } str_keys[] = {
 	STR_KEY(backend, check_backend),
 	STR_KEY(lease_file, NULL),
@@ -166,10 +151,10 @@ static const struct str_key {
 	STR_KEY(run_dir, NULL),
 	STR_KEY(influx_token, NULL),
 	STR_KEY(influx_url, check_url),
-	STR_KEY(influx_gzip, check_gzip),
+	STR_KEY(influx_gzip, check_onoff),
 	STR_KEY(collectd_socket, NULL),
 	STR_KEY(listen, check_listen),
-	STR_KEY(history_hour, check_hour),
+	STR_KEY(history_hour, check_onoff),
 	STR_KEY(discover, check_onoff),
 	STR_KEY(discover_interfaces, NULL),
 	STR_KEY(counting, check_counting),
@@ -228,7 +213,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	for (const struct str_key *k = str_keys; k->name; k++) {
 		if (strcmp(key, k->name))
 			continue;
-		if (k->check && k->check(&value, err, errlen))
+		if (k->check && k->check(key, &value, err, errlen))
 			return -EINVAL;
 		return set_string((char *)c + k->offset, k->size, key, value, err, errlen);
 	}

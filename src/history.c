@@ -254,9 +254,9 @@ void history_hour(struct history *h, bool on)
 	h->hour_off = !on;
 	if (on)
 		return;
-	for (uint32_t i = 0; i < h->n; i++) {
+	for (uint32_t i = 0; i < h->n; i++) { /* (the whole array goes: no free list) */
 		h->hosts[i].now[0] = h->hosts[i].now[1] = 0;
-		ring_give(h, &h->hosts[i]);
+		h->hosts[i].ring = 0;
 	}
 	h->slot_ms = 0; /* the newest slot's bytes went: on again, it covers the polls after */
 	free(h->rings);
@@ -780,10 +780,9 @@ static void prune(struct history *h, long long from)
 
 int history_poll(struct history *h, const struct totals *t, time_t now)
 {
+	bool hour = t->has_rates && !h->hour_off; /* the ring takes this poll's bytes */
 	long long ds, de;
 	int ret = 0;
-
-	bool hour = t->has_rates && !h->hour_off;
 
 	ring_advance(h, (long long)now / HIST_SLOT_SECONDS);
 	if (hour && t->dt_ms > 0)
