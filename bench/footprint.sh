@@ -61,17 +61,6 @@ cpu_of() {
 	awk -v t="$t" 'BEGIN {split(t, a, " "); printf "%.3f\n", (a[1] + a[2]) * 1000}'
 }
 
-conf() { # DIR N
-	cat >"$1/conf" <<EOC
-backend = nft
-lease_file = $1/leases
-hosts_files = $1/hosts
-lock_file = $1/lock
-state_dir = $1/state
-run_dir = $1/run
-EOC
-}
-
 # A state file with PAST closed months before now, host-1..host-N in each with counts of a
 # month's size (IPv6 for every other host), and (PAST > 0) the history's days: the last 30
 # for every host, or as many as its 65536 host-days hold. Written as the daemon writes it
@@ -101,39 +90,6 @@ past_state() { # N FILE
 # Links for bench/pktfill: the router namespace NS forwards between lan (192.168.99.1, the
 # hosts' 10.0.0.0/8 behind 192.168.99.2) and wan (198.51.100.1), whose other ends are in
 # NSc, where pktfill writes its frames. Static neighbours: no ARP for 4000 hosts.
-traffic_links() { # NS
-	local r=$1 c=${1}c l
-	bench_ns "$c"
-	ip link add plan netns "$c" type veth peer name lan netns "$r"
-	ip link add pwan netns "$c" type veth peer name wan netns "$r"
-	ip -n "$r" addr add 192.168.99.1/24 dev lan
-	ip -n "$r" addr add 198.51.100.1/24 dev wan
-	for l in "$c plan" "$c pwan" "$r lan" "$r wan"; do
-		set -- $l
-		ip -n "$1" link set "$2" up
-	done
-	ip -n "$r" neigh add 192.168.99.2 lladdr 02:00:00:00:77:02 dev lan nud permanent
-	ip -n "$r" neigh add 198.51.100.2 lladdr 02:00:00:00:77:03 dev wan nud permanent
-	ip -n "$r" route add 10.0.0.0/8 via 192.168.99.2
-	ip netns exec "$r" sysctl -q -w net.ipv4.ip_forward=1
-}
-traffic() { # NS N: a packet each way for each host
-	[ "$TRAFFIC" = 1 ] || return 0
-	ip netns exec "${1}c" "$BENCH_TMP/pktfill" plan pwan \
-		"$(ip netns exec "$1" cat /sys/class/net/lan/address)" \
-		"$(ip netns exec "$1" cat /sys/class/net/wan/address)" "$2"
-}
-
-# kernel memory: PAR namespaces, N hosts each; prints "init_kib left_kib" per namespace
-# iptmon CMD in each of kernel_kib's PAR namespaces at once (bin, n, tag from there).
-in_each() {
-	local i pids=()
-	for ((i = 0; i < PAR; i++)); do
-		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" "$1" &
-		pids+=($!)
-	done
-	for i in "${pids[@]}"; do wait "$i"; done
-}
 kernel_kib() { # BIN N TAG
 	local bin=$1 n=$2 tag=$3 i before mid after
 	for ((i = 0; i < PAR; i++)); do
@@ -141,7 +97,7 @@ kernel_kib() { # BIN N TAG
 		mkdir -p "$d"
 		bench_ns "${BENCH_PFX}k$tag$n$i"
 		write_hosts "$n" "$d/hosts"
-		conf "$d" "$n"
+		bench_conf "$d"
 	done
 	sync
 	nap 1
@@ -197,19 +153,14 @@ run_one() { # TAG BIN N -> one row
 	mkdir -p "$d"
 	bench_ns "$ns"
 	write_hosts "$n" "$d/hosts"
-	conf "$d" "$n"
+	bench_conf "$d"
 	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" init
 	local rms fms
 	rms=$(read_ms "$ns" "$d" "$bin")
 	fms=-
 	[ "$tag" = base ] || # (an older binary's table has other sets)
 		fms=$(ip netns exec "$ns" "$BENCH_TMP/dumpfloor" iptmon "$READS" tx4 rx4 tx6 rx6 carry)
-	cat >>"$d/conf" <<EOC
-listen = 127.0.0.1:$PORT
-interval = 1
-commit_interval = 3600
-influx_url = http://127.0.0.1:1/write?db=iptmon
-EOC
+	bench_daemon_conf "$d" "$PORT"
 	if [ "$tag" = new ] && [ -n "${CONF:-}" ]; then printf '%s\n' "$CONF" >>"$d/conf"; fi
 	mkdir -p "$d/state"
 	[ "$PAST" = 0 ] || past_state "$n" "$d/state/iptmon.state"

@@ -86,3 +86,63 @@ bench_daemon() { # NS CONF BIN DIR WARMUP
 	[ -e "$live" ] || { echo "bench: the daemon does not poll: $(cat "$4/log")" >&2; exit 1; }
 	for ((k = 0; k < $5; k++)); do wait_poll "$live"; done
 }
+
+# Traffic for the counted hosts (footprint.sh, instr.sh): NS's router forwards between a
+# client namespace NSc's two links, and bench/pktfill (built into $BENCH_TMP/pktfill) sends a
+# packet each way for each of N hosts (10.0.0.0/8, write_hosts's addresses). TRAFFIC=0: none.
+traffic_links() { # NS
+	local r=$1 c=${1}c l
+	bench_ns "$c"
+	ip link add plan netns "$c" type veth peer name lan netns "$r"
+	ip link add pwan netns "$c" type veth peer name wan netns "$r"
+	ip -n "$r" addr add 192.168.99.1/24 dev lan
+	ip -n "$r" addr add 198.51.100.1/24 dev wan
+	for l in "$c plan" "$c pwan" "$r lan" "$r wan"; do
+		set -- $l
+		ip -n "$1" link set "$2" up
+	done
+	ip -n "$r" neigh add 192.168.99.2 lladdr 02:00:00:00:77:02 dev lan nud permanent
+	ip -n "$r" neigh add 198.51.100.2 lladdr 02:00:00:00:77:03 dev wan nud permanent
+	ip -n "$r" route add 10.0.0.0/8 via 192.168.99.2
+	ip netns exec "$r" sysctl -q -w net.ipv4.ip_forward=1
+}
+traffic() { # NS N: a packet each way for each host
+	[ "${TRAFFIC:-1}" = 1 ] || return 0
+	ip netns exec "${1}c" "$BENCH_TMP/pktfill" plan pwan \
+		"$(ip netns exec "$1" cat /sys/class/net/lan/address)" \
+		"$(ip netns exec "$1" cat /sys/class/net/wan/address)" "$2"
+}
+
+# kernel memory: PAR namespaces, N hosts each; prints "init_kib left_kib" per namespace
+# iptmon CMD in each of kernel_kib's PAR namespaces at once (bin, n, tag from there).
+in_each() {
+	local i pids=()
+	for ((i = 0; i < PAR; i++)); do
+		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" "$1" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+}
+
+# DIR/conf for the nft backend with every file in DIR (write_hosts's hosts file: DIR/hosts).
+bench_conf() { # DIR
+	cat >"$1/conf" <<EOC
+backend = nft
+lease_file = $1/leases
+hosts_files = $1/hosts
+lock_file = $1/lock
+state_dir = $1/state
+run_dir = $1/run
+EOC
+}
+
+# The daemon's lines (footprint.sh, instr.sh): HTTP on PORT, a poll a second, the state file
+# once an hour, and InfluxDB at a closed port (every push fails and waits in the queue).
+bench_daemon_conf() { # DIR PORT
+	cat >>"$1/conf" <<EOC
+listen = 127.0.0.1:$2
+interval = 1
+commit_interval = 3600
+influx_url = http://127.0.0.1:1/write?db=iptmon
+EOC
+}

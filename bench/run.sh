@@ -18,6 +18,9 @@ echo
 echo "## footprint (nft): kernel memory, read cost, daemon memory and CPU, binary sizes"
 bench/footprint.sh
 echo
+echo "## instructions (callgrind): the daemon's poll and metrics --kernel, N hosts counted"
+bench/instr.sh
+echo
 echo "## host discovery: first counted packet, 1000 new neighbours"
 bench/discover.sh "$@"
 echo

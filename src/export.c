@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "lbuf.h"
 #include "name.h"
 #include "show.h"
 
@@ -22,95 +23,74 @@ static bool fam_reported(const struct host *h, int fam)
 	return h->tx[fam].packets || h->rx[fam].packets;
 }
 
-/*
- * A line is built in memory and written with one fwrite(): fprintf's format parsing and
- * stdio's per-call locking were most of the cost of a daemon's push at thousands of hosts.
- */
-struct lbuf {
-	FILE *f;
-	size_t n;
-	char b[512];
-};
-
-static void lb_flush(struct lbuf *l)
+/* S with the characters in SPECIAL (and controls, when CTL) handed to ONE, the runs between
+ * them copied whole. */
+static void lb_runs(struct lbuf *l, const char *s, const char *special, bool ctl,
+		    void (*one)(struct lbuf *, char))
 {
-	fwrite(l->b, 1, l->n, l->f);
-	l->n = 0;
-}
+	while (*s) {
+		size_t n = strcspn(s, special);
 
-static void lb_c(struct lbuf *l, char c)
-{
-	if (l->n == sizeof(l->b))
-		lb_flush(l);
-	l->b[l->n++] = c;
-}
-
-static void lb_s(struct lbuf *l, const char *s)
-{
-	while (*s)
-		lb_c(l, *s++);
-}
-
-static void lb_u64(struct lbuf *l, unsigned long long v)
-{
-	char t[24], *p = t + sizeof(t);
-
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
-	while (p < t + sizeof(t))
-		lb_c(l, *p++);
-}
-
-static void lb_i64(struct lbuf *l, long long v)
-{
-	if (v < 0) {
-		lb_c(l, '-');
-		lb_u64(l, 0ULL - (unsigned long long)v);
-	} else {
-		lb_u64(l, (unsigned long long)v);
+		if (ctl)
+			for (size_t i = 0; i < n; i++)
+				if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+					n = i;
+					break;
+				}
+		lb_mem(l, s, n);
+		s += n;
+		if (*s)
+			one(l, *s++);
 	}
+}
+
+static void prom_one(struct lbuf *l, char c)
+{
+	if (c == '\n') {
+		lb_mem(l, "\\n", 2);
+		return;
+	}
+	lb_c(l, '\\');
+	lb_c(l, c);
 }
 
 static void lb_prom(struct lbuf *l, const char *s)
 {
 	lb_c(l, '"');
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			lb_c(l, '\\');
-		if (*s == '\n') {
-			lb_s(l, "\\n");
-			continue;
-		}
-		lb_c(l, *s);
-	}
+	lb_runs(l, s, "\\\"\n", false, prom_one);
 	lb_c(l, '"');
+}
+
+static void influx_one(struct lbuf *l, char c)
+{
+	if (c == '\n' || c == '\r' || c == '\t') {
+		lb_c(l, '_'); /* line protocol has no escape for these */
+		return;
+	}
+	lb_c(l, '\\');
+	lb_c(l, c);
 }
 
 static void lb_influx(struct lbuf *l, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == ',' || *s == ' ' || *s == '=' || *s == '\\')
-			lb_c(l, '\\');
-		if (*s == '\n' || *s == '\r' || *s == '\t')
-			lb_c(l, '_'); /* line protocol has no escape for these */
-		else
-			lb_c(l, *s);
-	}
+	lb_runs(l, s, ", =\\\n\r\t", false, influx_one);
 }
 
 /* Inside collectd's quoted identifier: backslash-escape quotes and backslashes; '/' and
  * control characters would break the identifier's structure, so they become '_'. */
+static void collectd_one(struct lbuf *l, char c)
+{
+	if (c == '"' || c == '\\') {
+		lb_c(l, '\\');
+		lb_c(l, c);
+		return;
+	}
+	lb_c(l, '_');
+}
+
 static void lb_collectd(struct lbuf *l, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			lb_c(l, '\\');
-		if (*s == '/' || (unsigned char)*s < 0x20 || *s == 0x7f)
-			lb_c(l, '_');
-		else
-			lb_c(l, *s);
-	}
+	lb_runs(l, s, "\"\\/", true, collectd_one);
 }
 
 static void escaped(FILE *f, void (*esc)(struct lbuf *, const char *), const char *s)
@@ -246,10 +226,16 @@ void prom_period(FILE *f, const struct hostset *cur, long long start, long long 
 	prom_period_bounds(f, start, end);
 }
 
+/* A push's timestamp, the same on every line: formatted once. */
+struct influx_arg {
+	const char *ts;
+	size_t tslen;
+};
+
 static void influx_point(FILE *f, const void *arg, const struct host *h, int fam, int dir,
 			 const struct counter *c)
 {
-	const struct export_ctx *x = arg;
+	const struct influx_arg *a = arg;
 	struct lbuf l = { .f = f };
 
 	lb_s(&l, "iptmon,host=");
@@ -267,14 +253,25 @@ static void influx_point(FILE *f, const void *arg, const struct host *h, int fam
 	lb_s(&l, "i,packets=");
 	lb_u64(&l, c->packets);
 	lb_s(&l, "i ");
-	lb_i64(&l, (long long)x->now_ns);
+	lb_mem(&l, a->ts, a->tslen);
 	lb_c(&l, '\n');
 	lb_flush(&l);
 }
 
 static void write_influx(FILE *f, const struct export_ctx *x)
 {
-	each_series(f, x->hosts, influx_point, x);
+	char t[25], *p;
+	struct influx_arg a;
+
+	if (x->now_ns < 0) {
+		p = u64_digits(t + 1, 0ULL - (unsigned long long)x->now_ns);
+		*--p = '-';
+	} else {
+		p = u64_digits(t + 1, (unsigned long long)x->now_ns);
+	}
+	a.ts = p;
+	a.tslen = (size_t)(t + sizeof(t) - p);
+	each_series(f, x->hosts, influx_point, &a);
 }
 
 /* Bytes then packets, as collectd's iptables plugin names them. */

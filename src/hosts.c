@@ -245,6 +245,20 @@ struct host *hostset_ensure(struct hostset *s, const char *name)
 	return h;
 }
 
+struct host *hostset_append(struct hostset *s, const char *name)
+{
+	size_t len = strlen(name);
+	struct host *h;
+
+	if (len >= NAME_SIZE || hostset_room(s, s->n + 1, false))
+		return NULL;
+	h = &s->v[s->n++];
+	memset(h, 0, sizeof(*h));
+	memcpy(h->name, name, len + 1);
+	index_dirty(s);
+	return h;
+}
+
 static int host_append_addr(struct hostset *s, struct host *h, const struct addr *a)
 {
 	struct addr *v = realloc(h->addrs, (h->naddrs + 1) * sizeof(*v));

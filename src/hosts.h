@@ -60,6 +60,9 @@ struct host *hostset_find(const struct hostset *s, const char *name);
 struct host *hostset_find_addr(const struct hostset *s, const struct addr *a);
 /* NAME's host, created (without addresses) if new; NULL when out of memory. */
 struct host *hostset_ensure(struct hostset *s, const char *name);
+/* A host named NAME added without looking for one: for a set the caller knows has none of
+ * that name (a view of the totals, whose names are unique). NULL: out of memory or too long. */
+struct host *hostset_append(struct hostset *s, const char *name);
 /* Drops hosts without addresses; returns how many. */
 size_t hostset_prune_empty(struct hostset *s);
 /* Appends an address to NAME's host (created if new), as read from the kernel. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lbuf.h"
 #include "name.h"
 #include "varint.h"
 
@@ -409,7 +410,7 @@ static bool view_wants(const struct total *e, enum view which)
 static int view_add(const struct totals *t, const struct total *e, enum view which,
 		    struct hostset *out)
 {
-	struct host *h = hostset_ensure(out, e->name);
+	struct host *h = hostset_append(out, e->name); /* the totals' names are unique */
 
 	if (!h || view_host(h, which == VIEW_CURRENT ? &e->cur : &e->all, e))
 		return -ENOMEM;
@@ -601,34 +602,32 @@ int totals_view_at(const struct totals *t, enum view which, const uint32_t *orde
 	return 0;
 }
 
-/* " V" for each value: the live file is written every poll, 32 numbers per host, and
- * fprintf's format parsing was most of its cost. */
-static void write_u64s(FILE *f, const uint64_t *v, size_t n)
+/* " V" for each of the 8 counts: the live file is written every poll, up to 24 numbers a
+ * host, half of them a family's that the host does not use (zeros: written as such). */
+static void lb_counts(struct lbuf *l, const struct counts *c)
 {
-	char b[8 * 21 + 1], *p = b + sizeof(b);
-
-	for (size_t i = n; i-- > 0;) {
-		uint64_t x = v[i];
-
-		do
-			*--p = (char)('0' + x % 10);
-		while (x /= 10);
-		*--p = ' ';
+	for (int fam = 0; fam < FAM_COUNT; fam++) {
+		if (!(c->bytes[fam][0] | c->bytes[fam][1] | c->packets[fam][0] | c->packets[fam][1])) {
+			lb_mem(l, " 0 0 0 0", 8);
+			continue;
+		}
+		for (int d = 0; d < 2; d++) {
+			lb_c(l, ' ');
+			lb_u64(l, c->bytes[fam][d]);
+			lb_c(l, ' ');
+			lb_u64(l, c->packets[fam][d]);
+		}
 	}
-	fwrite(p, 1, (size_t)(b + sizeof(b) - p), f);
 }
 
-static void write_counts(FILE *f, const struct counts *c)
+/* "TAG NAME COUNTS\n" */
+static void lb_named_counts(struct lbuf *l, const char *tag, const char *name,
+			    const struct counts *c)
 {
-	uint64_t v[8];
-	size_t n = 0;
-
-	for (int fam = 0; fam < FAM_COUNT; fam++)
-		for (int d = 0; d < 2; d++) {
-			v[n++] = c->bytes[fam][d];
-			v[n++] = c->packets[fam][d];
-		}
-	write_u64s(f, v, n);
+	lb_s(l, tag);
+	lb_s(l, name);
+	lb_counts(l, c);
+	lb_c(l, '\n');
 }
 
 static int period_from_file(const struct totals *t, const struct period_rec *r, FILE *out,
@@ -654,28 +653,29 @@ int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *of
 	for (size_t i = 0; i < t->n; i++) {
 		const struct total *e = &t->v[i];
 		struct counts d = { 0 }; /* the last poll's bytes (its packets are not kept: 0) */
+		struct lbuf l = { .f = f }; /* a host's lines in one fwrite */
 
-		fputs("host ", f);
-		fputs(e->name, f);
-		fputc(' ', f);
-		fputs(e->mac[0] ? e->mac : "-", f);
-		write_counts(f, &e->all);
+		lb_s(&l, "host ");
+		lb_s(&l, e->name);
+		lb_c(&l, ' ');
+		lb_s(&l, e->mac[0] ? e->mac : "-");
+		lb_counts(&l, &e->all);
 		if (!rates)
-			write_counts(f, &e->last);
-		fputc('\n', f);
-		if (e->gone_since)
-			fprintf(f, "gone %s %" PRId64 "\n", e->name, e->gone_since);
-		if (!counts_zero(&e->cur)) {
-			fprintf(f, "cur %s", e->name);
-			write_counts(f, &e->cur);
-			fputc('\n', f);
+			lb_counts(&l, &e->last);
+		lb_c(&l, '\n');
+		if (e->gone_since) {
+			lb_s(&l, "gone ");
+			lb_s(&l, e->name);
+			lb_c(&l, ' ');
+			lb_i64(&l, (long long)e->gone_since);
+			lb_c(&l, '\n');
 		}
+		if (!counts_zero(&e->cur))
+			lb_named_counts(&l, "cur ", e->name, &e->cur);
 		memcpy(d.bytes, e->delta, sizeof(d.bytes));
-		if (rates && t->has_rates && !counts_zero(&d)) {
-			fprintf(f, "delta %s", e->name);
-			write_counts(f, &d);
-			fputc('\n', f);
-		}
+		if (rates && t->has_rates && !counts_zero(&d))
+			lb_named_counts(&l, "delta ", e->name, &d);
+		lb_flush(&l);
 	}
 	for (size_t p = 0; p < np; p++) {
 		const struct period_rec *r = &t->past[p];
@@ -690,9 +690,10 @@ int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *of
 		if (period_on_file_only(r) && (ret = period_from_file(t, r, f, NULL, NULL)))
 			return ret;
 		while (period_next(r, &t->hist.names, &pos, &name, &c)) {
-			fprintf(f, "was %s", name);
-			write_counts(f, &c);
-			fputc('\n', f);
+			struct lbuf l = { .f = f };
+
+			lb_named_counts(&l, "was ", name, &c);
+			lb_flush(&l);
 		}
 		if (offs) {
 			off_t end = ftello(f);

@@ -16,7 +16,7 @@ PKGS=(
 	conntrack                            # tests/ns/cases.d/conntrack.sh: conntrack -L, -D, -F
 	collectd-core                        # collectd's iptables and unixsock plugins, for real
 	prometheus influxdb curl             # promtool; real Prometheus and InfluxDB 1.x (tests/ns/services.sh)
-	iperf3                               # bench/ only
+	iperf3 valgrind                      # bench/ only (valgrind: bench/instr.sh)
 	chromium                             # tests/ns/cases.d/page.sh only (make page-check): the page in a real browser; big: ~120 MB download
 	# packages, cross builds, musl (make deb, make cross-check ARCH=s390x|armhf, make musl-check)
 	dpkg-dev debhelper lintian systemd mmdebstrap qemu-user musl-tools gcc-s390x-linux-gnu gcc-arm-linux-gnueabihf

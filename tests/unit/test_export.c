@@ -326,6 +326,74 @@ static void test_collectd_ident(void **state)
 	check_escape(collectd_ident, "h\xc3\xa9", "h\xc3\xa9");
 }
 
+/*
+ * Long input, past the 512-byte line buffer several times over, in every escaper: runs of
+ * plain text and escaped characters that straddle the buffer's end, against a byte-at-a-time
+ * reference of each format's rule.
+ */
+static void ref_escape(int fmt, const char *s, char *out)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (fmt == 0) { /* Prometheus */
+			if (c == '\n') {
+				*out++ = '\\';
+				*out++ = 'n';
+				continue;
+			}
+			if (c == '\\' || c == '"')
+				*out++ = '\\';
+			*out++ = (char)c;
+		} else if (fmt == 1) { /* InfluxDB */
+			if (c == '\n' || c == '\r' || c == '\t') {
+				*out++ = '_';
+				continue;
+			}
+			if (c == ',' || c == ' ' || c == '=' || c == '\\')
+				*out++ = '\\';
+			*out++ = (char)c;
+		} else { /* collectd */
+			if (c == '"' || c == '\\') {
+				*out++ = '\\';
+				*out++ = (char)c;
+			} else {
+				*out++ = c == '/' || c < 0x20 || c == 0x7f ? '_' : (char)c;
+			}
+		}
+	}
+	*out = '\0';
+}
+
+static void test_escape_long(void **state)
+{
+	static const char pool[] = "ab\"\\\n\r\t ,=/\x01\x7f" "cdefghij";
+	static const escaper_fn fn[3] = { prom_label_value, influx_tag_value, collectd_ident };
+	char in[1601], want[3300], pwant[3302];
+	unsigned int seed = 7;
+
+	for (int round = 0; round < 40; round++) {
+		for (size_t i = 0; i < sizeof(in) - 1; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* long plain runs in some rounds, dense escapes in others */
+			in[i] = round % 2 ? pool[(seed >> 16) % (sizeof(pool) - 1)]
+					  : (char)('a' + (seed >> 16) % 26);
+			if (round % 2 == 0 && (seed >> 8) % 97 == 0)
+				in[i] = pool[(seed >> 20) % 12];
+		}
+		in[sizeof(in) - 1] = '\0';
+		for (int f = 0; f < 3; f++) {
+			ref_escape(f, in, want);
+			if (f == 0) { /* Prometheus quotes the value */
+				snprintf(pwant, sizeof(pwant), "\"%s\"", want);
+				check_escape(fn[f], in, pwant);
+			} else {
+				check_escape(fn[f], in, want);
+			}
+		}
+	}
+}
+
 /* ---- the exporters over a fixed snapshot ---- */
 
 static const int64_t NOW_NS = 1700000000123456789LL;
@@ -850,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_prom_label_value),
 		cmocka_unit_test(test_influx_tag_value),
 		cmocka_unit_test(test_collectd_ident),
+		cmocka_unit_test(test_escape_long),
 		cmocka_unit_test(test_exporter_find),
 		cmocka_unit_test(test_prometheus_golden),
 		cmocka_unit_test(test_influx_golden),
