@@ -172,6 +172,56 @@ static void test_state_round_trip(void **state)
 	totals_free(&u);
 }
 
+/*
+ * Every kind of line the writer builds, read and written back to the byte: a state file and
+ * a live file (no kernel values, "dt", "delta"), with MACs and without, a family unused
+ * (zeros), numbers of one digit to the largest 64-bit value, gone and current-period lines,
+ * closed periods.
+ */
+static void test_state_text_exact(void **state)
+{
+	static const char *const text[2] = {
+		"iptmon-state 3\nboot -\nperiod 1793000000 1795600000\ntime 1796670000\n"
+		"host a - 1 2 3 4 0 0 0 0 5 6 7 8 0 0 0 0\n"
+		"cur a 1 2 3 4 0 0 0 0\n"
+		"host b.x_y-9 02:00:00:00:aa:01 18446744073709551615 9 0 0 1099511627776 3 "
+		"0 0 0 0 0 0 0 0 0 0\n"
+		"gone b.x_y-9 1796600000\n"
+		"host c - 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+		"past 1790400000 1793000000\nwas a 10 1 20 2 0 0 0 0\n"
+		"was c 0 0 0 0 30 3 40 4\n"
+		"end\n",
+		"iptmon-state 3\nboot 0123abcd\nperiod 1793000000 1795600000\ntime 1796670000\n"
+		"dt 10000\nlive\n"
+		"host a - 1 2 3 4 0 0 0 0\n"
+		"cur a 1 2 3 4 0 0 0 0\n"
+		"delta a 7 0 8 0 0 0 0 0\n"
+		"host b 02:00:00:00:aa:01 0 0 0 0 9999999999 99 12345678901234567890 1\n"
+		"gone b 1796600000\n"
+		"cur b 0 0 0 0 9999999999 99 0 0\n"
+		"past 1790400000 1793000000\nwas b 10 1 20 2 0 0 0 0\n"
+		"end\n",
+	};
+
+	(void)state;
+	for (int live = 0; live < 2; live++) {
+		struct totals t = { 0 };
+		unsigned int bad = 0;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		if (read_str(text[live], &t, &bad))
+			fail_msg("text %d: line %u not read", live, bad);
+		assert_non_null(f = open_memstream(&buf, &len));
+		assert_int_equal(totals_write(f, &t, live), 0);
+		fclose(f);
+		assert_string_equal(buf, text[live]);
+		free(buf);
+		totals_free(&t);
+	}
+}
+
 static void test_state_damaged(void **state)
 {
 	static const struct {
@@ -554,6 +604,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_monotonic),
 		cmocka_unit_test(test_state_round_trip),
+		cmocka_unit_test(test_state_text_exact),
 		cmocka_unit_test(test_state_damaged),
 		cmocka_unit_test(test_state_v1),
 		cmocka_unit_test(test_periods),
