@@ -87,9 +87,16 @@ past_state() { # N FILE
 	}' >"$2"
 }
 
-# Links for bench/pktfill: the router namespace NS forwards between lan (192.168.99.1, the
-# hosts' 10.0.0.0/8 behind 192.168.99.2) and wan (198.51.100.1), whose other ends are in
-# NSc, where pktfill writes its frames. Static neighbours: no ARP for 4000 hosts.
+# kernel memory: PAR namespaces, N hosts each; prints "init_kib left_kib" per namespace
+# iptmon CMD in each of kernel_kib's PAR namespaces at once (bin, n, tag from there).
+in_each() {
+	local i pids=()
+	for ((i = 0; i < PAR; i++)); do
+		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" "$1" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+}
 kernel_kib() { # BIN N TAG
 	local bin=$1 n=$2 tag=$3 i before mid after
 	for ((i = 0; i < PAR; i++)); do

@@ -35,6 +35,9 @@ command -v valgrind >/dev/null || { echo "instr: needs valgrind (apt-get install
 # the Ir total of a callgrind output file, in millions
 mi() { awk '/^(summary|totals):/ {printf "%.2f", $2 / 1e6; exit}' "$1"; }
 
+# DIR's per-poll dump files by their number (poll.cg.1, .2, ... .10), names only
+polls_in() { find "$1" -maxdepth 1 -name 'poll.cg.*' -printf '%f\n' | sort -t. -k3 -n; }
+
 run_one() { # TAG BIN N -> "read_mi poll_mi"
 	local tag=$1 bin=$2 n=$3 ns d k f rmi pmi tpid
 	ns="${BENCH_PFX}i$tag$n"
@@ -72,11 +75,11 @@ run_one() { # TAG BIN N -> "read_mi poll_mi"
 		kill "$tpid"
 		wait "$tpid" || true
 	fi
-	pmi=$(for f in $(find "$d" -maxdepth 1 -name 'poll.cg.*' | sort -t. -k3 -n | sed -n "4,$((POLLS + 3))p"); do
-		mi "$f"; echo; done | median)
+	pmi=$(for f in $(polls_in "$d" | sed -n "4,$((POLLS + 3))p"); do
+		mi "$d/$f"; echo; done | median)
 	[ -n "$pmi" ] || { echo "instr: no poll counted: $(cat "$d/log")" >&2; exit 1; }
 	if [ -n "${KEEP:-}" ]; then # one counted poll's and the read's files, for callgrind_annotate
-		cp "$(find "$d" -maxdepth 1 -name 'poll.cg.*' | sort -t. -k3 -n | sed -n 4p)" "$KEEP/poll.$tag.$n.cg"
+		cp "$d/$(polls_in "$d" | sed -n 4p)" "$KEEP/poll.$tag.$n.cg"
 		cp "$d/read.cg" "$KEEP/read.$tag.$n.cg"
 	fi
 	ip netns exec "$ns" env IPTMON_CONFIG="$d/conf" "$bin" remove

@@ -90,6 +90,9 @@ bench_daemon() { # NS CONF BIN DIR WARMUP
 # Traffic for the counted hosts (footprint.sh, instr.sh): NS's router forwards between a
 # client namespace NSc's two links, and bench/pktfill (built into $BENCH_TMP/pktfill) sends a
 # packet each way for each of N hosts (10.0.0.0/8, write_hosts's addresses). TRAFFIC=0: none.
+# The links: the router namespace NS forwards between lan (192.168.99.1, the hosts'
+# 10.0.0.0/8 behind 192.168.99.2) and wan (198.51.100.1), whose other ends are in NSc, where
+# pktfill writes its frames. Static neighbours: no ARP for 4000 hosts.
 traffic_links() { # NS
 	local r=$1 c=${1}c l
 	bench_ns "$c"
@@ -111,17 +114,6 @@ traffic() { # NS N: a packet each way for each host
 	ip netns exec "${1}c" "$BENCH_TMP/pktfill" plan pwan \
 		"$(ip netns exec "$1" cat /sys/class/net/lan/address)" \
 		"$(ip netns exec "$1" cat /sys/class/net/wan/address)" "$2"
-}
-
-# kernel memory: PAR namespaces, N hosts each; prints "init_kib left_kib" per namespace
-# iptmon CMD in each of kernel_kib's PAR namespaces at once (bin, n, tag from there).
-in_each() {
-	local i pids=()
-	for ((i = 0; i < PAR; i++)); do
-		ip netns exec "${BENCH_PFX}k$tag$n$i" env IPTMON_CONFIG="$BENCH_TMP/k$tag$n.$i/conf" "$bin" "$1" &
-		pids+=($!)
-	done
-	for i in "${pids[@]}"; do wait "$i"; done
 }
 
 # DIR/conf for the nft backend with every file in DIR (write_hosts's hosts file: DIR/hosts).

@@ -226,7 +226,8 @@ void prom_period(FILE *f, const struct hostset *cur, long long start, long long 
 	prom_period_bounds(f, start, end);
 }
 
-/* A push's timestamp, the same on every line: formatted once. */
+/* A push's timestamp, the same on every line: formatted once a write (the daemon writes a
+ * push 64 hosts at a time), not once a line. */
 struct influx_arg {
 	const char *ts;
 	size_t tslen;
