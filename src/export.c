@@ -23,20 +23,13 @@ static bool fam_reported(const struct host *h, int fam)
 	return h->tx[fam].packets || h->rx[fam].packets;
 }
 
-/* S with the characters in SPECIAL (and controls, when CTL) handed to ONE, the runs between
- * them copied whole. */
-static void lb_runs(struct lbuf *l, const char *s, const char *special, bool ctl,
+/* S with the characters in SPECIAL handed to ONE, the runs between them copied whole. */
+static void lb_runs(struct lbuf *l, const char *s, const char *special,
 		    void (*one)(struct lbuf *, char))
 {
 	while (*s) {
 		size_t n = strcspn(s, special);
 
-		if (ctl)
-			for (size_t i = 0; i < n; i++)
-				if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-					n = i;
-					break;
-				}
 		lb_mem(l, s, n);
 		s += n;
 		if (*s)
@@ -57,7 +50,7 @@ static void prom_one(struct lbuf *l, char c)
 static void lb_prom(struct lbuf *l, const char *s)
 {
 	lb_c(l, '"');
-	lb_runs(l, s, "\\\"\n", false, prom_one);
+	lb_runs(l, s, "\\\"\n", prom_one);
 	lb_c(l, '"');
 }
 
@@ -73,7 +66,7 @@ static void influx_one(struct lbuf *l, char c)
 
 static void lb_influx(struct lbuf *l, const char *s)
 {
-	lb_runs(l, s, ", =\\\n\r\t", false, influx_one);
+	lb_runs(l, s, ", =\\\n\r\t", influx_one);
 }
 
 /* Inside collectd's quoted identifier: backslash-escape quotes and backslashes; '/' and
@@ -90,7 +83,12 @@ static void collectd_one(struct lbuf *l, char c)
 
 static void lb_collectd(struct lbuf *l, const char *s)
 {
-	lb_runs(l, s, "\"\\/", true, collectd_one);
+	/* '"', '\\', '/', every control character (strcspn's set cannot hold NUL: none needed) */
+	static const char special[] = "\"\\/\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d"
+				      "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
+				      "\x1c\x1d\x1e\x1f\x7f";
+
+	lb_runs(l, s, special, collectd_one);
 }
 
 static void escaped(FILE *f, void (*esc)(struct lbuf *, const char *), const char *s)
@@ -261,17 +259,9 @@ static void influx_point(FILE *f, const void *arg, const struct host *h, int fam
 
 static void write_influx(FILE *f, const struct export_ctx *x)
 {
-	char t[25], *p;
-	struct influx_arg a;
+	char t[25], *p = i64_digits(t, (long long)x->now_ns);
+	struct influx_arg a = { p, (size_t)(t + sizeof(t) - p) };
 
-	if (x->now_ns < 0) {
-		p = u64_digits(t + 1, 0ULL - (unsigned long long)x->now_ns);
-		*--p = '-';
-	} else {
-		p = u64_digits(t + 1, (unsigned long long)x->now_ns);
-	}
-	a.ts = p;
-	a.tslen = (size_t)(t + sizeof(t) - p);
 	each_series(f, x->hosts, influx_point, &a);
 }
 

@@ -229,20 +229,7 @@ struct host *hostset_ensure(struct hostset *s, const char *name)
 {
 	struct host *h = hostset_find(s, name);
 
-	if (h)
-		return h;
-	if (strlen(name) >= NAME_SIZE || hostset_room(s, s->n + 1, false))
-		return NULL;
-	h = &s->v[s->n++];
-	memset(h, 0, sizeof(*h));
-	memcpy(h->name, name, strlen(name) + 1);
-	if (s->idx && !s->idx->dirty) {
-		if ((s->idx->nnames + 1) * 2 <= s->idx->nb && s->n <= INDEX_MAX_HOSTS - 1)
-			index_put_name(s->idx, s, s->n - 1);
-		else
-			s->idx->dirty = true;
-	}
-	return h;
+	return h ? h : hostset_append(s, name);
 }
 
 struct host *hostset_append(struct hostset *s, const char *name)
@@ -255,7 +242,12 @@ struct host *hostset_append(struct hostset *s, const char *name)
 	h = &s->v[s->n++];
 	memset(h, 0, sizeof(*h));
 	memcpy(h->name, name, len + 1);
-	index_dirty(s);
+	if (s->idx && !s->idx->dirty) { /* a built index kept (a view's set has none) */
+		if ((s->idx->nnames + 1) * 2 <= s->idx->nb && s->n <= INDEX_MAX_HOSTS - 1)
+			index_put_name(s->idx, s, s->n - 1);
+		else
+			s->idx->dirty = true;
+	}
 	return h;
 }
 

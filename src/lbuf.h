@@ -87,14 +87,23 @@ static inline void lb_u64(struct lbuf *l, unsigned long long v)
 	lb_mem(l, p, (size_t)(t + sizeof(t) - p));
 }
 
+/* The same for a signed V, its '-' included, at the end of T (25 bytes). */
+static inline char *i64_digits(char t[25], long long v)
+{
+	char *p;
+
+	if (v >= 0)
+		return u64_digits(t + 1, (unsigned long long)v);
+	p = u64_digits(t + 1, 0ULL - (unsigned long long)v);
+	*--p = '-';
+	return p;
+}
+
 static inline void lb_i64(struct lbuf *l, long long v)
 {
-	if (v < 0) {
-		lb_c(l, '-');
-		lb_u64(l, 0ULL - (unsigned long long)v);
-	} else {
-		lb_u64(l, (unsigned long long)v);
-	}
+	char t[25], *p = i64_digits(t, v);
+
+	lb_mem(l, p, (size_t)(t + sizeof(t) - p));
 }
 
 #endif

@@ -683,18 +683,16 @@ int totals_write_offs(FILE *f, const struct totals *t, bool rates, long long *of
 		struct counts c;
 		size_t pos = 0;
 		off_t at = 0;
+		struct lbuf l = { .f = f }; /* the period's lines, flushed before ftello() */
 
 		fprintf(f, "past %lld %lld\n", r->start, r->end);
 		if (offs && (at = ftello(f)) < 0)
 			return -EIO;
 		if (period_on_file_only(r) && (ret = period_from_file(t, r, f, NULL, NULL)))
 			return ret;
-		while (period_next(r, &t->hist.names, &pos, &name, &c)) {
-			struct lbuf l = { .f = f };
-
+		while (period_next(r, &t->hist.names, &pos, &name, &c))
 			lb_named_counts(&l, "was ", name, &c);
-			lb_flush(&l);
-		}
+		lb_flush(&l);
 		if (offs) {
 			off_t end = ftello(f);
 
